@@ -1,0 +1,44 @@
+# The two commands of the README:
+#   make perf  — set up, run the three asv suites quickly, compare with the committed
+#                baseline, write reports/latest/ (report.json, comment.md, index.html)
+#                and print the gate verdict (exit 0 pass, 1 regression, 2 bad input).
+#   make test  — set up (including Chromium for the browser tests) and run the tests.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BASELINE ?= main
+
+.PHONY: setup perf test lint bench browser clean
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+	  { echo "perfkit needs Python >= 3.11 (found $$($(PYTHON) --version))" >&2; exit 2; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	@touch $@
+
+setup: $(VENV)/.installed
+	@test -f ~/.asv-machine.json || $(VENV)/bin/asv machine --yes >/dev/null
+
+perf: setup
+	$(VENV)/bin/perfkit check --baseline $(BASELINE) --out reports/latest
+
+browser:
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || \
+	  { if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	    else echo "Chromium is needed for the browser tests: apt-get install chromium" >&2; fi; }
+
+test: setup browser
+	$(PY) -m pytest -q
+
+lint: setup
+	$(VENV)/bin/ruff check .
+
+bench: setup
+	$(PY) tools/workload_speed.py
+
+clean:
+	rm -rf $(VENV) .asv reports/*/
