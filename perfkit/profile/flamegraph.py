@@ -10,12 +10,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader
 
 from perfkit.atomic import write_text_atomic
 from perfkit.profile.folded import Stack
 
-_ENV = Environment(loader=PackageLoader("perfkit", "templates"), autoescape=select_autoescape())
+_ENV = Environment(loader=PackageLoader("perfkit", "templates"), autoescape=True)
 
 
 def build_tree(head: Mapping[Stack, float], base: Mapping[Stack, float] | None = None) -> dict[str, Any]:
