@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from perfkit.errors import ConfigError, ToolFailedError, ToolMissingError
+from perfkit.ingest.names import parse_full_name
 
 MACHINE_FILE = Path.home() / ".asv-machine.json"
 
@@ -62,32 +63,11 @@ def selection_regex(names: Sequence[str]) -> list[str]:
     """
     regexes = []
     for full in names:
-        base, _, params = full.partition("(")
+        base, params = parse_full_name(full)
         if params:
-            values = [p.split("=", 1)[1] for p in _split_params(params[:-1])]
-            full = f"{base}({', '.join(values)})"
+            full = f"{base}({', '.join(v for _k, v in params)})"
         regexes.append("^" + re.escape(full) + "$")
     return regexes
-
-
-def _split_params(text: str) -> list[str]:
-    """Split 'a=1, b='x, y'' on top-level ', ' (values are Python reprs)."""
-    parts, depth, quote, start = [], 0, "", 0
-    for i, ch in enumerate(text):
-        if quote:
-            if ch == quote and text[i - 1] != "\\":
-                quote = ""
-        elif ch in "'\"":
-            quote = ch
-        elif ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-        elif ch == "," and depth == 0 and text[i + 1 : i + 2] == " ":
-            parts.append(text[start:i])
-            start = i + 2
-    parts.append(text[start:])
-    return parts
 
 
 def write_round_config(tree: Path, results_dir: Path) -> Path:
@@ -126,6 +106,8 @@ def run_round(
     ``repeat`` is samples per process, or asv's "(min, max, max_time)" form.
     """
     ensure_machine()
+    tree, results_dir = tree.resolve(), results_dir.resolve()
+    log = log.resolve() if log else None
     config = write_round_config(tree, results_dir)
     cmd = [
         *asv_command(), "run", "--config", str(config), "--python=same",
@@ -134,14 +116,10 @@ def run_round(
     ]  # fmt: skip
     for regex in bench:
         cmd += ["--bench", regex]
-    env = dict(os.environ)
-    # asv drops PYTHONPATH; ASV_PYTHONPATH makes the measured tree's package win
-    env["ASV_PYTHONPATH"] = os.pathsep.join(
-        p for p in (str(tree), env.get("ASV_PYTHONPATH", "")) if p
-    )
+    env = tree_env(tree)
     started = time.time() - 1.0  # asv stores started_at in ms; allow clock rounding
     with open(log or os.devnull, "a") as out:
-        proc = subprocess.run(cmd, cwd=tree, stdout=out, stderr=subprocess.STDOUT, check=False)
+        proc = subprocess.run(cmd, cwd=tree, env=env, stdout=out, stderr=subprocess.STDOUT, check=False)
     files = sorted(results_dir.glob(f"*/{commit[:8]}-*.json"), key=lambda p: p.stat().st_mtime)
     if not files:
         hint = f"; see {log}" if log else ""
@@ -149,6 +127,18 @@ def run_round(
             f"asv run wrote no results for {commit[:8]} (exit {proc.returncode}){hint}"
         )
     return RoundResult(files[-1], started, proc.returncode)
+
+
+def tree_env(tree: Path) -> dict[str, str]:
+    """Environment that makes asv's processes import the measured tree's code.
+
+    asv removes PYTHONPATH from its benchmark processes (and with --python=same even
+    ASV_PYTHONPATH ends up removed), so the suite's ``benchmarks/__init__.py`` reads
+    PERFKIT_TREE and puts it first on sys.path (three lines; see the README)."""
+    env = dict(os.environ)
+    env["PERFKIT_TREE"] = str(tree)
+    env["ASV_PYTHONPATH"] = str(tree)
+    return env
 
 
 def _last_line(text: str) -> str:

@@ -1,14 +1,15 @@
 """Run one asv benchmark's body in this process, for a profiler.
 
-    python -m perfkit.profile.driver --root BENCHMARK_DIR --name FULL_NAME \
+    python -P .../driver.py --root BENCHMARK_DIR --benchmark NAME --values '["1"]' \
         --mode cpu --seconds 3 --stats-out calls.json
-    python -m perfkit.profile.driver ... --mode memory --memray-out mem.bin
+    python -P .../driver.py ... --mode memory --memray-out mem.bin
 
-The benchmark is found through asv_runner's own discovery, its setup (and setup_cache)
-runs outside the measured region, and only ``measured_region`` is profiled: py-spy's
-stacks are cut at that frame, memray's Tracker wraps only it (not imports, not JIT).
-Exit codes: 0 ok, 3 benchmark not found (stderr: one line with close matches), 4 setup
-skipped the benchmark.
+Run by path and importing nothing from perfkit, so the measured tree's own packages
+(perfkit's own workloads included) are the ones imported. The benchmark is found through
+asv_runner's discovery, its setup (and setup_cache) runs outside the measured region, and
+only ``measured_region`` is profiled: py-spy's stacks are cut at that frame, memray's
+Tracker wraps only it (not imports, not JIT compilation).
+Exit codes: 0 ok, 3 benchmark not found (stderr: one line with close matches), 4 skipped.
 """
 
 from __future__ import annotations
@@ -23,22 +24,12 @@ from pathlib import Path
 
 EXIT_NOT_FOUND = 3
 EXIT_SKIPPED = 4
+NOT_FOUND = "perfkit-driver: not found: "  # py-spy hides the exit code; this line survives
 
 
-def split_name(full: str) -> tuple[str, list[str]]:
-    """'s.C.time_x(n=1, p='a')' -> ('s.C.time_x', ['1', "'a'"])."""
-    from perfkit.asvrun import _split_params
-
-    base, _, params = full.partition("(")
-    if not params:
-        return base, []
-    return base, [p.split("=", 1)[1] for p in _split_params(params[:-1])]
-
-
-def find_benchmark(root: Path, full: str):
+def find_benchmark(root: Path, base: str, values: list[str]):
     from asv_runner.discovery import disc_benchmarks
 
-    base, values = split_name(full)
     found = {b.name: b for b in disc_benchmarks(str(root))}
     if base not in found:
         close = difflib.get_close_matches(base, list(found), n=3, cutoff=0.5)
@@ -68,7 +59,8 @@ def measured_region(call, *, seconds: float, min_calls: int = 1) -> int:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--root", type=Path, required=True)
-    ap.add_argument("--name", required=True)
+    ap.add_argument("--benchmark", required=True)
+    ap.add_argument("--values", default="[]", help="parameter values (asv repr strings), JSON list")
     ap.add_argument("--mode", choices=("cpu", "memory"), default="cpu")
     ap.add_argument("--seconds", type=float, default=3.0)
     ap.add_argument("--stats-out", type=Path)
@@ -76,14 +68,14 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     sys.path.insert(0, str(args.root.parent))
     try:
-        bench = find_benchmark(args.root, args.name)
+        bench = find_benchmark(args.root, args.benchmark, json.loads(args.values))
     except LookupError as exc:
-        print(str(exc).strip("'\""), file=sys.stderr)
+        print(NOT_FOUND + str(exc).strip("'\""), file=sys.stderr)
         return EXIT_NOT_FOUND
     if bench.setup_cache_key is not None:
         bench.set_cache(bench.do_setup_cache())
     if bench.do_setup():
-        print(f"{args.name}: setup skipped the benchmark", file=sys.stderr)
+        print(f"{args.benchmark}: setup skipped the benchmark", file=sys.stderr)
         return EXIT_SKIPPED
     params = bench._build_params()  # asv_runner's own current parameters (+ cache)
 

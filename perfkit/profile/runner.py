@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from perfkit.errors import BenchmarkNotFoundError, ProfilerError, ToolMissingError
+from perfkit.ingest.names import parse_full_name
 from perfkit.profile import driver
 from perfkit.profile.folded import Profile, parse
 
@@ -43,21 +44,27 @@ def _tool(name: str) -> str:
 
 
 def _driver_cmd(target: Target, mode: str, extra: list[str]) -> list[str]:
-    return [sys.executable, "-m", "perfkit.profile.driver", "--root", str(target.root),
-            "--name", target.name, "--mode", mode, *extra]  # fmt: skip
+    """The driver runs by path (-P: its folder not on sys.path) so the tree's packages win."""
+    base, params = parse_full_name(target.name)
+    return [sys.executable, "-P", driver.__file__, "--root", str(target.root),
+            "--benchmark", base, "--values", json.dumps([v for _k, v in params]),
+            "--mode", mode, *extra]  # fmt: skip
 
 
 def _env(target: Target) -> dict[str, str]:
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(target.tree), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    env["PERFKIT_TREE"] = str(target.tree)
+    env["PYTHONPATH"] = str(target.tree)
+    env["RUST_BACKTRACE"] = "0"  # a py-spy panic should be one line, not a backtrace
     return env
 
 
 def _check_driver(proc: subprocess.CompletedProcess, target: Target, what: str) -> None:
     lines = [ln for ln in (proc.stderr or "").splitlines() if ln.strip() and not ln.startswith("py-spy>")]
+    missing = [ln for ln in lines if ln.startswith(driver.NOT_FOUND)]
+    if missing:
+        raise BenchmarkNotFoundError(missing[-1][len(driver.NOT_FOUND):])
     last = lines[-1] if lines else f"exit code {proc.returncode}"
-    if proc.returncode == driver.EXIT_NOT_FOUND:
-        raise BenchmarkNotFoundError(last)
     if any("Permission denied" in ln or "Operation not permitted" in ln for ln in lines):
         raise ProfilerError(PTRACE_HINT)
     if proc.returncode != 0:

@@ -1,0 +1,100 @@
+"""perfkit baseline save|list|show."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from perfkit import asvrun, gitrepo
+from perfkit import baseline as baselines
+from perfkit.cli.common import (
+    ASV_RESULTS,
+    config_option,
+    get_config,
+    load_side,
+    make_protocol,
+    progress_printer,
+    protocol_options,
+    repo_root,
+)  # fmt: skip
+from perfkit.environment import collect
+from perfkit.ingest.asv import load_results
+from perfkit.measure import Side, measure
+
+DIR_OPTION = click.option(
+    "--dir", "directory", type=click.Path(path_type=Path, file_okay=False),
+    default=baselines.DEFAULT_DIR, show_default=True, help="Where baselines are stored.",
+)  # fmt: skip
+
+
+@click.group("baseline")
+def command() -> None:
+    """Save, list and show stored baselines (baselines/NAME--MACHINE.json)."""
+
+
+@command.command("save")
+@click.argument("name")
+@click.option("--from", "source", help="A results file (asv, pyperf, pytest-benchmark, perfkit run).")
+@click.option("--commit", help="Take the asv results of this commit (default: HEAD).")
+@click.option("--run", "run_now", is_flag=True, help="Measure the working tree now (interleaved protocol).")
+@click.option("--results", type=click.Path(path_type=Path), default=ASV_RESULTS, show_default=True)
+@protocol_options
+@config_option
+@DIR_OPTION
+def save(name, source, commit, run_now, results, bench, rounds, extra_rounds, repeat,
+         config_path, directory) -> None:  # fmt: skip
+    """Save baseline NAME for this machine, atomically."""
+    baselines.check_name(name)
+    machine = asvrun.current_machine()
+    env: dict[str, str] = {}
+    if run_now:
+        root = repo_root()
+        commit = gitrepo.resolve(root, "HEAD")
+        protocol = make_protocol(rounds, 0, repeat, bench)
+        workdir = Path(click.get_current_context().meta.get("workdir") or ".asv/perfkit-runs") / name
+        measured = measure([Side("head", commit, root)], workdir, protocol,
+                           config=get_config(config_path), progress=progress_printer())  # fmt: skip
+        measurements, env = measured["head"], collect()
+    elif source:
+        side = load_side(source, "base", machine=None, results_dir=results, baselines_dir=directory)
+        measurements, env = side.measurements, side.env
+        commit = commit or next((m.commit for m in measurements if m.commit), None)
+    else:
+        commit = gitrepo.resolve(repo_root(), commit or "HEAD")
+        measurements = load_results(results, commit=commit, machine=machine)
+        env = collect()
+    b = baselines.build(name, machine, measurements, commit=commit, environment_info=env)
+    path = baselines.save(b, directory)
+    click.echo(f"saved baseline {name!r} ({len(b.measurements)} benchmarks, commit "
+               f"{(commit or '?')[:8]}, machine {machine}) to {path}")  # fmt: skip
+
+
+@command.command("list")
+@DIR_OPTION
+def list_(directory) -> None:
+    """List stored baselines."""
+    infos = baselines.list_baselines(directory)
+    if not infos:
+        click.echo(f"no baselines in {directory}/")
+        return
+    for i in infos:
+        click.echo(f"{i.name:20} {i.machine:20} {(i.commit or '?')[:8]}  {i.created_at}  "
+                   f"{i.benchmarks} benchmarks  {i.path}")  # fmt: skip
+
+
+@command.command("show")
+@click.argument("name")
+@click.option("--machine", help="Machine (default: this one, or the only one stored).")
+@DIR_OPTION
+def show(name, machine, directory) -> None:
+    """Show one baseline: header and a line per benchmark (median, processes, samples)."""
+    b, notes = baselines.find(name, machine or asvrun.current_machine(), directory)
+    for note in notes:
+        click.echo(f"warning: {note}", err=True)
+    click.echo(f"baseline {b.name} · machine {b.machine} · commit {b.commit} · {b.created_at}")
+    for m in sorted(b.measurements, key=lambda m: m.name):
+        s = sorted(m.samples)
+        status = m.error and f"failed: {m.error}" or ("skipped" if m.skipped else
+                 f"median {s[len(s) // 2]:.6g} {m.unit}" if s else "no samples")  # fmt: skip
+        click.echo(f"  {m.name}  {status}  ({len(m.runs)} processes, {len(s)} samples)")

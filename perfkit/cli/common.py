@@ -1,0 +1,158 @@
+"""Pieces shared by the commands: options, progress lines, resolving a side, writing reports."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import shutil
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import click
+
+from perfkit import baseline as baselines
+from perfkit import gitrepo
+from perfkit.config import Config, load_config
+from perfkit.errors import BaselineError, ResultsFormatError
+from perfkit.ingest import load as load_results_file
+from perfkit.ingest.asv import load_results
+from perfkit.measure import Protocol
+from perfkit.model import Measurement, Report, Verdict
+from perfkit.report import render_terminal, write_report
+
+ASV_RESULTS = Path(".asv/results")
+
+
+@dataclass(frozen=True)
+class SideData:
+    label: str
+    measurements: list[Measurement]
+    env: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def progress_printer(quiet: bool = False) -> Callable[[str], None]:
+    """Progress lines on stderr with the elapsed time, so long steps show they are alive."""
+    start = time.monotonic()
+
+    def emit(message: str) -> None:
+        if not quiet:
+            click.echo(f"[{time.monotonic() - start:6.1f}s] {message}", err=True)
+
+    return emit
+
+
+def config_option(fn: Callable) -> Callable:
+    return click.option(
+        "--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
+        default=None, help="perfkit.toml to use (default: ./perfkit.toml or [tool.perfkit] in pyproject.toml).",
+    )(fn)  # fmt: skip
+
+
+def protocol_options(fn: Callable) -> Callable:
+    fn = click.option("--repeat", default=3, show_default=True, help="Samples per process.")(fn)
+    fn = click.option(
+        "--extra-rounds", default=4, show_default=True,
+        help="Extra processes per side for benchmarks not clearly unchanged (0: none).",
+    )(fn)  # fmt: skip
+    fn = click.option(
+        "--rounds", default=4, show_default=True, help="Processes per benchmark and side."
+    )(fn)
+    return click.option(
+        "--bench", "-b", multiple=True, help="Only benchmarks matching this regex (asv --bench)."
+    )(fn)
+
+
+def make_protocol(rounds: int, extra_rounds: int, repeat: int, bench: Sequence[str]) -> Protocol:
+    try:
+        return Protocol(rounds=rounds, extra_rounds=extra_rounds, repeat=repeat, bench=tuple(bench))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def get_config(config_path: Path | None) -> Config:
+    return load_config(Path.cwd(), config_path)
+
+
+def load_side(
+    spec: str, label: str, *, machine: str | None, results_dir: Path, baselines_dir: Path
+) -> SideData:
+    """A side given as a file (baseline, asv, pyperf, pytest-benchmark), a baseline name,
+    or an asv commit hash looked up in the results directory."""
+    path = Path(spec)
+    if path.is_file():
+        if baselines.is_baseline_file(path):
+            b = baselines.read(path)
+            return SideData(f"{b.name}@{(b.commit or '?')[:8]}", list(b.measurements),
+                            dict(b.environment_info))  # fmt: skip
+        return SideData(path.name, load_results_file(path))
+    if path.is_dir():
+        raise ResultsFormatError(f"{spec}: is a directory; give a results file, baseline or commit")
+    if machine is not None:
+        try:
+            b, notes = baselines.find(spec, machine, baselines_dir)
+            return SideData(f"baseline {b.name}@{(b.commit or '?')[:8]}", list(b.measurements),
+                            dict(b.environment_info), notes)  # fmt: skip
+        except BaselineError:
+            pass
+    if results_dir.is_dir():
+        return SideData(f"{label} {spec[:12]}", load_results(results_dir, commit=spec))
+    raise BaselineError(
+        f"{spec!r} is not a file, a baseline in {baselines_dir}/ or a commit in {results_dir}/"
+    )
+
+
+def emit_report(
+    report: Report,
+    out_dir: Path,
+    samples: dict[str, tuple[Measurement | None, Measurement | None]] | None,
+    json_path: Path | None = None,
+) -> None:
+    paths = write_report(report, out_dir, samples)
+    if json_path is not None:
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(paths["report.json"], json_path)
+    click.echo(render_terminal(report))
+    click.echo(f"report: {out_dir / 'index.html'}", err=True)
+
+
+def repo_root() -> Path:
+    return gitrepo.toplevel(Path.cwd())
+
+
+def stdout_is_tty() -> bool:
+    return sys.stdout.isatty()
+
+
+def profile_report(report: Report, out: Path, base_commit: str | None, head_commit: str | None,
+                   options) -> Report:  # fmt: skip
+    """Attach profiles of the report's regressions; the head runs from the working tree when
+    it is the measured commit, else from a worktree like the base. Failures become warnings."""
+    from perfkit.errors import PerfkitError
+    from perfkit.profile import Trees, attach_profiles
+
+    if not report.by_verdict(Verdict.REGRESSION):
+        return report
+    progress = progress_printer()
+    try:
+        root = repo_root()
+        with contextlib.ExitStack() as stack:
+            def tree(commit: str | None) -> Path:
+                if commit is None:
+                    raise PerfkitError("the results record no commit: cannot check its code out")
+                full = gitrepo.resolve(root, commit)
+                if full == gitrepo.resolve(root, "HEAD"):
+                    return root
+                return stack.enter_context(gitrepo.worktree(root, full))
+
+            trees = Trees(head=tree(head_commit), base=tree(base_commit))
+            return attach_profiles(report, out, trees, options=options, progress=progress)
+    except PerfkitError as exc:
+        return dataclasses.replace(report, warnings=(*report.warnings, f"profiling skipped: {exc}"))
+
+
+def commit_of(measurements: Sequence[Measurement]) -> str | None:
+    return next((m.commit for m in measurements if m.commit), None)

@@ -1,0 +1,54 @@
+"""perfkit profile NAME...: flamegraphs (per side and differential) and memray profiles."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+import click
+
+from perfkit import gitrepo
+from perfkit.cli.common import progress_printer, repo_root
+from perfkit.profile import Options, Trees, profile_benchmark
+from perfkit.profile.runner import DEFAULT_RATE
+
+
+def profile_options(fn):
+    fn = click.option("--seconds", default=3.0, show_default=True, help="Sampling time per side.")(fn)
+    fn = click.option("--rate", default=DEFAULT_RATE, show_default=True, help="py-spy samples per second.")(fn)
+    fn = click.option("--native", is_flag=True, help="Include native (C) frames in py-spy stacks.")(fn)
+    return click.option("--no-memory", is_flag=True, help="Skip the memray profiles.")(fn)
+
+
+def make_options(seconds: float, rate: int, native: bool, no_memory: bool) -> Options:
+    return Options(seconds=seconds, rate=rate, native=native, memory=not no_memory)
+
+
+@click.command("profile")
+@click.argument("names", nargs=-1, required=True)
+@click.option("--base", "base_rev", default="HEAD", show_default=True,
+              help="Commit of the base side (checked out in a temporary worktree).")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False),
+              default=Path("reports/profile"), show_default=True)
+@profile_options
+def command(names, base_rev, out, seconds, rate, native, no_memory) -> int:
+    """Profile benchmarks NAMES (full names with parameters, as in the report) at the
+    working tree (head) and at --base, and write flamegraphs and memory profiles."""  # fmt: skip
+    root, progress = repo_root(), progress_printer()
+    options = make_options(seconds, rate, native, no_memory)
+    with contextlib.ExitStack() as stack:
+        base_tree = stack.enter_context(gitrepo.worktree(root, gitrepo.resolve(root, base_rev)))
+        trees = Trees(head=root, base=base_tree)
+        for name in names:
+            progress(f"profiling {name}")
+            got = profile_benchmark(name, trees, out / "profiles", out, options)
+            click.echo(f"{name}")
+            for frame in got.top_frames[:3]:
+                click.echo(f"  grown: {frame}")
+            if got.memory:
+                m = got.memory
+                click.echo(f"  heap peak (memray): {m.base_peak_bytes} -> {m.head_peak_bytes} bytes, "
+                           f"allocations {m.base_allocations} -> {m.head_allocations}")  # fmt: skip
+            for a in got.artifacts:
+                click.echo(f"  {a.description}: {out / a.path}")
+    return 0

@@ -1,0 +1,159 @@
+"""perfkit's measuring protocol: interleaved rounds of fresh processes, then extra rounds
+only for the suspects.
+
+Why: on a shared machine one process's timings say little about the next process (a
+fresh interpreter can run 1.3-1.8x slower for its whole life) and the machine drifts by
+several percent within minutes. So
+
+1. every round runs each benchmark once per side in a fresh process, alternating the
+   order of the sides (A B, B A, A B, ...) so drift hits both sides alike and round k of
+   the base can be paired with round k of the head;
+2. after ``rounds`` rounds the statistics decide; every benchmark that is not clearly
+   unchanged (a regression, an improvement or an inconclusive one) gets ``extra_rounds``
+   more rounds on every side that can still be measured, and the verdict is taken again
+   on all rounds. Confirmation kills the false alarms a lucky process causes, and the
+   extra processes give the power to catch small real changes.
+
+Each round is one asv invocation with its own results directory, so the samples of
+every process stay apart (asv itself concatenates its rounds).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from perfkit import asvrun
+from perfkit.config import Config
+from perfkit.ingest.asv import read_result_file
+from perfkit.model import Measurement, Verdict
+from perfkit.stats import compare
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Side:
+    """One thing to measure: a commit checked out at ``tree``."""
+
+    label: str  # "base" or "head"
+    commit: str
+    tree: Path
+
+
+@dataclass(frozen=True)
+class Protocol:
+    rounds: int = 4  # first-stage processes per benchmark and side
+    extra_rounds: int = 4  # more processes for suspects (0 disables the second stage)
+    repeat: int = 3  # samples per process
+    bench: tuple[str, ...] = ()  # asv --bench regexes (empty: everything)
+
+    def __post_init__(self) -> None:
+        for name in ("rounds", "repeat"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.extra_rounds < 0:
+            raise ValueError(f"extra_rounds must be >= 0, got {self.extra_rounds}")
+
+
+class _Accumulator:
+    """Collects the per-round result files of one side into Measurements with runs."""
+
+    def __init__(self, session: str) -> None:
+        self.session = session
+        self.first: dict[str, Measurement] = {}
+        self.runs: dict[str, list[tuple[float, ...]]] = {}
+
+    def add(self, measurements: Sequence[Measurement], wanted: set[str] | None) -> None:
+        for m in measurements:
+            if wanted is not None and m.name not in wanted:
+                continue  # asv wrote a placeholder for a parameter combination not selected
+            if m.name not in self.first or (m.error and not self.first[m.name].error):
+                self.first[m.name] = m
+            if m.ok:
+                self.runs.setdefault(m.name, []).append(m.samples)
+
+    def measurements(self) -> list[Measurement]:
+        out = []
+        for name, m in self.first.items():
+            runs = tuple(self.runs.get(name, ()))
+            if m.error is None and not m.skipped and not runs:
+                m = replace(m, error="no samples in any round")
+            out.append(replace(m, runs=runs, runs_known=True, session=self.session))
+        return out
+
+
+def _round_order(sides: Sequence[Side], k: int) -> Sequence[Side]:
+    return sides if k % 2 == 0 else list(reversed(sides))
+
+
+def run_rounds(
+    sides: Sequence[Side],
+    rounds: range,
+    workdir: Path,
+    protocol: Protocol,
+    acc: dict[str, _Accumulator],
+    *,
+    names: Sequence[str] | None = None,
+    progress: Progress = lambda _msg: None,
+) -> None:
+    bench = asvrun.selection_regex(names) if names is not None else protocol.bench
+    wanted = set(names) if names is not None else None
+    for k in rounds:
+        for side in _round_order(sides, k):
+            t0 = time.monotonic()
+            progress(f"round {k + 1}: measuring {side.label} ({side.commit[:8]})")
+            out_dir = workdir / side.label / f"round-{k:03d}"
+            result = asvrun.run_round(
+                side.tree, side.commit, out_dir, bench=bench, repeat=protocol.repeat,
+                log=workdir / f"asv-{side.label}.log",
+            )  # fmt: skip
+            fresh = [
+                m for m in read_result_file(result.result_file)
+                if m.started_at is None or m.started_at >= result.started_at
+            ]  # fmt: skip
+            acc[side.label].add(fresh, wanted)
+            progress(f"round {k + 1}: {side.label} done in {time.monotonic() - t0:.0f} s")
+
+
+def suspects(base: Sequence[Measurement], head: Sequence[Measurement], config: Config) -> list[str]:
+    """Benchmarks whose verdict is not yet a confident 'unchanged'."""
+    unsure = {Verdict.REGRESSION, Verdict.IMPROVEMENT, Verdict.INCONCLUSIVE}
+    return [c.name for c in compare(base, head, config) if c.verdict in unsure]
+
+
+def measure(
+    sides: Sequence[Side],
+    workdir: Path,
+    protocol: Protocol = Protocol(),
+    *,
+    config: Config | None = None,
+    reference: Sequence[Measurement] = (),
+    progress: Progress = lambda _msg: None,
+) -> dict[str, list[Measurement]]:
+    """Measure every side with the interleaved protocol; returns Measurements by side label.
+
+    With two sides, suspects are judged base vs head. With one side, ``reference``
+    (a stored baseline) plays the base: only the measured side gets extra rounds.
+    """
+    config = config or Config()
+    session = uuid.uuid4().hex[:12]
+    acc = {side.label: _Accumulator(session) for side in sides}
+    run_rounds(sides, range(protocol.rounds), workdir, protocol, acc, progress=progress)
+    result = {label: a.measurements() for label, a in acc.items()}
+    if protocol.extra_rounds == 0:
+        return result
+    if len(sides) == 2:
+        base, head = (result[s.label] for s in sides)
+    else:
+        base, head = list(reference), result[sides[0].label]
+    names = suspects(base, head, config)
+    if names:
+        progress(f"{len(names)} suspect(s): {protocol.extra_rounds} more round(s) for them")
+        extra = range(protocol.rounds, protocol.rounds + protocol.extra_rounds)
+        run_rounds(sides, extra, workdir, protocol, acc, names=names, progress=progress)
+        result = {label: a.measurements() for label, a in acc.items()}
+    return result

@@ -1,0 +1,339 @@
+"""Detection quality on this machine, with real timings: perfkit vs asv compare vs pyperf.
+
+A throw-away git repository holds an asv suite of 12 varied benchmark bodies (pure
+Python, numpy, numba). Its commits differ only in ``scale.txt``: the head does
+proportionally more work (x1.00 for A/A, x1.02 / x1.05 / x1.10 for A/B). Per trial and
+condition:
+
+* perfkit: its own protocol (``perfkit.measure``: interleaved fresh processes, extra
+  rounds for suspects), then ``perfkit.stats.compare``;
+* asv: asv's default timing budget (2 rounds x up to 5 samples, a fresh process per
+  round) in ``asv continuous`` order (base, head, head, base), then ``asv compare``
+  with its default factor 1.1;
+* pyperf: ``pyperf compare_to`` on the very same samples as asv, one pyperf run per asv
+  round.
+
+A flag on A/A is a false alarm; on A/B a regression flag is a detection and an
+improvement flag is a wrong-direction flag. CPU time is the children's user+sys time.
+
+    python tools/detection_eval.py --trials 5 --out reports/detection_eval.json
+
+Prints a Markdown table; ``--trials 1 --conditions 1.0,1.10`` is a quick smoke run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pyperf
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from perfkit import asvrun, gitrepo  # noqa: E402
+from perfkit.config import Config  # noqa: E402
+from perfkit.ingest.asv import read_result_file  # noqa: E402
+from perfkit.measure import Protocol, Side, measure  # noqa: E402
+from perfkit.model import Verdict  # noqa: E402
+from perfkit.stats import compare  # noqa: E402
+
+BODIES = '''
+"""Twelve varied benchmark bodies; scale.txt multiplies the work of each."""
+import os
+import re
+
+import numba
+import numpy as np
+
+SCALE = float(open(os.path.join(os.path.dirname(__file__), "..", "scale.txt")).read())
+
+
+def n(base):
+    return int(round(base * SCALE))
+
+
+@numba.njit(cache=True)
+def _nb_sum(k):
+    acc = 0.0
+    for i in range(k):
+        acc += (i % 7) * 0.5
+    return acc
+
+
+@numba.njit(cache=True)
+def _nb_chase(perm, k):
+    j = 0
+    for _ in range(k):
+        j = perm[j]
+    return j
+
+
+class Bodies:
+    def setup(self):
+        rng = np.random.default_rng(1)
+        self.floats = rng.random(200_000)
+        self.perm = rng.permutation(1 << 20).astype(np.int64)
+        self.text = "abc123 def456 " * 20_000
+        self.words = [str(i) for i in range(100_000)]
+        _nb_sum(10)
+        _nb_chase(self.perm, 10)
+
+    def time_py_arith(self):
+        s = 0
+        for i in range(n(60_000)):
+            s += i * i
+        return s
+
+    def time_py_dict(self):
+        d = {}
+        for i in range(n(25_000)):
+            d[i] = i
+        return sum(d[i] for i in range(0, n(25_000), 3))
+
+    def time_py_strjoin(self):
+        return "".join(self.words[: n(60_000)])
+
+    def time_py_sort(self):
+        return sorted(self.floats[: n(20_000)].tolist())
+
+    def time_py_calls(self):
+        def f(x):
+            return x + 1
+        s = 0
+        for i in range(n(40_000)):
+            s = f(s)
+        return s
+
+    def time_py_regex(self):
+        return len(re.findall(r"[a-z]+([0-9]+)", self.text[: n(140_000)]))
+
+    def time_py_listcomp(self):
+        return [i * 2 for i in range(n(120_000)) if i % 3]
+
+    def time_np_vector(self):
+        a = self.floats[: n(150_000)]
+        for _ in range(10):
+            a = np.sqrt(a * a + 1.0)
+        return a
+
+    def time_np_sort(self):
+        return np.sort(self.floats[: n(150_000)])
+
+    def time_np_matmul(self):
+        m = self.floats[:4096].reshape(64, 64)
+        for _ in range(n(150)):
+            m = m @ m / 64.0
+        return m
+
+    def time_nb_loop(self):
+        return _nb_sum(n(2_000_000))
+
+    def time_nb_chase(self):
+        return _nb_chase(self.perm, n(200_000))
+'''
+
+ASV_CONF = {
+    "version": 1, "project": "evalsuite", "repo": ".", "branches": ["HEAD"],
+    "environment_type": "existing", "benchmark_dir": "benchmarks",
+    "results_dir": ".asv/results", "env_dir": ".asv/env", "html_dir": ".asv/html",
+}  # fmt: skip
+
+
+def sh(*cmd: str, cwd: Path) -> str:
+    return subprocess.run(cmd, cwd=cwd, check=True, capture_output=True, text=True).stdout
+
+
+def make_repo(path: Path, scales: list[float]) -> list[str]:
+    """A repo with one commit per scale; returns their hashes in order."""
+    path.mkdir(parents=True)
+    (path / "benchmarks").mkdir()
+    (path / "benchmarks" / "__init__.py").write_text("")
+    (path / "benchmarks" / "bodies.py").write_text(BODIES)
+    (path / "asv.conf.json").write_text(json.dumps(ASV_CONF, indent=2))
+    (path / ".gitignore").write_text(".asv/\n__pycache__/\n")
+    sh("git", "init", "-q", "-b", "main", cwd=path)
+    commits = []
+    for i, s in enumerate(scales):
+        (path / "scale.txt").write_text(f"{s!r}\n# commit {i}\n")
+        sh("git", "add", "-A", cwd=path)
+        sh("git", "-c", "user.name=eval", "-c", "user.email=e@x", "commit", "-qm", f"scale {s}", cwd=path)
+        commits.append(sh("git", "rev-parse", "HEAD", cwd=path).strip())
+    return commits
+
+
+def children_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def run_perfkit(base: Side, head: Side, work: Path, config: Config) -> tuple[dict[str, str], float, int]:
+    cpu0 = children_cpu()
+    measured = measure([base, head], work, Protocol(), config=config)
+    cpu = children_cpu() - cpu0
+    verdicts = {c.name: c.verdict.value for c in compare(measured["base"], measured["head"], config)}
+    processes = sum(len(m.runs) for side in measured.values() for m in side)
+    return verdicts, cpu, processes
+
+
+def run_asv_protocol(base: Side, head: Side, work: Path) -> tuple[dict[str, list[list[list[float]]]], float, Path]:
+    """asv's default budget in asv-continuous order; returns per-side per-round samples."""
+    cpu0 = children_cpu()
+    rounds: dict[str, list[list[list[float]]]] = {"base": [], "head": []}
+    results = work / "asv-results"
+    for k, side in enumerate((base, head, head, base)):
+        # each round into its own dir to keep the boundaries, then merged as asv would
+        out = work / f"asv-round-{k}-{side.label}"
+        r = asvrun.run_round(side.tree, side.commit, out, repeat="(1,5,10.0)", log=work / "asv.log")
+        rounds[side.label].append({m.name: list(m.samples) for m in read_result_file(r.result_file)})
+    cpu = children_cpu() - cpu0
+    merge_asv_results(work, base, head, rounds, results)
+    return rounds, cpu, results
+
+
+def merge_asv_results(work: Path, base: Side, head: Side, rounds, results: Path) -> None:
+    """Write the asv result files asv itself would hold after two rounds (samples concatenated,
+    stats recomputed by asv's own code), so `asv compare` judges exactly asv's data."""
+    from asv.statistics import compute_stats
+
+    for side in (base, head):
+        src_dir = next((work).glob(f"asv-round-*-{side.label}"))
+        src = next(src_dir.glob(f"*/{side.commit[:8]}-*.json"))
+        data = json.loads(src.read_text())
+        cols = data["result_columns"]
+        for name, row in data["results"].items():
+            samples = [x for r in rounds[side.label] for x in r.get(name, [])]
+            result, stats = compute_stats(samples, 1)
+            row = row + [None] * (len(cols) - len(row))
+            values = dict(zip(cols, row, strict=True))
+            values.update(result=[result], samples=[samples])
+            for key in ("ci_99_a", "ci_99_b", "q_25", "q_75", "number", "repeat"):
+                values[f"stats_{key}"] = [stats[key]]
+            data["results"][name] = [values[c] for c in cols]
+        dest = results / src.parent.name
+        dest.mkdir(parents=True, exist_ok=True)
+        (dest / src.name).write_text(json.dumps(data))
+        (dest / "machine.json").write_text((src.parent / "machine.json").read_text())
+        (results / "benchmarks.json").write_text((src_dir / "benchmarks.json").read_text())
+
+
+def asv_compare_flags(tree: Path, results: Path, base: Side, head: Side) -> dict[str, str]:
+    conf = dict(ASV_CONF, repo=str(tree), results_dir=str(results), benchmark_dir=str(tree / "benchmarks"))
+    conf_path = results / "compare.conf.json"
+    conf_path.write_text(json.dumps(conf))
+    out = subprocess.run(
+        [*asvrun.asv_command(), "compare", "--config", str(conf_path), "--factor", "1.1",
+         base.commit, head.commit], capture_output=True, text=True, check=False,
+    ).stdout  # fmt: skip
+    flags = {}
+    for line in out.splitlines():
+        m = re.match(r"^([+\- x!~]?)\s+\S+\s+\S+\s+\S+\s+(\S+)$", line.strip("\n"))
+        if m and "." in m.group(2):
+            mark = line[:1]
+            flags[m.group(2)] = {"+": "regression", "-": "improvement"}.get(mark, "unchanged")
+    return flags
+
+
+def pyperf_flags(rounds, work: Path) -> dict[str, str]:
+    paths = {}
+    for label, side_rounds in rounds.items():
+        benches = []
+        for name in side_rounds[0]:
+            runs = [pyperf.Run(r[name], metadata={"name": name, "unit": "second"},
+                               collect_metadata=False) for r in side_rounds if r.get(name)]  # fmt: skip
+            benches.append(pyperf.Benchmark(runs))
+        paths[label] = work / f"pyperf-{label}.json"
+        pyperf.BenchmarkSuite(benches).dump(str(paths[label]), replace=True)
+    out = subprocess.run([sys.executable, "-m", "pyperf", "compare_to", str(paths["base"]),
+                          str(paths["head"])], capture_output=True, text=True, check=False).stdout  # fmt: skip
+    flags = {name: "unchanged" for name in rounds["base"][0]}
+    for line in out.splitlines():
+        m = re.match(r"^(\S+): Mean .*: [\d.]+x (slower|faster)$", line)
+        if m:
+            flags[m.group(1)] = "regression" if m.group(2) == "slower" else "improvement"
+    return flags
+
+
+def tally(rows: list[dict], tool: str, scale: float) -> dict:
+    picked = [r for r in rows if r["tool"] == tool and r["scale"] == scale]
+    verdicts = [v for r in picked for v in r["verdicts"].values()]
+    n = len(verdicts)
+    flagged = sum(v in ("regression", "improvement") for v in verdicts)
+    return {
+        "n": n,
+        "regression": sum(v == "regression" for v in verdicts) / n if n else float("nan"),
+        "improvement": sum(v == "improvement" for v in verdicts) / n if n else float("nan"),
+        "flagged": flagged / n if n else float("nan"),
+        "inconclusive": sum(v == "inconclusive" for v in verdicts) / n if n else float("nan"),
+        "cpu_s": sum(r["cpu_s"] for r in picked) / max(1, len(picked)),
+    }
+
+
+def markdown(rows: list[dict], scales: list[float]) -> str:
+    lines = ["| tool | A/A false alarms | " + " | ".join(f"detects +{(s - 1) * 100:.0f} %" for s in scales if s != 1.0)
+             + " | wrong direction | CPU s per comparison run |",
+             "|---" * (3 + len([s for s in scales if s != 1.0]) + 1) + "|"]  # fmt: skip
+    for tool in ("perfkit", "asv compare", "pyperf compare_to"):
+        aa = tally(rows, tool, 1.0)
+        cells = [f"{aa['flagged'] * 100:.1f} % ({aa['n']})"]
+        wrong, cpu = 0.0, [aa["cpu_s"]]
+        for s in scales:
+            if s == 1.0:
+                continue
+            t = tally(rows, tool, s)
+            cells.append(f"{t['regression'] * 100:.0f} % ({t['n']})")
+            wrong = max(wrong, t["improvement"])
+            cpu.append(t["cpu_s"])
+        lines.append(f"| {tool} | " + " | ".join(cells) + f" | {wrong * 100:.0f} % | {sum(cpu) / len(cpu):.0f} |")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--trials", type=int, default=5)
+    ap.add_argument("--conditions", default="1.0,1.02,1.05,1.10")
+    ap.add_argument("--out", type=Path, default=ROOT / "reports" / "detection_eval.json")
+    args = ap.parse_args()
+    scales = [float(s) for s in args.conditions.split(",")]
+    config = Config()
+    rows: list[dict] = []
+    t_start = time.time()
+    with tempfile.TemporaryDirectory(prefix="perfkit-eval-") as tmp:
+        repo = Path(tmp) / "repo"
+        commits = make_repo(repo, [1.0, *scales])
+        base_commit, heads = commits[0], dict(zip(scales, commits[1:], strict=True))
+        with gitrepo.worktree(repo, base_commit) as base_tree:
+            base = Side("base", base_commit, base_tree)
+            for trial in range(args.trials):
+                for scale in scales:
+                    with gitrepo.worktree(repo, heads[scale]) as head_tree:
+                        head = Side("head", heads[scale], head_tree)
+                        work = Path(tmp) / f"t{trial}-{scale}"
+                        verdicts, cpu, procs = run_perfkit(base, head, work / "perfkit", config)
+                        rows.append({"tool": "perfkit", "trial": trial, "scale": scale,
+                                     "verdicts": verdicts, "cpu_s": cpu, "processes": procs})  # fmt: skip
+                        rounds, cpu, results = run_asv_protocol(base, head, work / "asv")
+                        rows.append({"tool": "asv compare", "trial": trial, "scale": scale,
+                                     "verdicts": asv_compare_flags(repo, results, base, head), "cpu_s": cpu})  # fmt: skip
+                        rows.append({"tool": "pyperf compare_to", "trial": trial, "scale": scale,
+                                     "verdicts": pyperf_flags(rounds, work / "asv"), "cpu_s": cpu})  # fmt: skip
+                        print(f"[{time.time() - t_start:6.0f}s] trial {trial + 1} x{scale}: "
+                              + ", ".join(f"{r['tool']}: {sum(v in ('regression', 'improvement') for v in r['verdicts'].values())}/{len(r['verdicts'])} flagged"
+                                          for r in rows[-3:]), flush=True)  # fmt: skip
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({"rows": rows, "scales": scales, "trials": args.trials,
+                                    "machine": os.uname().nodename}, indent=1))  # fmt: skip
+    print(markdown(rows, scales))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
