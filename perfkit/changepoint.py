@@ -35,6 +35,7 @@ DEFAULT_ALPHA = 0.001
 DEFAULT_MIN_SIZE = 5
 DEFAULT_WINDOW = 30
 DEFAULT_CONFIDENCE = 0.95
+DEFAULT_MIN_EFFECT = 1.0
 _WEIGHT_CLIP = 4.0
 
 
@@ -67,6 +68,7 @@ def detect(
     series: str = "",
     window: int = DEFAULT_WINDOW,
     confidence: float = DEFAULT_CONFIDENCE,
+    min_effect: float = DEFAULT_MIN_EFFECT,
 ) -> list[ChangePoint]:
     """Change points of one series (``index`` = first point of the new level).
 
@@ -75,7 +77,12 @@ def detect(
     """
     item = SeriesInput(values, spreads, counts, direction, commits, series)
     return detect_many(
-        [item], alpha=alpha, min_size=min_size, window=window, confidence=confidence
+        [item],
+        alpha=alpha,
+        min_size=min_size,
+        window=window,
+        confidence=confidence,
+        min_effect=min_effect,
     )[0]
 
 
@@ -86,6 +93,7 @@ def detect_many(
     min_size: int = DEFAULT_MIN_SIZE,
     window: int = DEFAULT_WINDOW,
     confidence: float = DEFAULT_CONFIDENCE,
+    min_effect: float = DEFAULT_MIN_EFFECT,
 ) -> list[list[ChangePoint]]:
     """Change points of many series, analysed in parallel; one list per input."""
     _check_options(alpha, min_size, window, confidence)
@@ -95,7 +103,7 @@ def detect_many(
     x = np.concatenate([p[0] for p in prepared]) if prepared else np.empty(0)
     w = np.concatenate([p[1] for p in prepared]) if prepared else np.empty(0)
     z = _normal_quantile(0.5 + confidence / 2.0)
-    table, found = rs.segment_many(x, w, offsets, min_size, alpha, window, z)
+    table, found = rs.segment_many(x, w, offsets, min_size, alpha, window, z, min_effect)
     out: list[list[ChangePoint]] = []
     for i, item in enumerate(inputs):
         rows = table[offsets[i] : offsets[i] + found[i]]

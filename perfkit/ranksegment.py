@@ -89,6 +89,15 @@ def ranks(x: np.ndarray) -> np.ndarray:
 
 
 @nb.njit(cache=True)
+def noise_scale(x: np.ndarray) -> float:
+    """Robust commit-to-commit noise: 1.4826 MAD of successive differences / sqrt(2)."""
+    if x.size < 3:
+        return 0.0
+    d = np.diff(x)
+    return 1.4826 * np.median(np.abs(d - np.median(d))) / math.sqrt(2.0)
+
+
+@nb.njit(cache=True)
 def _scores(x: np.ndarray, w: np.ndarray, a: int, b: int) -> np.ndarray:
     r = ranks(x[a:b])
     ww = w[a:b]
@@ -131,79 +140,132 @@ def _slope(x: np.ndarray, a: int, cp: int, b: int) -> float:
 
 
 @nb.njit(cache=True)
-def local_step(
-    x: np.ndarray, lo: int, cp: int, hi: int, window: int, z_conf: float
-) -> tuple[float, float, float, float, float]:
-    """Drift-corrected two-sample comparison across ``cp`` within ``[lo, hi)``.
+def _detrended(x: np.ndarray, lo: int, c: int, hi: int, window: int) -> tuple[int, int, np.ndarray]:
+    """Window ``[a, b)`` of up to ``window`` commits each side of ``c`` within ``[lo, hi)``,
+    minus a robust local slope (Theil-Sen on within-side pairs of windows up to 3x wider)."""
+    a, b = max(lo, c - window), min(hi, c + window)
+    slope = _slope(x, max(lo, c - 3 * window), c, min(hi, c + 3 * window))
+    y = np.empty(b - a)
+    for i in range(a, b):
+        y[i - a] = x[i] - slope * (i - c)
+    return a, b, y
 
-    Returns (p, delta, delta_low, delta_high, level_before): the Mann-Whitney p-value of
-    the detrended windows, the Hodges-Lehmann step with its Moses interval, and the
-    level just before the step.
-    """
-    a, b = max(lo, cp - window), min(hi, cp + window)
-    slope = _slope(x, max(lo, cp - 3 * window), cp, min(hi, cp + 3 * window))
-    left = np.empty(cp - a)
-    right = np.empty(b - cp)
-    for i in range(a, cp):
-        left[i - a] = x[i] - slope * (i - cp)
-    for i in range(cp, b):
-        right[i - cp] = x[i] - slope * (i - cp)
-    n1, n2 = left.size, right.size
+
+@nb.njit(cache=True)
+def step_estimate(
+    x: np.ndarray, lo: int, cp: int, hi: int, window: int, z_conf: float
+) -> tuple[float, float, float, float]:
+    """(delta, low, high, level_before) of the step at ``cp`` on the detrended window:
+    Hodges-Lehmann shift (median of right-minus-left differences), its Moses interval,
+    and the median level just before the step."""
+    a, b, y = _detrended(x, lo, cp, hi, window)
+    n1, n2 = cp - a, b - cp
     diffs = np.empty(n1 * n2)
     t = 0
     for i in range(n1):
         for j in range(n2):
-            diffs[t] = right[j] - left[i]
+            diffs[t] = y[n1 + j] - y[i]
             t += 1
     diffs.sort()
-    u = 0.0
-    for d in diffs:
-        u += 1.0 if d > 0 else (0.5 if d == 0 else 0.0)
-    r = ranks(np.concatenate((left, right)))
-    ties = 0.0
-    rs = np.sort(r)
-    i = 0
-    while i < rs.size:
-        j = i
-        while j + 1 < rs.size and rs[j + 1] == rs[i]:
-            j += 1
-        g = j - i + 1.0
-        ties += g * g * g - g
-        i = j + 1
-    n = n1 + n2
-    var = n1 * n2 / 12.0 * ((n + 1.0) - ties / (n * (n - 1.0)))
-    p = 1.0 if var <= 0 else min(1.0, 2.0 * normal_sf(abs(u - 0.5 * n1 * n2) / math.sqrt(var)))
-    c = int(math.floor(0.5 * n1 * n2 - z_conf * math.sqrt(n1 * n2 * (n + 1.0) / 12.0)))
+    c = int(math.floor(0.5 * n1 * n2 - z_conf * math.sqrt(n1 * n2 * (n1 + n2 + 1.0) / 12.0)))
     c = min(max(c, 0), diffs.size - 1)
-    delta = np.median(diffs)
-    return p, delta, diffs[c], diffs[diffs.size - 1 - c], np.median(left)
+    return np.median(diffs), diffs[c], diffs[diffs.size - 1 - c], np.median(y[:n1])
+
+
+@nb.njit(cache=True)
+def _t_loss(r: np.ndarray) -> np.ndarray:
+    """Negative log-likelihood of a Student t with 3 degrees of freedom (up to constants)."""
+    return 2.0 * np.log1p(r * r / 3.0)
+
+
+@nb.njit(cache=True)
+def _t_split(y: np.ndarray, k: int, m: int, scale: float) -> int:
+    """With the levels either side of ``k`` fixed (medians), the split in ``[m, n - m]``
+    that maximises a Student-t (df 3) likelihood; twice, re-estimating the levels."""
+    n = y.size
+    for _ in range(2):
+        left, right = np.median(y[:k]), np.median(y[k:])
+        gain = _t_loss((y - right) / scale) - _t_loss((y - left) / scale)
+        total = gain[n - m :].sum()  # cost of splitting at j is const + sum(gain[j:])
+        best, k = total, n - m
+        for j in range(n - m - 1, m - 1, -1):
+            total += gain[j]
+            if total < best:
+                best, k = total, j
+    return k
+
+
+@nb.njit(cache=True)
+def _relocate(
+    x: np.ndarray, w: np.ndarray, lo: int, c: int, hi: int, m: int, window: int, scale: float
+) -> int:
+    """Best split near ``c`` within the detrended window ``c +- window``.
+
+    First the rank CUSUM's best split; then the Student-t likelihood's with the levels
+    held fixed: heavy-tailed enough that outliers do not pull the location, close to
+    least squares otherwise (measured: +3-4 points of location accuracy over ranks).
+    """
+    a, b, y = _detrended(x, lo, c, hi, window)
+    if b - a < 2 * m:
+        return c
+    k, _ = _best_split(_scores(y, w[a:b], 0, b - a), m, m, b - a - m)
+    if k < 0:
+        return c
+    return a + (k if scale <= 0.0 else _t_split(y, k, m, scale))
+
+
+@nb.njit(cache=True)
+def _local_p(x: np.ndarray, w: np.ndarray, lo: int, cp: int, hi: int, m: int, window: int) -> float:
+    """Drift-corrected local test: the rank CUSUM of the detrended window around ``cp``
+    at ``cp``, judged by the tail of its maximum over the window (the location was
+    chosen in that window, so a single-split p-value would be too small)."""
+    a, b, y = _detrended(x, lo, cp, hi, window)
+    s = _scores(y, w[a:b], 0, b - a)
+    n, k = b - a, cp - a
+    ss = (s * s).sum()
+    if ss <= 0.0 or k < 1 or k >= n:
+        return 1.0
+    stat = abs(s[:k].sum()) / math.sqrt(k * (n - k) / (n * (n - 1.0)) * ss)
+    return tail_p(stat, n, min(m, k, n - k))
 
 
 @nb.njit(cache=True)
 def _assess(
-    x: np.ndarray, w: np.ndarray, lo: int, c: int, hi: int, m: int, window: int, z: float
+    x: np.ndarray,
+    w: np.ndarray,
+    lo: int,
+    c: int,
+    hi: int,
+    m: int,
+    window: int,
+    scale: float,
+    min_effect: float,
 ) -> tuple[int, float]:
-    """Re-locate candidate ``c`` between neighbours ``lo``/``hi``; return (index, p)."""
-    s = _scores(x, w, lo, hi)
-    k_lo = max(m, c - lo - window)
-    k_hi = min(hi - lo - m, c - lo + window)
-    k, stat = _best_split(s, m, k_lo, k_hi)
-    if k < 0:
+    """Re-locate candidate ``c`` between neighbours ``lo``/``hi``; return (index, local p).
+
+    A step smaller than ``min_effect * scale`` gets p = 1 (never reported, however
+    significant).
+    """
+    if hi - lo < 2 * m:
         return c, 1.0
-    cp = lo + k
-    p_search = tail_p(stat, hi - lo, m)
-    p_local = local_step(x, lo, cp, hi, window, z)[0]
-    return cp, max(p_search, p_local)
+    cp = _relocate(x, w, lo, c, hi, m, window, scale)
+    if cp - lo < m or hi - cp < m:
+        return c, 1.0
+    delta = step_estimate(x, lo, cp, hi, window, 1.96)[0]
+    if abs(delta) < min_effect * scale:
+        return cp, 1.0
+    return cp, _local_p(x, w, lo, cp, hi, m, window)
 
 
 @nb.njit(cache=True)
-def _search(x: np.ndarray, w: np.ndarray, m: int, alpha: float) -> np.ndarray:
-    """Binary segmentation: every split whose segment test rejects at ``alpha``, sorted."""
-    n = x.size
-    cands = np.empty(n, np.int64)
+def _binary_segmentation(
+    x: np.ndarray, w: np.ndarray, lo: int, hi: int, m: int, alpha: float
+) -> np.ndarray:
+    """Every split of ``[lo, hi)`` whose segment test rejects at ``alpha``, recursively."""
+    cands = np.empty(hi - lo + 1, np.int64)
     nc = 0
-    stack = np.empty((n + 1, 2), np.int64)
-    stack[0, 0], stack[0, 1] = 0, n
+    stack = np.empty((hi - lo + 2, 2), np.int64)
+    stack[0, 0], stack[0, 1] = lo, hi
     top = 1
     while top > 0:
         top -= 1
@@ -218,39 +280,127 @@ def _search(x: np.ndarray, w: np.ndarray, m: int, alpha: float) -> np.ndarray:
         stack[top, 0], stack[top, 1] = a, a + k
         stack[top + 1, 0], stack[top + 1, 1] = a + k, b
         top += 2
-    return np.sort(cands[:nc])
+    return cands[:nc]
 
 
 @nb.njit(cache=True)
-def segment(
-    x: np.ndarray, w: np.ndarray, m: int, alpha: float, window: int, z_conf: float
-) -> np.ndarray:
-    """Change points of one series: a table with columns COL_* (one row per change point)."""
-    cps = _search(x, w, m, alpha)
-    nc = cps.size
+def _window_search(x: np.ndarray, w: np.ndarray, m: int, alpha: float, window: int) -> np.ndarray:
+    """Best split of each window of ``2 * window`` commits (overlapping by half) whose
+    test rejects at ``alpha`` shared among the windows (Bonferroni)."""
+    n, span = x.size, 2 * window
+    if n <= span:
+        return np.empty(0, np.int64)
+    starts = np.append(np.arange(0, n - span, window), n - span)
+    cands = np.empty(starts.size, np.int64)
+    nc = 0
+    for a in starts:
+        k, stat = _best_split(_scores(x, w, a, a + span), m, m, span - m)
+        if k >= 0 and tail_p(stat, span, m) <= alpha / starts.size:
+            cands[nc] = a + k
+            nc += 1
+    return cands[:nc]
+
+
+@nb.njit(cache=True)
+def _distinct(cands: np.ndarray, m: int) -> np.ndarray:
+    """Sorted candidates, dropping any closer than ``m`` to the one kept before it."""
+    c = np.unique(cands)
+    keep = np.ones(c.size, np.bool_)
+    last = -(1 << 40)
+    for i in range(c.size):
+        if c[i] - last < m:
+            keep[i] = False
+        else:
+            last = c[i]
+    return c[keep]
+
+
+@nb.njit(cache=True)
+def _prune(
+    x: np.ndarray,
+    w: np.ndarray,
+    cands: np.ndarray,
+    m: int,
+    alpha: float,
+    window: int,
+    scale: float,
+    min_effect: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Re-locate every candidate between its neighbours, then remove the weakest while
+    its local p-value, Bonferroni-adjusted over the candidates, exceeds ``alpha``."""
+    cps = cands.copy()
+    n, nc = x.size, cps.size
+    examined = max(nc, 1)
     pv = np.ones(nc)
-    n = x.size
-    for j in range(nc):  # refine left to right with the current neighbours
+    for j in range(nc):  # left to right with the current neighbours
         lo = 0 if j == 0 else cps[j - 1]
         hi = n if j == nc - 1 else cps[j + 1]
-        cps[j], pv[j] = _assess(x, w, lo, cps[j], hi, m, window, z_conf)
+        cps[j], p = _assess(x, w, lo, cps[j], hi, m, window, scale, min_effect)
+        pv[j] = min(p * examined, 1.0)
     while nc > 0:
         worst = np.argmax(pv[:nc])
         if pv[worst] <= alpha:
             break
-        for j in range(worst, nc - 1):
-            cps[j], pv[j] = cps[j + 1], pv[j + 1]
+        cps[worst : nc - 1] = cps[worst + 1 : nc].copy()
+        pv[worst : nc - 1] = pv[worst + 1 : nc].copy()
         nc -= 1
         for j in (worst - 1, worst):
             if 0 <= j < nc:
                 lo = 0 if j == 0 else cps[j - 1]
                 hi = n if j == nc - 1 else cps[j + 1]
-                cps[j], pv[j] = _assess(x, w, lo, cps[j], hi, m, window, z_conf)
-    out = np.empty((nc, N_COLS))
-    for j in range(nc):
+                cps[j], p = _assess(x, w, lo, cps[j], hi, m, window, scale, min_effect)
+                pv[j] = min(p * examined, 1.0)
+    return cps[:nc], pv[:nc]
+
+
+@nb.njit(cache=True)
+def segment(
+    x: np.ndarray,
+    w: np.ndarray,
+    m: int,
+    alpha: float,
+    window: int,
+    z_conf: float,
+    min_effect: float,
+) -> np.ndarray:
+    """Change points of one series: a table with columns COL_* (one row per change point).
+
+    Candidates come from binary segmentation of the whole series (``alpha / 2``) and from
+    windows (``alpha / 2`` shared); they are pruned (``_prune``); then binary
+    segmentation runs again inside each segment between the kept change points (a step
+    next to a larger one can hide in the first pass) until nothing new is kept.
+    """
+    n = x.size
+    scale = noise_scale(x)
+    found = np.concatenate(
+        (
+            _binary_segmentation(x, w, 0, n, m, 0.5 * alpha),
+            _window_search(x, w, m, 0.5 * alpha, window),
+        )
+    )
+    cps, pv = _prune(x, w, _distinct(found, m), m, alpha, window, scale, min_effect)
+    for _ in range(3):
+        if cps.size == 0:
+            break
+        bounds = np.concatenate((np.zeros(1, np.int64), cps, np.full(1, n, np.int64)))
+        extra = np.empty(0, np.int64)
+        for j in range(bounds.size - 1):
+            extra = np.concatenate(
+                (extra, _binary_segmentation(x, w, bounds[j], bounds[j + 1], m, 0.5 * alpha))
+            )
+        if extra.size == 0:
+            break
+        before = cps.size
+        cps, pv = _prune(
+            x, w, _distinct(np.concatenate((cps, extra)), m), m, alpha, window, scale, min_effect
+        )
+        if cps.size <= before:
+            break
+    out = np.empty((cps.size, N_COLS))
+    for j in range(cps.size):
         lo = 0 if j == 0 else cps[j - 1]
-        hi = n if j == nc - 1 else cps[j + 1]
-        _, delta, d_lo, d_hi, level = local_step(x, lo, cps[j], hi, window, z_conf)
+        hi = n if j == cps.size - 1 else cps[j + 1]
+        delta, d_lo, d_hi, level = step_estimate(x, lo, cps[j], hi, window, z_conf)
         out[j, COL_INDEX] = cps[j]
         out[j, COL_P] = pv[j]
         out[j, COL_DELTA] = delta
@@ -269,6 +419,7 @@ def segment_many(
     alpha: float,
     window: int,
     z_conf: float,
+    min_effect: float,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Many series concatenated in ``x``/``w``; series i is ``offsets[i]:offsets[i+1]``.
 
@@ -281,7 +432,7 @@ def segment_many(
     counts = np.zeros(ns, np.int64)
     for i in nb.prange(ns):
         a, b = offsets[i], offsets[i + 1]
-        rows = segment(x[a:b], w[a:b], m, alpha, window, z_conf)
+        rows = segment(x[a:b], w[a:b], m, alpha, window, z_conf, min_effect)
         counts[i] = rows.shape[0]
         table[a : a + rows.shape[0]] = rows
     return table, counts
