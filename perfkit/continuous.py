@@ -37,7 +37,8 @@ def results_dir_of(repo: Path) -> Path:
     try:
         conf = load_json(str(conf_path), js_comments=True)
     except Exception as exc:  # asv raises its own UserError/ValueError for bad files
-        raise ConfigError(f"{conf_path}: cannot read asv configuration ({exc})") from None
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise ConfigError(f"{conf_path}: cannot read asv configuration ({reason})") from None
     return (repo / conf.get("results_dir", "results")).resolve()
 
 
