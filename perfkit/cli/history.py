@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from pathlib import Path
 
 import click
@@ -86,8 +87,16 @@ def command(
         raise ConfigError("give --csv or --json-series, not both")
     if export and export.suffix.lower() not in (".csv", ".parquet"):
         raise ConfigError(f"--export {export}: the file name must end in .csv or .parquet")
+    start = time.monotonic()
+
+    def progress(msg: str) -> None:
+        click.echo(f"[{time.monotonic() - start:5.1f}s] {msg}", err=True)
+
+    progress("reading results")
     df = _read(results_dir, machine, repo, csv_file, json_file)
+    progress(f"analysing {len(df)} results")
     result = history.analyse(df, history.HistoryOptions(alpha=alpha, min_size=min_size))
+    progress(f"writing {out_dir} ({len(result.changed)} plots)")
     files = historyreport.write(result, out_dir)
     if export:
         _export(result.frame, export)
