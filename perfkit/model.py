@@ -141,6 +141,16 @@ class Evidence:
 
 
 @dataclass(frozen=True)
+class MemoryProfile:
+    """memray's view of one call of the body, per side: heap bytes, not RSS (asv's peakmem_)."""
+
+    base_peak_bytes: int
+    head_peak_bytes: int
+    base_allocations: int
+    head_allocations: int
+
+
+@dataclass(frozen=True)
 class Comparison:
     """Baseline vs head for one benchmark."""
 
@@ -156,6 +166,7 @@ class Comparison:
     params: tuple[tuple[str, str], ...] = ()
     artifacts: tuple[Artifact, ...] = ()
     top_frames: tuple[str, ...] = ()  # top grown frames when profiled
+    memory: MemoryProfile | None = None  # memray heap figures when profiled
 
     @property
     def change_percent(self) -> float | None:

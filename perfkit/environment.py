@@ -1,0 +1,53 @@
+"""Where a run was measured: pyperf's own metadata collection, and the warnings that
+matter when two sides were measured on differently configured or untuned systems."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+# keys whose difference between base and head makes timings differ for other reasons
+RELEVANT = ("hostname", "cpu_model_name", "cpu_count", "cpu_freq", "cpu_config", "cpu_affinity",
+            "isolated_cpus", "aslr", "python_implementation", "python_version", "python_compiler",
+            "python_cflags", "platform", "perf_version")  # fmt: skip
+HIGH_LOAD = 1.0  # load average per logical CPU considered "busy"
+
+
+def collect() -> dict[str, str]:
+    """This machine's and this Python's benchmark-relevant metadata (via pyperf)."""
+    from pyperf._collect_metadata import collect_metadata
+
+    meta = collect_metadata()
+    meta.pop("date", None)
+    meta.pop("uptime", None)
+    return {str(k): str(v) for k, v in meta.items()}
+
+
+def compare_environments(base: Mapping[str, str], head: Mapping[str, str]) -> list[str]:
+    """One warning per relevant key that differs between the two sides."""
+    out = []
+    for key in RELEVANT:
+        b, h = base.get(key), head.get(key)
+        if b is not None and h is not None and b != h:
+            out.append(f"base and head were measured on differently configured systems: "
+                       f"{key} {b!r} (base) vs {h!r} (head)")  # fmt: skip
+    return out
+
+
+def tuning_warnings(env: Mapping[str, str]) -> list[str]:
+    """What `pyperf system show` would advise about this system (one line each)."""
+    out = []
+    if "Full randomization" in env.get("aslr", ""):
+        out.append("ASLR is enabled (full randomization): memory layout varies between processes")
+    if not env.get("isolated_cpus"):
+        out.append("no CPU is isolated (isolcpus): other work shares the benchmark's cores")
+    config = env.get("cpu_config", "")
+    if "governor" in config and "performance" not in config:
+        out.append(f"CPU frequency governor is not 'performance' ({config})")
+    try:
+        load = float(env.get("load_avg_1min", "0"))
+        cpus = max(1, int(env.get("cpu_count", "1")))
+        if load / cpus > HIGH_LOAD:
+            out.append(f"the system was busy while measuring (load average {load:.1f} on {cpus} CPUs)")
+    except ValueError:
+        pass
+    return out

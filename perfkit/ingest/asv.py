@@ -1,0 +1,226 @@
+"""asv result files (format version 2) into Measurements.
+
+Facts this reader relies on (checked against asv 0.6): one file per commit and
+environment at ``results/<machine>/<commit8>-<env>.json``; each benchmark is a positional
+array named by ``result_columns``; ``result`` null means failed, NaN means skipped;
+parameter values are stored as ``repr`` strings; samples exist only with
+``--record-samples`` and only for ``time_``; units, types and ``rounds`` live in
+``results/benchmarks.json``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from perfkit.direction import infer_direction
+from perfkit.errors import ResultsFormatError
+from perfkit.ingest.jsonfile import check_name, check_value, read_json
+from perfkit.ingest.names import full_name
+from perfkit.model import BenchmarkKind, Measurement
+
+API_VERSION = 2
+KINDS = {"time": BenchmarkKind.TIME, "peakmemory": BenchmarkKind.PEAKMEM,
+         "memory": BenchmarkKind.MEM, "track": BenchmarkKind.TRACK}  # fmt: skip
+PREFIX_KINDS = (("time_", BenchmarkKind.TIME, "seconds"), ("peakmem_", BenchmarkKind.PEAKMEM, "bytes"),
+                ("mem_", BenchmarkKind.MEM, "bytes"), ("track_", BenchmarkKind.TRACK, "unit"))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ResultFileInfo:
+    path: Path
+    machine: str
+    commit: str
+    env: str
+    date: float | None  # commit date, unix seconds
+
+
+def sniff(data: Any) -> bool:
+    return isinstance(data, dict) and "result_columns" in data and "results" in data
+
+
+def read_benchmarks_json(results_dir: Path) -> dict[str, Any]:
+    path = results_dir / "benchmarks.json"
+    if not path.exists():
+        return {}
+    data = read_json(path)
+    if not isinstance(data, dict):
+        raise ResultsFormatError(f"{path}: expected a JSON object of benchmarks")
+    return {k: v for k, v in data.items() if isinstance(v, dict)}
+
+
+def _kind_unit(name: str, meta: dict[str, Any]) -> tuple[BenchmarkKind, str]:
+    if meta.get("type") in KINDS:
+        kind = KINDS[meta["type"]]
+        return kind, str(meta.get("unit") or ("seconds" if kind is BenchmarkKind.TIME else "unit"))
+    short = name.rsplit(".", 1)[-1]
+    for prefix, kind, unit in PREFIX_KINDS:
+        if short.startswith(prefix):
+            return kind, unit
+    return BenchmarkKind.OTHER, str(meta.get("unit") or "unit")
+
+
+def _split_runs(samples: list[float], rounds: int) -> tuple[tuple[float, ...], ...]:
+    """asv concatenates its rounds; split evenly when the count allows (a best guess)."""
+    if rounds > 1 and len(samples) >= rounds and len(samples) % rounds == 0:
+        size = len(samples) // rounds
+        return tuple(tuple(samples[i : i + size]) for i in range(0, len(samples), size))
+    return (tuple(samples),) if samples else ()
+
+
+def _as_list(path: Path, name: str, value: Any, n: int, what: str) -> list[Any]:
+    if n == 1 and not isinstance(value, list):
+        return [value]
+    if not isinstance(value, list) or len(value) != n:
+        raise ResultsFormatError(
+            f"{path}: {name}: {what} has {len(value) if isinstance(value, list) else 'no'} "
+            f"entries, the parameter grid has {n}"
+        )
+    return value
+
+
+def _params(path: Path, name: str, row: dict[str, Any], meta: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+    params = row.get("params") or []
+    if not isinstance(params, list) or not all(
+        isinstance(p, list) and all(isinstance(v, str) for v in p) for p in params
+    ):
+        raise ResultsFormatError(f"{path}: {name}: params must be lists of strings")
+    declared = meta.get("params")
+    if declared and params and declared != params:
+        raise ResultsFormatError(f"{path}: {name}: params differ from benchmarks.json")
+    names = [str(n) for n in meta.get("param_names") or []]
+    names += [f"param{i + 1}" for i in range(len(names), len(params))]
+    return names[: len(params)], params
+
+
+def read_result_file(path: Path, benchmarks: dict[str, Any] | None = None) -> list[Measurement]:
+    """Every benchmark (and parameter combination) in one asv result file."""
+    data = read_json(path)
+    if not sniff(data):
+        raise ResultsFormatError(f"{path}: not an asv result file (no result_columns/results)")
+    if data.get("version") != API_VERSION:
+        raise ResultsFormatError(
+            f"{path}: unsupported asv result version {data.get('version')!r} (expected {API_VERSION})"
+        )
+    columns, results = data["result_columns"], data["results"]
+    if not isinstance(columns, list) or "result" not in columns or not isinstance(results, dict):
+        raise ResultsFormatError(f"{path}: malformed result_columns or results")
+    if not results:
+        raise ResultsFormatError(f"{path}: the run holds no benchmark results")
+    if benchmarks is None:
+        benchmarks = read_benchmarks_json(path.parent.parent)
+    commit = data.get("commit_hash")
+    machine = (data.get("params") or {}).get("machine") or path.parent.name
+    out: list[Measurement] = []
+    for name, raw_row in results.items():
+        check_name(path, name)
+        if not isinstance(raw_row, list) or len(raw_row) > len(columns):
+            raise ResultsFormatError(f"{path}: {name}: row does not match result_columns")
+        row = dict(zip(columns, raw_row, strict=False))
+        out += _expand(path, name, row, benchmarks.get(name, {}), commit, machine, data.get("env_name"))
+    return out
+
+
+def _expand(path: Path, name: str, row: dict[str, Any], meta: dict[str, Any], commit: Any,
+            machine: str, env: Any) -> list[Measurement]:  # fmt: skip
+    kind, unit = _kind_unit(name, meta)
+    param_names, params = _params(path, name, row, meta)
+    combos = list(itertools.product(*params)) if params else [()]
+    n = len(combos)
+    result = row.get("result")
+    results = [None] * n if result is None else _as_list(path, name, result, n, "result")
+    samples = row.get("samples")
+    sample_lists = [None] * n if samples is None else _as_list(path, name, samples, n, "samples")
+    started = row.get("started_at")
+    if started is not None and not isinstance(started, int | float):
+        raise ResultsFormatError(f"{path}: {name}: started_at {started!r} is not a number")
+    version = row.get("version")
+    rounds = int(meta.get("rounds") or 1)
+    out = []
+    for combo, value, sample in zip(combos, results, sample_lists, strict=True):
+        pairs = tuple(zip(param_names, combo, strict=True))
+        label = full_name(name, pairs)
+        common = dict(name=label, benchmark=name, kind=kind, unit=unit,
+                      direction=infer_direction(kind, unit), params=pairs, commit=commit,
+                      machine=machine, environment=env, version=version, source=str(path),
+                      started_at=started / 1000.0 if started is not None else None)  # fmt: skip
+        if result is None or value is None:
+            out.append(Measurement(**common, error="benchmark failed (asv recorded no result)"))
+            continue
+        if isinstance(value, float) and math.isnan(value):
+            out.append(Measurement(**common, skipped=True))
+            continue
+        value = check_value(path, label, value, "result")
+        if sample is None:
+            runs: tuple[tuple[float, ...], ...] = ((value,),)
+        elif isinstance(sample, list) and sample:
+            runs = _split_runs([check_value(path, label, x) for x in sample], rounds)
+        else:
+            raise ResultsFormatError(f"{path}: {label}: samples must be a non-empty list")
+        out.append(Measurement(**common, runs=runs, value=value))
+    return out
+
+
+def list_result_files(results_dir: Path, machine: str | None = None) -> list[ResultFileInfo]:
+    """The result files under ``results_dir`` (one machine, or all), without parsing results."""
+    if not results_dir.is_dir():
+        raise ResultsFormatError(f"{results_dir}: no such results directory")
+    infos = []
+    for mdir in sorted(p for p in results_dir.iterdir() if p.is_dir()):
+        if machine is not None and mdir.name != machine:
+            continue
+        for path in sorted(mdir.glob("*.json")):
+            if path.name == "machine.json":
+                continue
+            commit8, _, env = path.stem.partition("-")
+            infos.append(ResultFileInfo(path, mdir.name, commit8, env, None))
+    return infos
+
+
+def _pick_machine(results_dir: Path, machine: str | None) -> str:
+    machines = sorted(p.name for p in results_dir.iterdir() if (p / "machine.json").exists())
+    if machine is not None:
+        if machine not in machines:
+            raise ResultsFormatError(f"{results_dir}: no results for machine {machine!r} "
+                                     f"(have: {', '.join(machines) or 'none'})")  # fmt: skip
+        return machine
+    if len(machines) != 1:
+        raise ResultsFormatError(f"{results_dir}: results for several machines "
+                                 f"({', '.join(machines) or 'none'}): choose one")  # fmt: skip
+    return machines[0]
+
+
+def load_results(results_dir: Path, *, machine: str | None = None, commit: str | None = None,
+                 env: str | None = None, since: float | None = None) -> list[Measurement]:  # fmt: skip
+    """All measurements of one commit on one machine (newest entry per benchmark).
+
+    ``since`` drops entries whose started_at is older: a rerun replaces only the
+    benchmarks it ran, so older entries in the same file are stale.
+    """
+    if not results_dir.is_dir():
+        raise ResultsFormatError(f"{results_dir}: no such results directory")
+    machine = _pick_machine(results_dir, machine)
+    files = [f for f in list_result_files(results_dir, machine) if env is None or f.env == env]
+    if commit:
+        if len(commit) < 4:
+            raise ResultsFormatError(f"commit {commit!r}: give at least 4 hex digits")
+        files = [f for f in files if f.commit.startswith(commit[:8])]
+    if not files:
+        raise ResultsFormatError(f"{results_dir}: no results for commit {commit or '(any)'} "
+                                 f"on machine {machine}")  # fmt: skip
+    if len({f.commit for f in files}) > 1:
+        raise ResultsFormatError(f"commit {commit!r} is ambiguous in {results_dir}: "
+                                 f"{', '.join(sorted({f.commit for f in files}))}")  # fmt: skip
+    if len({f.env for f in files}) > 1:
+        raise ResultsFormatError(f"{results_dir}: commit {files[0].commit} has several "
+                                 f"environments ({', '.join(f.env for f in files)}): choose one")  # fmt: skip
+    benchmarks = read_benchmarks_json(results_dir)
+    measurements = read_result_file(files[0].path, benchmarks)
+    if commit and len(commit) > 8 and not str(measurements[0].commit or "").startswith(commit):
+        raise ResultsFormatError(f"{files[0].path}: holds commit {measurements[0].commit}, not {commit}")
+    if since is not None:
+        measurements = [m for m in measurements if m.started_at is None or m.started_at >= since]
+    return measurements

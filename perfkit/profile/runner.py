@@ -1,0 +1,133 @@
+"""Run the driver under py-spy (CPU) or with memray's Tracker (memory), turning every
+failure into one ProfilerError line."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from perfkit.errors import BenchmarkNotFoundError, ProfilerError, ToolMissingError
+from perfkit.profile import driver
+from perfkit.profile.folded import Profile, parse
+
+# py-spy in non-blocking mode never pauses the target, so timings are not distorted;
+# 199 Hz avoids aliasing with 100 Hz / 1 kHz periodic work.
+DEFAULT_RATE = 199
+PTRACE_HINT = (
+    "py-spy is not permitted to attach (ptrace): run as root, set "
+    "kernel.yama.ptrace_scope=0, or give the container the SYS_PTRACE capability"
+)
+
+
+@dataclass(frozen=True)
+class Target:
+    tree: Path  # source tree: benchmarks/ and the package under test
+    name: str  # full benchmark name
+    benchmark_dir: str = "benchmarks"
+
+    @property
+    def root(self) -> Path:
+        return self.tree / self.benchmark_dir
+
+
+def _tool(name: str) -> str:
+    found = shutil.which(name) or shutil.which(name, path=str(Path(sys.executable).parent))
+    if not found:
+        raise ToolMissingError(f"{name} is not installed (pip install {name})")
+    return found
+
+
+def _driver_cmd(target: Target, mode: str, extra: list[str]) -> list[str]:
+    return [sys.executable, "-m", "perfkit.profile.driver", "--root", str(target.root),
+            "--name", target.name, "--mode", mode, *extra]  # fmt: skip
+
+
+def _env(target: Target) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(target.tree), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    return env
+
+
+def _check_driver(proc: subprocess.CompletedProcess, target: Target, what: str) -> None:
+    lines = [ln for ln in (proc.stderr or "").splitlines() if ln.strip() and not ln.startswith("py-spy>")]
+    last = lines[-1] if lines else f"exit code {proc.returncode}"
+    if proc.returncode == driver.EXIT_NOT_FOUND:
+        raise BenchmarkNotFoundError(last)
+    if any("Permission denied" in ln or "Operation not permitted" in ln for ln in lines):
+        raise ProfilerError(PTRACE_HINT)
+    if proc.returncode != 0:
+        raise ProfilerError(f"{what} of {target.name} failed: {last}")
+
+
+def profile_cpu(target: Target, out_dir: Path, label: str, *, seconds: float = 3.0,
+                rate: int = DEFAULT_RATE, native: bool = False) -> tuple[Profile, Path]:  # fmt: skip
+    """Folded stacks of the measured region, per side; returns the profile and the raw file."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    raw, stats = out_dir / f"cpu-{label}.folded.txt", out_dir / f".calls-{label}.json"
+    raw.unlink(missing_ok=True)
+    cmd = [_tool("py-spy"), "record", "--rate", str(rate), "--nonblocking", "--nolineno",
+           "--format", "raw", "--output", str(raw), *(["--native"] if native else []), "--",
+           *_driver_cmd(target, "cpu", ["--seconds", str(seconds), "--stats-out", str(stats)])]  # fmt: skip
+    proc = subprocess.run(cmd, env=_env(target), capture_output=True, text=True, check=False)
+    _check_driver(proc, target, "py-spy record")
+    if not stats.exists():  # py-spy exits 0 even when its target failed
+        raise ProfilerError(f"{target.name} ({label}): the profiled process died before finishing")
+    if not raw.exists():
+        raise ProfilerError(f"{target.name} ({label}): exited too fast for py-spy to take a sample")
+    calls = json.loads(stats.read_text())["calls"]
+    stats.unlink()
+    stacks = parse(raw.read_text(), source=str(raw), strip_prefixes=[str(target.tree)])
+    if not stacks:
+        raise ProfilerError(f"{target.name} ({label}): no sample fell inside the measured region")
+    return Profile(stacks, calls, rate), raw
+
+
+@dataclass(frozen=True)
+class MemoryStats:
+    peak_bytes: int  # heap high-water mark (memray), not RSS
+    allocations: int
+
+
+def profile_memory(target: Target, out_dir: Path, label: str) -> tuple[MemoryStats, Path, Path]:
+    """memray around one call of the body; writes the flamegraph (offline) and stats JSON."""
+    try:
+        import memray  # noqa: F401
+    except ImportError:
+        raise ToolMissingError("memray is not installed or not supported on this platform") from None
+    out_dir.mkdir(parents=True, exist_ok=True)
+    capture = out_dir / f".memray-{label}.bin"
+    capture.unlink(missing_ok=True)
+    proc = subprocess.run(_driver_cmd(target, "memory", ["--memray-out", str(capture)]),
+                          env=_env(target), capture_output=True, text=True, check=False)  # fmt: skip
+    _check_driver(proc, target, "memray")
+    html, stats_json = out_dir / f"memory-{label}.html", out_dir / f"memory-{label}.stats.json"
+    _memray("flamegraph", "--no-web", "--force", "-o", str(html), str(capture), target=target)
+    stats = read_memory_stats(capture)
+    try:
+        _memray("stats", "--json", "--force", "-o", str(stats_json), str(capture), target=target)
+    except ProfilerError:  # memray stats cannot histogram a run without allocations
+        stats_json.write_text(json.dumps({"metadata": {"peak_memory": stats.peak_bytes},
+                                          "total_num_allocations": stats.allocations}))  # fmt: skip
+    capture.unlink(missing_ok=True)
+    return stats, html, stats_json
+
+
+def read_memory_stats(capture: Path) -> MemoryStats:
+    import memray
+
+    with memray.FileReader(str(capture)) as reader:
+        meta = reader.metadata
+        return MemoryStats(peak_bytes=int(meta.peak_memory), allocations=int(meta.total_allocations))
+
+
+def _memray(*args: str, target: Target) -> None:
+    run = subprocess.run([sys.executable, "-m", "memray", *args], capture_output=True, text=True,
+                         check=False)  # fmt: skip
+    if run.returncode != 0:
+        last = (run.stderr.strip().splitlines() or ["no output"])[-1]
+        raise ProfilerError(f"memray {args[0]} failed for {target.name}: {last}")

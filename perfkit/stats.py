@@ -1,0 +1,231 @@
+"""Head vs baseline for every benchmark: estimate, interval, p-value, verdict.
+
+The method, in short (README "Statistics" has the long form):
+
+* Work on log values; the unit of evidence is the **process**. Each process (run) is
+  summarised by the median of its samples, so a burst of noise inside one process cannot
+  pose as many independent observations.
+* **Paired** when both sides come from one perfkit measuring session with the same number
+  of runs (run k of base and of head ran next to each other, so slow drift cancels): the
+  estimate is the mean of the per-pair log differences. Otherwise **unpaired**: the
+  difference of the sides' mean log process medians.
+* The spread between processes is estimated with an **empirical-Bayes prior** (the
+  moderated t of limma): ``s2 = (df*s2_data + d0*s0^2) / (df + d0)`` with ``s0`` the
+  process-to-process noise typical of a shared machine (``stats.prior_sigma``, 3 %) and
+  ``d0`` its weight in processes (``stats.prior_df``). Two processes that happen to agree
+  cannot create false confidence, and a side with a single process relies on the prior.
+* A t test with ``df + d0`` degrees of freedom gives the two-sided p-value and the
+  interval; p-values are corrected across the run by **Benjamini-Hochberg**.
+* Decisions are taken in log space so that swapping base and head swaps regression and
+  improvement exactly. ``w`` is the direction-aware log worseness, ``T = log(1+threshold)``:
+  regression when significant and ``w >= T``; improvement when significant and
+  ``w <= -T``; unchanged when the interval lies inside ``(-T, T)`` or the change is
+  significant but below the threshold; inconclusive otherwise, with the smallest change the
+  data could have detected at 80 % power.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from statistics import median
+
+import numpy as np
+from scipy import stats as sps
+
+from perfkit.config import Config
+from perfkit.model import (
+    Comparison,
+    Direction,
+    Evidence,
+    Measurement,
+    Severity,
+    Verdict,
+)  # fmt: skip
+
+POWER = 0.8
+
+
+@dataclass(frozen=True)
+class _Summary:
+    """What the test needs from one benchmark pair."""
+
+    estimate: float  # log(head/base)
+    var_data: float  # sum of squares / df of the data (0 when df == 0)
+    df: float
+    var_prior: float  # prior variance of one process value (or of a pair difference)
+    scale: float  # SE^2 = s2 * scale
+    n_base: int
+    n_head: int
+    paired: bool
+    base_loc: float
+    head_loc: float
+
+
+def _process_values(m: Measurement) -> tuple[np.ndarray, float]:
+    """log median per run, and the mean sampling variance of such a median."""
+    runs = [r for r in m.runs if r]
+    values = np.log([median(r) for r in runs])
+    within = [np.var(np.log(r), ddof=1) * math.pi / 2 / len(r) for r in runs if len(r) > 1]
+    return values, float(np.mean(within)) if within else 0.0
+
+
+def undisturbed(values: np.ndarray, width: float) -> np.ndarray:
+    """Mask of the processes within ``width`` (log) of the side's fastest one.
+
+    A fresh interpreter sometimes runs 1.3-1.8x slower for its whole life; such a process
+    says nothing about the code, so it is set aside (never the fastest, so never all)."""
+    return values <= values.min() + width
+
+
+def _summarise(base: Measurement, head: Measurement, config: Config) -> _Summary:
+    x, wx = _process_values(base)
+    y, wy = _process_values(head)
+    prior = max(config.stats.prior_sigma**2, wx, wy)
+    width = math.log1p(config.stats.disturbed)
+    keep_x, keep_y = undisturbed(x, width), undisturbed(y, width)
+    if base.session and base.session == head.session and len(x) == len(y) and len(x) >= 2:
+        both = keep_x & keep_y
+        if both.sum() >= 2:
+            x, y = x[both], y[both]
+            d = y - x
+            return _Summary(float(d.mean()), float(d.var(ddof=1)), len(d) - 1, 2 * prior,
+                            1 / len(d), len(x), len(y), True, float(np.exp(x.mean())),
+                            float(np.exp(y.mean())))  # fmt: skip
+    x, y = x[keep_x], y[keep_y]
+    df = len(x) + len(y) - 2
+    ss = float(((x - x.mean()) ** 2).sum() + ((y - y.mean()) ** 2).sum())
+    return _Summary(float(y.mean() - x.mean()), ss / df if df > 0 else 0.0, max(df, 0), prior,
+                    1 / len(x) + 1 / len(y), len(x), len(y), False, float(np.exp(x.mean())),
+                    float(np.exp(y.mean())))  # fmt: skip
+
+
+def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
+    """Adjusted p-values (step-up), each >= its raw value, capped at 1."""
+    n = len(p)
+    if n == 0:
+        return p
+    order = np.argsort(p)
+    ranked = p[order] * n / np.arange(1, n + 1)
+    adjusted = np.minimum.accumulate(ranked[::-1])[::-1]
+    out = np.empty(n)
+    out[order] = np.minimum(adjusted, 1.0)
+    return np.maximum(out, p)
+
+
+def _not_comparable(base: Measurement, head: Measurement) -> str | None:
+    if base.unit != head.unit:
+        return f"unit changed from {base.unit!r} to {head.unit!r}: values are not comparable"
+    if base.kind != head.kind:
+        return f"benchmark type changed from {base.kind.value} to {head.kind.value}"
+    if base.version and head.version and base.version != head.version:
+        return "benchmark code changed (asv version hash differs): results are not comparable"
+    return None
+
+
+def _shell(m: Measurement, direction: Direction, verdict: Verdict, message: str) -> Comparison:
+    return Comparison(name=m.name, benchmark=m.benchmark, kind=m.kind, unit=m.unit,
+                      direction=direction, verdict=verdict, message=message, params=m.params)  # fmt: skip
+
+
+def _non_statistical(base: Measurement | None, head: Measurement | None, config: Config) -> Comparison | None:
+    m = head or base
+    assert m is not None
+    direction = config.direction_for(m)
+    if head is None:
+        return _shell(m, direction, Verdict.MISSING, "in the baseline but not measured in head")
+    if base is None:
+        return _shell(m, direction, Verdict.NEW, "new in head: no baseline to compare with")
+    if base.error or head.error:
+        side = "base and head" if base.error and head.error else "base" if base.error else "head"
+        return _shell(m, direction, Verdict.FAILED, f"failed in {side}: {head.error or base.error}")
+    if base.skipped and head.skipped:
+        return _shell(m, direction, Verdict.SKIPPED, "skipped on both sides")
+    if base.skipped or head.skipped:
+        return _shell(m, direction, Verdict.MISSING, f"skipped in {'head' if head.skipped else 'base'} only")
+    if not base.samples or not head.samples:
+        return _shell(m, direction, Verdict.MISSING, "no samples on one side")
+    reason = _not_comparable(base, head)
+    if reason:
+        return _shell(m, direction, Verdict.NOT_COMPARABLE, reason)
+    return None
+
+
+def compare(base: Sequence[Measurement], head: Sequence[Measurement], config: Config = Config()) -> tuple[Comparison, ...]:
+    """Compare every benchmark of ``head`` with ``base`` (matched by full name)."""
+    b = {m.name: m for m in base}
+    h = {m.name: m for m in head}
+    names = sorted(b.keys() | h.keys())
+    out: dict[str, Comparison] = {}
+    pending: list[tuple[str, _Summary]] = []
+    for name in names:
+        shell = _non_statistical(b.get(name), h.get(name), config)
+        if shell is not None:
+            out[name] = shell
+        else:
+            pending.append((name, _summarise(b[name], h[name], config)))
+    for name, comparison in _decide(pending, b, h, config):
+        out[name] = comparison
+    return tuple(out[n] for n in names)
+
+
+def _decide(pending, b, h, config: Config):
+    if not pending:
+        return []
+    s = [p[1] for p in pending]
+    d0, conf = config.stats.prior_df, config.stats.confidence
+    est = np.array([x.estimate for x in s])
+    df = np.array([x.df for x in s], dtype=float)
+    s2 = (df * np.array([x.var_data for x in s]) + d0 * np.array([x.var_prior for x in s])) / (df + d0)
+    se = np.sqrt(s2 * np.array([x.scale for x in s]))
+    dof = df + d0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.where(se > 0, est / se, np.where(est == 0, 0.0, np.inf))
+    p = np.clip(2 * sps.t.sf(np.abs(t), dof), 0.0, 1.0)
+    p_adj = benjamini_hochberg(p)
+    half = sps.t.ppf(0.5 + conf / 2, dof) * se
+    mde = (sps.t.ppf(1 - config.stats.fdr / 2, dof) + sps.t.ppf(POWER, dof)) * se
+    results = []
+    for i, (name, summ) in enumerate(pending):
+        m = h[name]
+        direction = config.direction_for(m)
+        threshold = config.threshold_for(name)
+        ev = Evidence(
+            ratio=math.exp(est[i]), ci_low=math.exp(est[i] - half[i]), ci_high=math.exp(est[i] + half[i]),
+            p_value=float(p[i]), p_adjusted=float(p_adj[i]), threshold=threshold, confidence=conf,
+            n_base_samples=len(b[name].samples), n_head_samples=len(m.samples),
+            n_base_runs=summ.n_base, n_head_runs=summ.n_head, base_location=summ.base_loc,
+            head_location=summ.head_loc, min_detectable=math.expm1(mde[i]), paired=summ.paired,
+            method="paired moderated t on log process medians" if summ.paired
+            else "moderated t on log process medians",
+        )  # fmt: skip
+        results.append((name, _verdict(m, direction, ev, est[i], half[i], config)))
+    return results
+
+
+def _verdict(m: Measurement, direction: Direction, ev: Evidence, est: float, half: float, config: Config) -> Comparison:
+    sign = -1.0 if direction is Direction.HIGHER_IS_BETTER else 1.0
+    w, lo, hi = sign * est, min(sign * (est - half), sign * (est + half)), max(sign * (est - half), sign * (est + half))
+    big = math.log1p(ev.threshold)
+    significant = ev.p_adjusted < config.stats.fdr
+    pct = f"{math.expm1(abs(w)) * 100:.1f} %"
+    interval = f"{config.stats.confidence * 100:.0f} % CI {math.expm1(lo) * 100:+.1f} to {math.expm1(hi) * 100:+.1f} %"
+    evidence = f"({interval} worse, p_adj = {ev.p_adjusted:.2g}, threshold {ev.threshold * 100:g} %)"
+    severity = None
+    if significant and w >= big:
+        verdict, message = Verdict.REGRESSION, f"worse by {pct} {evidence}"
+        frac = math.expm1(w)
+        severity = (Severity.CRITICAL if frac >= config.severity.critical else
+                    Severity.MAJOR if frac >= config.severity.major else Severity.MINOR)  # fmt: skip
+    elif significant and w <= -big:
+        verdict, message = Verdict.IMPROVEMENT, f"better by {pct} {evidence}"
+    elif (-big < lo and hi < big) or significant:
+        verdict = Verdict.UNCHANGED
+        message = f"no change beyond the {ev.threshold * 100:g} % threshold {evidence}"
+    else:
+        verdict = Verdict.INCONCLUSIVE
+        message = (f"noise too high to tell a {ev.threshold * 100:g} % change: this data could "
+                   f"detect >= {ev.min_detectable * 100:.0f} % {evidence}")  # fmt: skip
+    return Comparison(name=m.name, benchmark=m.benchmark, kind=m.kind, unit=m.unit, direction=direction,
+                      verdict=verdict, severity=severity, evidence=ev, message=message, params=m.params)  # fmt: skip
