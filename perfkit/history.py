@@ -15,6 +15,7 @@ where the benchmark's ``version`` changes and never compared across it.
 
 from __future__ import annotations
 
+import fnmatch
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from perfkit import changepoint
+from perfkit.config import Config
 from perfkit.errors import HistoryError
 from perfkit.gitrepo import git
 from perfkit.model import ChangePoint, Direction, Measurement
@@ -97,10 +99,16 @@ def commit_order(repo: Path | str = ".", rev: str = "HEAD") -> dict[str, tuple[i
 def load(
     results_dir: Path | str, *, repo: Path | str = ".", machine: str | None = None
 ) -> pd.DataFrame:
-    """Tidy DataFrame of every asv result in ``results_dir`` (see module doc)."""
+    """Tidy DataFrame of every asv result in ``results_dir`` (see module doc).
+
+    All machines unless ``machine`` is given (each machine is its own series).
+    """
     from perfkit.ingest import asv as asv_ingest
 
-    measurements = asv_ingest.load_results(Path(results_dir), machine=machine)
+    results_dir = Path(results_dir)
+    files = asv_ingest.list_result_files(results_dir, machine)
+    benchmarks = asv_ingest.read_benchmarks_json(results_dir) if files else {}
+    measurements = [m for info in files for m in asv_ingest.read_result_file(info.path, benchmarks)]
     return frame(measurements, commit_order(repo))
 
 
@@ -170,13 +178,23 @@ def _row(m: Measurement, commit: str, placed: tuple[int, str]) -> dict:
 # --- analysis --------------------------------------------------------------------------------
 
 
-def analyse(df: pd.DataFrame, options: HistoryOptions | None = None) -> HistoryResult:
-    """Change points of every series in ``df`` (a table from :func:`load` or seriesfile)."""
+def analyse(
+    df: pd.DataFrame, config: Config | None = None, options: HistoryOptions | None = None
+) -> HistoryResult:
+    """Change points of every series in ``df`` (a table from :func:`load` or seriesfile).
+
+    ``config`` (perfkit.toml) may override each benchmark's direction.
+    """
     options = options or HistoryOptions()
     missing = [c for c in ("commit", "order", "name", "median") if c not in df.columns]
     if missing:
         raise HistoryError(f"history table lacks column(s) {', '.join(missing)}")
     df = _with_defaults(df)
+    if config is not None and config.direction:
+        df["direction"] = [
+            str(_direction(config, name, Direction(d)))
+            for name, d in zip(df["name"], df["direction"], strict=True)
+        ]
     groups = list(_series_groups(df))
     need = changepoint.min_points(options.min_size)
     inputs, results = [], []
@@ -212,6 +230,11 @@ def _with_defaults(df: pd.DataFrame) -> pd.DataFrame:
         if col not in df.columns:
             df[col] = df["median"]
     return df
+
+
+def _direction(config: Config, name: str, default: Direction) -> Direction:
+    hits = [(len(p), d) for p, d in config.direction if fnmatch.fnmatchcase(str(name), p)]
+    return max(hits, key=lambda h: h[0])[1] if hits else default
 
 
 def _series_groups(df: pd.DataFrame) -> Iterable[tuple[str, pd.DataFrame]]:

@@ -11,6 +11,7 @@ import click
 import pandas as pd
 
 from perfkit import history, historyreport, seriesfile
+from perfkit.config import load_config
 from perfkit.errors import ConfigError, HistoryError
 
 
@@ -77,10 +78,16 @@ from perfkit.errors import ConfigError, HistoryError
     show_default=True,
     help="Fewest commits in a segment.",
 )
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="perfkit.toml to use (benchmark directions).",
+)
 def command(
     results_dir: Path, machine: str | None, repo: Path, csv_file: Path | None,
     json_file: Path | None, as_json: bool, export: Path | None, out_dir: Path,
-    alpha: float, min_size: int,
+    alpha: float, min_size: int, config_path: Path | None,
 ) -> int:  # fmt: skip
     """Find the commits where each benchmark's level changed."""
     if csv_file and json_file:
@@ -95,7 +102,9 @@ def command(
     progress("reading results")
     df = _read(results_dir, machine, repo, csv_file, json_file)
     progress(f"analysing {len(df)} results")
-    result = history.analyse(df, history.HistoryOptions(alpha=alpha, min_size=min_size))
+    config = load_config(Path.cwd(), config_path)
+    options = history.HistoryOptions(alpha=alpha, min_size=min_size)
+    result = history.analyse(df, config, options)
     progress(f"writing {out_dir} ({len(result.changed)} plots)")
     files = historyreport.write(result, out_dir)
     if export:

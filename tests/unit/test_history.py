@@ -231,3 +231,14 @@ def test_cli_history_bad_input_exit_2(tmp_path, capsys):
     (tmp_path / "s.csv").write_text("commit,a\nx,oops\n")
     assert main(["history", "--csv", str(tmp_path / "s.csv")]) == 2
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_config_overrides_direction():
+    from perfkit.config import Config
+
+    ms = _series_measurements(60, 30, 0.7)  # lower values: an improvement for a time
+    config = Config(direction=(("suite.*", Direction.HIGHER_IS_BETTER),))
+    (plain,) = history.analyse(history.frame(ms, _order(60))).series
+    (flipped,) = history.analyse(history.frame(ms, _order(60)), config).series
+    assert [cp.verdict for cp in plain.change_points] == [Verdict.IMPROVEMENT]
+    assert [cp.verdict for cp in flipped.change_points] == [Verdict.REGRESSION]
