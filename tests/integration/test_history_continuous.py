@@ -13,9 +13,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from test_history_asv import _git, build_repo
 
 from perfkit.cli import main
+
+from .test_history_asv import _git, build_repo
 
 pytestmark = pytest.mark.slow
 
