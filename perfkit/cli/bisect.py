@@ -1,0 +1,76 @@
+"""``perfkit bisect BENCHMARK GOOD BAD``: the commit that moved a benchmark, confirmed."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+import click
+
+from perfkit import bisect, commitrange, gitrepo
+
+
+@click.command("bisect")
+@click.argument("benchmark")
+@click.argument("good")
+@click.argument("bad")
+@click.option("--repo", type=click.Path(path_type=Path), default=Path("."), show_default=True)
+@click.option(
+    "--results",
+    "results_dir",
+    type=click.Path(path_type=Path),
+    default=Path(".asv/results"),
+    show_default=True,
+    help="Existing results are reused; new measurements are added here (--same-python).",
+)
+@click.option(
+    "--same-python",
+    is_flag=True,
+    help="Bisect in temporary worktrees in this Python (default: `asv find` with asv's envs).",
+)
+@click.option("--invert", is_flag=True, help="asv find: look for a decrease, not an increase.")
+@click.option("--rounds", type=int, default=4, show_default=True,
+              help="Processes per side when confirming the commit against its parent.")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def command(
+    benchmark: str, good: str, bad: str, repo: Path, results_dir: Path, same_python: bool,
+    invert: bool, rounds: int, as_json: bool,
+) -> int:  # fmt: skip
+    """Find the first commit of GOOD..BAD where BENCHMARK changed, then confirm it."""
+    good_full, bad_full = gitrepo.resolve(repo, good), gitrepo.resolve(repo, bad)
+    if same_python:
+        revs = commitrange.commits(repo, f"{good_full}..{bad_full}")
+        level = bisect.measured_level(repo, results_dir.resolve(), benchmark)
+        commit, parent, steps = bisect.search(revs, good_full, level)
+        method = "perfkit bisection"
+    else:
+        commit = bisect.asv_find(repo, good_full, bad_full, benchmark, invert=invert)
+        parent, steps, method = gitrepo.resolve(repo, f"{commit}^"), [], "asv find"
+    click.echo(
+        f"{method}: first changed commit {commit[:12]} (parent {parent[:12]}); confirming", err=True
+    )
+    with tempfile.TemporaryDirectory(prefix="perfkit-bisect-") as work:
+        comparison = bisect.confirm(repo, benchmark, parent, commit, Path(work), rounds=rounds)
+    levels = dict(steps)
+    increase = levels[bad_full] > levels[good_full] if steps else not invert
+    ok = bisect.confirmed(comparison, increase)
+    _print(benchmark, commit, parent, method, comparison, ok, as_json)
+    return 0 if ok else 1
+
+
+def _print(benchmark, commit, parent, method, comparison, ok, as_json) -> None:
+    ev = comparison.evidence if comparison is not None else None
+    if as_json:
+        click.echo(json.dumps({
+            "benchmark": benchmark, "commit": commit, "parent": parent, "method": method,
+            "confirmed": ok, "verdict": comparison.verdict.value if comparison else None,
+            "ratio": ev.ratio if ev else None, "ci_low": ev.ci_low if ev else None,
+            "ci_high": ev.ci_high if ev else None, "p_value": ev.p_value if ev else None,
+        }, indent=2))  # fmt: skip
+        return
+    state = "confirmed" if ok else "NOT confirmed"
+    click.echo(f"{benchmark}: {commit[:12]} ({method}) {state}")
+    if ev is not None:
+        click.echo(f"  vs parent {parent[:12]}: {comparison.verdict.value}, ratio {ev.ratio:.3f} "
+                   f"[{ev.ci_low:.3f}, {ev.ci_high:.3f}], p={ev.p_value:.2g}")  # fmt: skip
