@@ -43,7 +43,6 @@ from perfkit import asvrun, gitrepo  # noqa: E402
 from perfkit.config import Config  # noqa: E402
 from perfkit.ingest.asv import read_result_file  # noqa: E402
 from perfkit.measure import Protocol, Side, measure  # noqa: E402
-from perfkit.model import Verdict  # noqa: E402
 from perfkit.stats import compare  # noqa: E402
 
 BODIES = '''
