@@ -73,7 +73,7 @@ def _scatter_gather(mail, head, tail, acc, processed, counters, returned, next_s
         for w in range(1, n):
             _send(mail, head, tail, acc, processed, counters, returned, next_seq, 0, w, 0, r,
                   BACKPRESSURE, cap, empty, 0)  # fmt: skip
-        for w in range(1, n):  # each worker handles its request and replies
+        for w in range(1, n):  # each worker handles its request and replies ...
             while head[w] < tail[w]:
                 slot = head[w] & mask
                 req = mail[w, slot, PAYLOAD]
@@ -82,13 +82,13 @@ def _scatter_gather(mail, head, tail, acc, processed, counters, returned, next_s
                 counters[1] += 1
                 _send(mail, head, tail, acc, processed, counters, returned, next_seq, w, 0, 1,
                       req * 1000 + w, BACKPRESSURE, cap, empty, 0)  # fmt: skip
-        while head[0] < tail[0]:  # gather
-            slot = head[0] & mask
-            gathered[mail[0, slot, SENDER]] += 1
-            acc[0] += mail[0, slot, PAYLOAD]
-            head[0] += 1
-            processed[0] += 1
-            counters[1] += 1
+            while head[0] < tail[0]:  # ... and the coordinator gathers as replies arrive
+                slot = head[0] & mask
+                gathered[mail[0, slot, SENDER]] += 1
+                acc[0] += mail[0, slot, PAYLOAD]
+                head[0] += 1
+                processed[0] += 1
+                counters[1] += 1
     return acc[0]
 
 
