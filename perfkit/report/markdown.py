@@ -12,7 +12,7 @@ from perfkit.report.json_report import PATH_KINDS, artifact_path, ranked_regress
 
 MARKER = "<!-- perfkit-report -->"
 GITHUB_LIMIT = 65536
-_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
+_SPECIAL = re.compile(r"([\\`*_{}\[\]()+\-.!|~>])")
 
 
 def inert(text: str) -> str:
@@ -20,7 +20,8 @@ def inert(text: str) -> str:
     text = " ".join(str(text).split())
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _SPECIAL.sub(r"\\\1", text)
-    return text.replace("@", "@\u200b").replace(":", "&#58;")
+    # a zero-width space after @ and # keeps GitHub from linking mentions and references
+    return text.replace("@", "@\u200b").replace("#", "#\u200b").replace(":", "&#58;")
 
 
 def pct(x: float | None) -> str:
