@@ -60,6 +60,7 @@ class CheckpointValidation:
     def setup(self, interval):
         self.chain = build_chain(300_000, 1, seed=3)
         self.trusted = make_checkpoints(self.chain, interval)
+        verify_checkpoints(self.chain, interval, self.trusted)
 
     def time_verify_checkpoints(self, interval):
         verify_checkpoints(self.chain, interval, self.trusted)
