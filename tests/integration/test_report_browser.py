@@ -1,0 +1,102 @@
+"""index.html, the differential flamegraph and memray's HTML in headless Chromium, from
+disk with the network blocked: they render, request nothing, log no error, respond to
+clicks; hostile names stay text. Screenshots land in reports/screenshots/."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from perfkit.model import (
+    Artifact, ArtifactKind, BenchmarkKind, Comparison, Direction, Evidence, GateDecision,
+    Measurement, MemoryProfile, Report, Severity, Verdict,
+)  # fmt: skip
+from perfkit.profile.flamegraph import write_flamegraph
+from perfkit.report import write_report
+
+from .browser import open_local
+
+pytestmark = pytest.mark.slow
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "reports" / "screenshots"
+HOSTILE = "<script>window.__pwned=1</script><img src=x onerror=window.__pwned=2>"
+
+
+def comparison(name: str, verdict: Verdict, ratio: float, **kw) -> Comparison:
+    ev = Evidence(ratio, ratio * 0.97, ratio * 1.03, 1e-4, 1e-3, 0.05, 0.95, 12, 12, 4, 4, 1.0, ratio, 0.04, True, "t")
+    return Comparison(name=name, benchmark=name.split("(")[0], kind=BenchmarkKind.TIME, unit="seconds",
+                      direction=Direction.LOWER_IS_BETTER, verdict=verdict, evidence=ev,
+                      message=f"{verdict.value} {HOSTILE}", **kw)  # fmt: skip
+
+
+def measurement(name: str, scale: float) -> Measurement:
+    runs = tuple(tuple(scale * (1 + 0.01 * (i + j)) for j in range(3)) for i in range(4))
+    return Measurement(name=name, benchmark=name, kind=BenchmarkKind.TIME, unit="seconds", runs=runs, runs_known=True)
+
+
+@pytest.fixture(scope="module")
+def report_dir(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("report")
+    prof = out / "profiles" / "x"
+    write_flamegraph(prof / "flamegraph-diff.html", f"bench {HOSTILE}",
+                     {("run (b.py)", "run_kernel_a (k.py)"): 0.02, ("run (b.py)", "run_kernel_b (k.py)"): 0.01},
+                     {("run (b.py)", "run_kernel_a (k.py)"): 0.01, ("run (b.py)", "run_kernel_b (k.py)"): 0.01})  # fmt: skip
+    capture = prof / "mem.bin"
+    subprocess.run([sys.executable, "-m", "memray", "run", "-q", "-o", str(capture), "-c",
+                    "import numpy; x = numpy.ones(10**6)"], check=True, capture_output=True)  # fmt: skip
+    subprocess.run([sys.executable, "-m", "memray", "flamegraph", "--no-web", "-o", str(prof / "memory-head.html"),
+                    str(capture)], check=True, capture_output=True)  # fmt: skip
+    reg_name = f"sync.Evil.time_x(n='{HOSTILE}')"
+    reg = comparison(reg_name, Verdict.REGRESSION, 1.4, severity=Severity.CRITICAL,
+                     top_frames=("run_kernel_a (k.py)",), memory=MemoryProfile(1000, 9000, 1, 3),
+                     artifacts=(Artifact(ArtifactKind.DIFF_FLAMEGRAPH, "profiles/x/flamegraph-diff.html", "diff", "diff"),
+                                Artifact(ArtifactKind.MEMORY_FLAMEGRAPH, "profiles/x/memory-head.html", "head", "memray")))  # fmt: skip
+    others = [comparison(f"actor.B{i}.time_y", v, r) for i, (v, r) in
+              enumerate([(Verdict.UNCHANGED, 1.01), (Verdict.IMPROVEMENT, 0.8), (Verdict.INCONCLUSIVE, 1.07)] * 4)]
+    report = Report("2026-11-24T00:00:00Z", f"base {HOSTILE}", "head", (reg, *others),
+                    GateDecision(False, 60.0, 75.0, (f"1 regression(s): {reg_name}",)),
+                    environment_info={"base": {"cpu_model_name": HOSTILE}, "head": {"cpu_model_name": "x"}},
+                    warnings=(f"warning {HOSTILE}",))  # fmt: skip
+    samples = {reg_name: (measurement(reg_name, 1.0), measurement(reg_name, 1.4))}
+    write_report(report, out, samples)
+    return out
+
+
+def test_index_renders_offline_sorts_and_stays_inert(report_dir: Path):
+    with open_local(report_dir / "index.html") as (page, log):
+        assert page.locator("#gate").inner_text().startswith("Gate FAILED")
+        assert page.evaluate("window.__pwned") is None
+        assert HOSTILE in page.locator("table#all tbody").inner_text()  # shown as text
+        assert page.locator("img[alt^='samples per process']").count() == 1
+        assert page.locator("img[alt^='change with interval']").count() == 1
+        header = page.locator("table#all th", has_text="change %")
+        header.click()
+        first = page.locator("table#all tbody tr").first.locator("td").nth(2).inner_text()
+        header.click()
+        assert page.locator("table#all tbody tr").first.locator("td").nth(2).inner_text() != first
+        page.fill("#filter", "improvement")
+        assert page.locator("table#all tbody tr:visible").count() == 4
+        page.fill("#filter", "")
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "index.png"), full_page=True)
+    assert not log.external_requests and not log.page_errors
+    assert not [e for e in log.console_errors if "Content Security Policy" not in e], log.console_errors
+
+
+def test_diff_flamegraph_and_memray_pages_render_offline(report_dir: Path):
+    with open_local(report_dir / "profiles" / "x" / "flamegraph-diff.html") as (page, log):
+        frame = page.locator(".f", has_text="run_kernel_a")
+        before = frame.bounding_box()["width"]
+        frame.click()
+        assert frame.bounding_box()["width"] > before
+        assert page.evaluate("window.__pwned") is None
+        page.screenshot(path=str(SCREENSHOTS / "flamegraph-diff-report.png"))
+    assert not log.external_requests and not log.console_errors and not log.page_errors
+    with open_local(report_dir / "profiles" / "x" / "memory-head.html") as (page, log):
+        page.wait_for_timeout(500)
+        assert page.locator("body").inner_text().strip()
+        page.screenshot(path=str(SCREENSHOTS / "memray.png"))
+    assert not log.external_requests, log.external_requests
+    assert not log.page_errors, log.page_errors
