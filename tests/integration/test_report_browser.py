@@ -11,8 +11,18 @@ from pathlib import Path
 import pytest
 
 from perfkit.model import (
-    Artifact, ArtifactKind, BenchmarkKind, Comparison, Direction, Evidence, GateDecision,
-    Measurement, MemoryProfile, Report, Severity, Verdict,
+    Artifact,
+    ArtifactKind,
+    BenchmarkKind,
+    Comparison,
+    Direction,
+    Evidence,
+    GateDecision,
+    Measurement,
+    MemoryProfile,
+    Report,
+    Severity,
+    Verdict,
 )  # fmt: skip
 from perfkit.profile.flamegraph import write_flamegraph
 from perfkit.report import write_report

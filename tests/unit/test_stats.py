@@ -1,0 +1,166 @@
+"""Verdicts on constructed data, and the properties the statistics must keep."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from perfkit.config import Config, GateConfig, StatsConfig
+from perfkit.model import BenchmarkKind, Direction, Measurement, Severity, Verdict
+from perfkit.score import benchmark_score, gate, performance_score
+from perfkit.stats import benjamini_hochberg, compare
+
+
+def m(name="b", runs=((1.0, 1.01, 0.99),) * 4, *, kind=BenchmarkKind.TIME, unit="seconds",
+      direction=Direction.LOWER_IS_BETTER, session=None, **kw) -> Measurement:  # fmt: skip
+    return Measurement(name=name, benchmark=name, kind=kind, unit=unit, direction=direction,
+                       runs=tuple(tuple(r) for r in runs), runs_known=True, session=session, **kw)  # fmt: skip
+
+
+def noisy(rng, scale=1.0, runs=6, k=5, proc_sd=0.02, sample_sd=0.01, slow=0.0):
+    out = []
+    for _ in range(runs):
+        effect = math.exp(rng.normal(0, proc_sd)) * (rng.uniform(1.3, 1.8) if rng.random() < slow else 1)
+        out.append(tuple(scale * effect * np.exp(rng.normal(0, sample_sd, k))))
+    return out
+
+
+def one(base, head, config=Config()):
+    (c,) = compare([base], [head], config)
+    return c
+
+
+def test_every_verdict_kind():
+    rng = np.random.default_rng(1)
+    base = [m("same", noisy(rng)), m("slow", noisy(rng)), m("fast", noisy(rng)), m("noisy", noisy(rng, runs=2, proc_sd=0.2)),
+            m("gone", noisy(rng)), m("broken", noisy(rng)), m("skip", (), skipped=True),
+            m("ver", noisy(rng), version="v1"), m("unit", noisy(rng))]  # fmt: skip
+    head = [m("same", noisy(rng)), m("slow", noisy(rng, 1.5)), m("fast", noisy(rng, 0.6)), m("noisy", noisy(rng, 1.1, runs=2, proc_sd=0.2)),
+            m("new", noisy(rng)), m("broken", (), error="boom"), m("skip", (), skipped=True),
+            m("ver", noisy(rng), version="v2"), m("unit", noisy(rng), unit="bytes")]  # fmt: skip
+    got = {c.name: c for c in compare(base, head)}
+    expect = {"same": Verdict.UNCHANGED, "slow": Verdict.REGRESSION, "fast": Verdict.IMPROVEMENT,
+              "noisy": Verdict.INCONCLUSIVE, "gone": Verdict.MISSING, "new": Verdict.NEW,
+              "broken": Verdict.FAILED, "skip": Verdict.SKIPPED, "ver": Verdict.NOT_COMPARABLE,
+              "unit": Verdict.NOT_COMPARABLE}  # fmt: skip
+    assert {k: v.verdict for k, v in got.items()} == expect
+    assert got["slow"].severity is Severity.CRITICAL and got["broken"].message.endswith("boom")
+    assert "detect" in got["noisy"].message and got["noisy"].evidence.min_detectable > 0.05
+    assert "unit" in got["unit"].message and "version" in got["ver"].message
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(0, 2**32), st.integers(2, 8), st.floats(0.0, 0.08), st.booleans())
+def test_a_vs_a_is_never_a_regression(seed, runs, proc_sd, paired):
+    rng = np.random.default_rng(seed)
+    session = "s" if paired else None
+    base = m(runs=noisy(rng, runs=runs, proc_sd=proc_sd), session=session)
+    assert one(base, base).verdict is Verdict.UNCHANGED or one(base, base).verdict is Verdict.INCONCLUSIVE
+    same = m(runs=base.runs, session=session)
+    assert one(base, same).verdict is not Verdict.REGRESSION
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(0, 2**32), st.integers(3, 8))
+def test_thirty_percent_slower_with_low_noise_is_critical(seed, runs):
+    rng = np.random.default_rng(seed)
+    base = m(runs=noisy(rng, runs=runs, proc_sd=0.005, sample_sd=0.003))
+    head = m(runs=[tuple(x * 1.3 for x in r) for r in base.runs])
+    c = one(base, head)
+    assert c.verdict is Verdict.REGRESSION and c.severity is Severity.CRITICAL
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(0, 2**32), st.floats(0.5, 2.0), st.booleans())
+def test_swapping_sides_swaps_the_verdict(seed, scale, paired):
+    rng = np.random.default_rng(seed)
+    session = "s" if paired else None
+    a, b = m(runs=noisy(rng), session=session), m(runs=noisy(rng, scale), session=session)
+    ab, ba = one(a, b), one(b, a)
+    swap = {Verdict.REGRESSION: Verdict.IMPROVEMENT, Verdict.IMPROVEMENT: Verdict.REGRESSION}
+    assert ba.verdict == swap.get(ab.verdict, ab.verdict)
+    assert ab.evidence.ratio == pytest.approx(1 / ba.evidence.ratio)
+    assert ab.evidence.ci_low == pytest.approx(1 / ba.evidence.ci_high)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 2**32), st.floats(1.0, 1.045))
+def test_below_threshold_is_never_a_regression_however_many_samples(seed, scale):
+    rng = np.random.default_rng(seed)
+    base = m(runs=noisy(rng, runs=40, proc_sd=0.001, sample_sd=0.001))
+    head = m(runs=noisy(rng, scale, runs=40, proc_sd=0.001, sample_sd=0.001))
+    assert one(base, head).verdict is not Verdict.REGRESSION
+
+
+def test_direction_a_throughput_drop_is_a_regression():
+    rng = np.random.default_rng(3)
+    kw = dict(kind=BenchmarkKind.TRACK, unit="messages/s", direction=Direction.HIGHER_IS_BETTER)
+    base = m(runs=noisy(rng, 1e6, proc_sd=0.005), **kw)
+    head = m(runs=noisy(rng, 0.7e6, proc_sd=0.005), **kw)
+    c = one(base, head)
+    assert c.verdict is Verdict.REGRESSION and c.worse_fraction > 0.4
+    flipped = Config(direction=(("b", Direction.LOWER_IS_BETTER),))
+    assert one(base, head, flipped).verdict is Verdict.IMPROVEMENT
+
+
+@given(st.lists(st.floats(0, 1), min_size=1, max_size=50))
+def test_bh_adjusted_p_values_are_at_least_the_raw_ones(p):
+    raw = np.array(p)
+    adj = benjamini_hochberg(raw)
+    assert (adj >= raw - 1e-12).all() and (adj <= 1).all()
+    order = np.argsort(raw)
+    assert (np.diff(adj[order]) >= -1e-12).all()  # monotone in the raw p
+
+
+def test_realistic_a_vs_a_simulation_raises_few_false_alarms():
+    """200 benchmarks, per-process noise 3-6 %, 20 % of processes 1.3-1.8x slow."""
+    rng = np.random.default_rng(2026)
+    base, head = [], []
+    for i in range(200):
+        sd = rng.uniform(0.03, 0.06)
+        base.append(m(f"b{i}", noisy(rng, runs=5, k=8, proc_sd=sd, slow=0.2)))
+        head.append(m(f"b{i}", noisy(rng, runs=5, k=8, proc_sd=sd, slow=0.2)))
+    regressions = sum(c.verdict is Verdict.REGRESSION for c in compare(base, head))
+    assert regressions <= 4  # <= 2 %
+
+
+def test_score_properties():
+    rng = np.random.default_rng(5)
+    base = [m(f"b{i}", noisy(rng)) for i in range(30)]
+    same = [m(f"b{i}", noisy(rng)) for i in range(30)]
+    slower = [m(b.name, [tuple(x * 1.2 for x in r) for r in b.runs]) for b in base]
+    assert performance_score(compare(base, same)) >= 95
+    assert performance_score(compare(base, slower)) < 75
+    scores = []
+    for factor in (1.0, 1.05, 1.1, 1.2, 1.4, 2.0, 3.0):
+        head = [*base[:-1], m("b29", [tuple(x * factor for x in r) for r in base[-1].runs])]
+        scores.append(performance_score(compare(base, head)))
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_gate_fails_closed_and_the_allow_list_waives_only_what_it_names():
+    rng = np.random.default_rng(6)
+    base = [m("ok", noisy(rng)), m("gone", noisy(rng)), m("bad", noisy(rng))]
+    head = [m("ok", noisy(rng)), m("bad", (), error="crash")]
+    decision = gate(compare(base, head))
+    assert not decision.passed
+    assert any("gone" in r for r in decision.reasons) and any("bad" in r and "crash" in r for r in decision.reasons)
+    waived = Config(gate=GateConfig(allow=("gone", "bad")))
+    assert gate(compare(base, head, waived), waived).passed
+    only_one = Config(gate=GateConfig(allow=("gone",)))
+    assert not gate(compare(base, head, only_one), only_one).passed
+    empty = gate(compare([], []))
+    assert not empty.passed and "empty" in empty.reasons[0] and empty.score == 0
+
+
+def test_failed_benchmarks_score_zero_and_thresholds_are_per_benchmark():
+    rng = np.random.default_rng(7)
+    base, head = m("x", noisy(rng)), m("x", noisy(rng, 1.08, proc_sd=0.002))
+    default = one(base, head)
+    loose = Config(stats=StatsConfig(thresholds=(("x", 0.10),)))
+    assert default.verdict is Verdict.REGRESSION and one(base, head, loose).verdict is Verdict.UNCHANGED
+    assert benchmark_score(compare([base], [m("x", (), error="e")])[0]) == 0
