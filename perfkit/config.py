@@ -7,6 +7,7 @@
     prior_sigma = 0.03        # process-to-process noise assumed before seeing data (log scale)
     prior_df = 4              # how many processes' worth of weight that prior has
     disturbed = 0.20          # processes this much slower than a side's fastest are set aside
+    session_sigma = 0.03      # shift between two measuring sessions (not interleaved)
     [stats.thresholds]        # per benchmark or per suite (fnmatch; longest pattern wins)
     "system.CachePerformanceAnalysis.*" = 0.10
     [severity]
@@ -42,6 +43,7 @@ class StatsConfig:
     prior_sigma: float = 0.03
     prior_df: float = 4.0
     disturbed: float = 0.20
+    session_sigma: float = 0.03
     thresholds: tuple[tuple[str, float], ...] = ()
 
 
@@ -111,6 +113,7 @@ def from_dict(raw: dict[str, Any], source: str = "config") -> Config:
             prior_sigma=_fraction("stats", "prior_sigma", s.get("prior_sigma", 0.03)),
             prior_df=_fraction("stats", "prior_df", s.get("prior_df", 4.0), upper=1e6),
             disturbed=_fraction("stats", "disturbed", s.get("disturbed", 0.20), upper=10),
+            session_sigma=_fraction("stats", "session_sigma", s.get("session_sigma", 0.03)),
             thresholds=thresholds,
         )
         v = _section(SeverityConfig, "severity", raw.get("severity", {}))

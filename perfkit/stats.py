@@ -14,6 +14,10 @@ The method, in short (README "Statistics" has the long form):
   process-to-process noise typical of a shared machine (``stats.prior_sigma``, 3 %) and
   ``d0`` its weight in processes (``stats.prior_df``). Two processes that happen to agree
   cannot create false confidence, and a side with a single process relies on the prior.
+* Sides measured in different sessions (a stored baseline, two files from elsewhere) also
+  differ by whatever moved the machine in between, which no number of processes within
+  a session reveals: their variance gains ``2 * session_sigma^2`` (3 % by default), so
+  small changes across sessions come out inconclusive instead of guessed.
 * A t test with ``df + d0`` degrees of freedom gives the two-sided p-value and the
   interval; p-values are corrected across the run by **Benjamini-Hochberg**.
 * Decisions are taken in log space so that swapping base and head swaps regression and
@@ -55,7 +59,8 @@ class _Summary:
     var_data: float  # sum of squares / df of the data (0 when df == 0)
     df: float
     var_prior: float  # prior variance of one process value (or of a pair difference)
-    scale: float  # SE^2 = s2 * scale
+    scale: float  # SE^2 = s2 * scale + extra
+    extra: float  # variance of a shift between two measuring sessions (0 within one session)
     n_base: int
     n_head: int
     paired: bool
@@ -91,13 +96,15 @@ def _summarise(base: Measurement, head: Measurement, config: Config) -> _Summary
             x, y = x[both], y[both]
             d = y - x
             return _Summary(float(d.mean()), float(d.var(ddof=1)), len(d) - 1, 2 * prior,
-                            1 / len(d), len(x), len(y), True, float(np.exp(x.mean())),
+                            1 / len(d), 0.0, len(x), len(y), True, float(np.exp(x.mean())),
                             float(np.exp(y.mean())))  # fmt: skip
     x, y = x[keep_x], y[keep_y]
+    same_session = bool(base.session) and base.session == head.session
+    extra = 0.0 if same_session else 2 * config.stats.session_sigma**2
     df = len(x) + len(y) - 2
     ss = float(((x - x.mean()) ** 2).sum() + ((y - y.mean()) ** 2).sum())
     return _Summary(float(y.mean() - x.mean()), ss / df if df > 0 else 0.0, max(df, 0), prior,
-                    1 / len(x) + 1 / len(y), len(x), len(y), False, float(np.exp(x.mean())),
+                    1 / len(x) + 1 / len(y), extra, len(x), len(y), False, float(np.exp(x.mean())),
                     float(np.exp(y.mean())))  # fmt: skip
 
 
@@ -178,7 +185,7 @@ def _decide(pending, b, h, config: Config):
     est = np.array([x.estimate for x in s])
     df = np.array([x.df for x in s], dtype=float)
     s2 = (df * np.array([x.var_data for x in s]) + d0 * np.array([x.var_prior for x in s])) / (df + d0)
-    se = np.sqrt(s2 * np.array([x.scale for x in s]))
+    se = np.sqrt(s2 * np.array([x.scale for x in s]) + np.array([x.extra for x in s]))
     dof = df + d0
     with np.errstate(divide="ignore", invalid="ignore"):
         t = np.where(se > 0, est / se, np.where(est == 0, 0.0, np.inf))

@@ -80,7 +80,9 @@ class Bodies:
     def setup(self):
         rng = np.random.default_rng(1)
         self.floats = rng.random(200_000)
-        self.perm = rng.permutation(1 << 20).astype(np.int64)
+        order = rng.permutation(1 << 20)
+        self.perm = np.empty(1 << 20, np.int64)
+        self.perm[order] = np.roll(order, -1)  # one cycle through every slot
         self.text = "abc123 def456 " * 20_000
         self.words = [str(i) for i in range(100_000)]
         _nb_sum(10)
@@ -205,7 +207,7 @@ def run_asv_protocol(base: Side, head: Side, work: Path) -> tuple[dict[str, list
 def merge_asv_results(work: Path, base: Side, head: Side, rounds, results: Path) -> None:
     """Write the asv result files asv itself would hold after two rounds (samples concatenated,
     stats recomputed by asv's own code), so `asv compare` judges exactly asv's data."""
-    from asv.statistics import compute_stats
+    from asv_runner.statistics import compute_stats
 
     for side in (base, head):
         src_dir = next((work).glob(f"asv-round-*-{side.label}"))
@@ -237,11 +239,10 @@ def asv_compare_flags(tree: Path, results: Path, base: Side, head: Side) -> dict
          base.commit, head.commit], capture_output=True, text=True, check=False,
     ).stdout  # fmt: skip
     flags = {}
-    for line in out.splitlines():
-        m = re.match(r"^([+\- x!~]?)\s+\S+\s+\S+\s+\S+\s+(\S+)$", line.strip("\n"))
-        if m and "." in m.group(2):
-            mark = line[:1]
-            flags[m.group(2)] = {"+": "regression", "-": "improvement"}.get(mark, "unchanged")
+    for line in out.splitlines():  # asv 0.6 prints a Markdown table: | Change | Before | After | Ratio | Benchmark |
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 5 and cells[4].startswith("bodies."):
+            flags[cells[4]] = {"+": "regression", "-": "improvement"}.get(cells[0], "unchanged")
     return flags
 
 
@@ -299,13 +300,24 @@ def markdown(rows: list[dict], scales: list[float]) -> str:
     return "\n".join(lines)
 
 
+def save(out: Path, rows: list[dict], scales: list[float], trials: int) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"rows": rows, "scales": scales, "trials": trials,
+                               "machine": os.uname().nodename}, indent=1))  # fmt: skip
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--trials", type=int, default=5)
     ap.add_argument("--conditions", default="1.0,1.02,1.05,1.10")
     ap.add_argument("--out", type=Path, default=ROOT / "reports" / "detection_eval.json")
+    ap.add_argument("--table-only", action="store_true", help="print the table of an earlier --out")
     args = ap.parse_args()
     scales = [float(s) for s in args.conditions.split(",")]
+    if args.table_only:
+        data = json.loads(args.out.read_text())
+        print(markdown(data["rows"], data["scales"]))
+        return 0
     config = Config()
     rows: list[dict] = []
     t_start = time.time()
@@ -331,9 +343,8 @@ def main() -> int:
                         print(f"[{time.time() - t_start:6.0f}s] trial {trial + 1} x{scale}: "
                               + ", ".join(f"{r['tool']}: {sum(v in ('regression', 'improvement') for v in r['verdicts'].values())}/{len(r['verdicts'])} flagged"
                                           for r in rows[-3:]), flush=True)  # fmt: skip
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"rows": rows, "scales": scales, "trials": args.trials,
-                                    "machine": os.uname().nodename}, indent=1))  # fmt: skip
+                        save(args.out, rows, scales, args.trials)  # partial results survive an interruption
+    save(args.out, rows, scales, args.trials)
     print(markdown(rows, scales))
     return 0
 

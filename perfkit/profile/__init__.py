@@ -8,6 +8,7 @@ profiler. The base side runs from a temporary ``git worktree`` of the baseline's
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -44,7 +45,8 @@ class Options:
 def slug(name: str) -> str:
     """A file-name-safe, unique-enough folder name for a benchmark."""
     cleaned = re.sub(r"[^A-Za-z0-9._=-]+", "_", name).strip("_")[:80]
-    return f"{cleaned}-{abs(hash(name)) % 10**6:06d}" if cleaned != name else cleaned
+    digest = hashlib.sha1(name.encode()).hexdigest()[:8]
+    return f"{cleaned}-{digest}" if cleaned != name else cleaned
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from perfkit.stats import benjamini_hochberg, compare
 
 
 def m(name="b", runs=((1.0, 1.01, 0.99),) * 4, *, kind=BenchmarkKind.TIME, unit="seconds",
-      direction=Direction.LOWER_IS_BETTER, session=None, **kw) -> Measurement:  # fmt: skip
+      direction=Direction.LOWER_IS_BETTER, session="s", **kw) -> Measurement:  # fmt: skip
     return Measurement(name=name, benchmark=name, kind=kind, unit=unit, direction=direction,
                        runs=tuple(tuple(r) for r in runs), runs_known=True, session=session, **kw)  # fmt: skip
 
@@ -59,6 +59,7 @@ def test_a_vs_a_is_never_a_regression(seed, runs, proc_sd, paired):
     rng = np.random.default_rng(seed)
     session = "s" if paired else None
     base = m(runs=noisy(rng, runs=runs, proc_sd=proc_sd), session=session)
+    assert one(base, m(runs=base.runs, session="other")).verdict is not Verdict.REGRESSION
     assert one(base, base).verdict is Verdict.UNCHANGED or one(base, base).verdict is Verdict.INCONCLUSIVE
     same = m(runs=base.runs, session=session)
     assert one(base, same).verdict is not Verdict.REGRESSION
@@ -164,3 +165,16 @@ def test_failed_benchmarks_score_zero_and_thresholds_are_per_benchmark():
     loose = Config(stats=StatsConfig(thresholds=(("x", 0.10),)))
     assert default.verdict is Verdict.REGRESSION and one(base, head, loose).verdict is Verdict.UNCHANGED
     assert benchmark_score(compare([base], [m("x", (), error="e")])[0]) == 0
+
+
+def test_different_sessions_add_their_shift_to_the_uncertainty():
+    """An 8 % change measured in one interleaved session is a regression; the same samples
+    from two separate sessions (a stored baseline) cannot tell it from a machine shift."""
+    rng = np.random.default_rng(11)
+    runs_a = noisy(rng, runs=8, proc_sd=0.005, sample_sd=0.003)
+    runs_b = noisy(rng, 1.08, runs=8, proc_sd=0.005, sample_sd=0.003)
+    within = one(m(runs=runs_a, session="s"), m(runs=runs_b, session="s"))
+    across = one(m(runs=runs_a, session="monday"), m(runs=runs_b, session="tuesday"))
+    assert within.verdict is Verdict.REGRESSION
+    assert across.verdict is Verdict.INCONCLUSIVE and across.evidence.min_detectable > 0.08
+    assert one(m(runs=runs_a, session=None), m(runs=[tuple(x * 1.5 for x in r) for r in runs_a], session=None)).verdict is Verdict.REGRESSION
