@@ -63,11 +63,11 @@ def quantity(x: float | None, unit: str) -> str:
         return "n/a"
     if unit in ("seconds", "s"):
         scale, name = next(((s, n) for s, n in _TIME_UNITS if abs(x) >= s), _TIME_UNITS[-1])
-        return f"{x / scale:.3g} {name}"
+        return f"{x / scale:.4g} {name}"
     if unit in ("bytes", "B"):
         scale, name = next(((s, n) for s, n in _BYTE_UNITS if abs(x) >= s), _BYTE_UNITS[-1])
-        return f"{x / scale:.3g} {name}"
-    return f"{x:.4g} {unit}"
+        return f"{x / scale:.4g} {name}"
+    return f"{x:,.0f} {unit}" if 1e4 <= abs(x) < 1e15 else f"{x:.4g} {unit}"
 
 
 def count(n: int, word: str) -> str:
