@@ -55,12 +55,21 @@ def _pct_cell(x: float | None) -> Cell:
     return Cell(figures.pct(x) if figures.finite(x) else "", _num(x))
 
 
-def row(c: Comparison) -> dict[str, object]:
+@dataclass(frozen=True)
+class Row:
+    """One comparison in the table: its evidence formatted, with numeric sort keys."""
+
+    c: Comparison
+    verdict: str
+    cells: tuple[Cell, ...]
+
+
+def row(c: Comparison) -> Row:
     ev = c.evidence
     sev = f" ({c.severity.value})" if c.severity else ""
-    return {
-        "c": c, "verdict": ranking.label(c.verdict) + sev,
-        "cells": (
+    return Row(
+        c, ranking.label(c.verdict) + sev,
+        (
             _pct_cell(c.change_percent),
             Cell(figures.interval(ev) if ev else "", _num(ev and figures.ratio_pct(ev.ci_low))),
             Cell(figures.p_value(ev.p_adjusted) if ev else "", _num(ev and ev.p_adjusted)),
@@ -72,7 +81,7 @@ def row(c: Comparison) -> dict[str, object]:
             Cell(figures.quantity(ev.base_location, c.unit) if ev else "", _num(ev and ev.base_location)),
             Cell(figures.quantity(ev.head_location, c.unit) if ev else "", _num(ev and ev.head_location)),
         ),
-    }  # fmt: skip
+    )  # fmt: skip
 
 
 def _link(a: Artifact) -> Link:

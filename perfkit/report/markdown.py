@@ -15,8 +15,6 @@ user-controlled string goes through ``escape.markdown``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from perfkit.errors import ConfigError
 from perfkit.model import Comparison, Report, Verdict
 from perfkit.report import escape, figures, ranking
@@ -28,6 +26,8 @@ MARKER = "<!-- perfkit-report -->"
 GITHUB_LIMIT = 65536
 NAME_LIMIT = 300  # characters of a name shown (the full name is in report.json)
 TEXT_LIMIT = 500  # characters of a message or warning shown
+# who gets the room first when the comment would exceed the limit
+PRIORITY = ("regressions", "reasons", "broken", "warnings", "link", "improvements", "inconclusive", "table")
 TABLE_HEAD = ("| benchmark | verdict | change [interval] | p (adj.) | processes base/head |",
               "|---|---|---|---|---|")  # fmt: skip
 
@@ -76,7 +76,7 @@ def _regressions(report: Report, base_url: str | None) -> Section:
         intro=(f"Change of head vs base with its {confidence} interval, most severe first.",),
         items=tuple(regression_item(c, base_url) for c in regs),
         compact_items=tuple(regression_item(c, base_url, compact=True) for c in regs),
-        required=True, more="{n} more regression(s) are listed in the full report.",
+        more="{n} more regression(s) are listed in the full report.",
     )  # fmt: skip
 
 
@@ -150,12 +150,13 @@ def _header(report: Report) -> str:
 def render_comment(report: Report, *, artifact_url: str | None = None, limit: int = GITHUB_LIMIT) -> str:
     """comment.md for ``report``, at most ``limit`` characters (see the module docstring)."""
     base_url = check_artifact_url(artifact_url)
-    layout: Sequence[Section] = (
-        _reasons(report), _regressions(report, base_url), _improvements(report), _inconclusive(report),
-        _broken(report), _warnings(report), _full_report(base_url), _table(report),
-    )  # fmt: skip
-    priority = (1, 0, 5, 6, 2, 3, 4, 7)  # regressions, reasons, broken, warnings, link, ...
-    return fit(_header(report), layout, priority, limit) + "\n"
+    layout = {  # in reading order
+        "reasons": _reasons(report), "regressions": _regressions(report, base_url),
+        "improvements": _improvements(report), "inconclusive": _inconclusive(report),
+        "broken": _broken(report), "warnings": _warnings(report), "link": _full_report(base_url),
+        "table": _table(report),
+    }  # fmt: skip
+    return fit(_header(report), layout, PRIORITY, limit) + "\n"
 
 
 class MarkdownRenderer:

@@ -2,13 +2,13 @@
 
 A Section is a title, some intro lines, items and some closing lines. ``fit`` gives each
 section, in priority order, as many of its items as fit in what is left of the limit; a
-section that loses items says how many (its ``more`` note). A required section that does
-not fit whole first switches to its compact items, and is cut only if even those do not fit.
+section that loses items says how many (its ``more`` note). A section with compact items
+that does not fit whole switches to them first, and is cut only if even those do not fit.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 SEPARATOR = "\n\n"
@@ -20,8 +20,7 @@ class Section:
     items: tuple[str, ...]
     intro: tuple[str, ...] = ()
     outro: tuple[str, ...] = ()
-    compact_items: tuple[str, ...] | None = None
-    required: bool = False
+    compact_items: tuple[str, ...] | None = None  # shorter items to try before cutting
     more: str = "- …and {n} more in the full report."
 
     def text(self, items: Sequence[str], cut: int = 0) -> str:
@@ -53,15 +52,16 @@ class Section:
         return text if len(text) <= budget else ""
 
 
-def fit(header: str, layout: Sequence[Section], priority: Sequence[int], limit: int) -> str:
+def fit(header: str, layout: Mapping[str, Section], priority: Sequence[str], limit: int) -> str:
     """``header`` then the sections in ``layout`` order, sharing ``limit - 1`` characters
-    (one is kept for the final newline) in ``priority`` order (indexes into ``layout``)."""
+    (one is kept for the final newline) in ``priority`` order (keys of ``layout``; a section
+    left out of ``priority`` gets no room)."""
     budget = limit - 1 - len(header)
-    texts = [""] * len(layout)
-    for i in priority:
-        text = layout[i].fit(budget - len(SEPARATOR))
+    texts = dict.fromkeys(layout, "")
+    for key in priority:
+        text = layout[key].fit(budget - len(SEPARATOR))
         if text:
-            texts[i] = text
+            texts[key] = text
             budget -= len(text) + len(SEPARATOR)
-    out = header + "".join(SEPARATOR + t for t in texts if t)
+    out = header + "".join(SEPARATOR + t for t in texts.values() if t)
     return out[: limit - 1]  # only a header longer than the limit itself is ever cut here

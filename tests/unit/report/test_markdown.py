@@ -173,3 +173,15 @@ def test_long_names_are_shortened_in_the_comment_only():
     text = render_comment(report)
     assert "x" * 299 + "…" in text and "x" * 301 not in text
     assert HOSTILE not in text
+
+
+def test_when_room_is_short_broken_benchmarks_and_warnings_win_over_improvements():
+    imps = [comparison(f"actor.I{i:04d}.time_{'i' * 60}", Verdict.IMPROVEMENT, evidence(0.8)) for i in range(2000)]
+    report = fixed_report()
+    report = dataclasses.replace(report, comparisons=report.comparisons + tuple(imps))
+    text = render_comment(report)
+    assert len(text) <= GITHUB_LIMIT
+    assert "### Missing, failed or not comparable (3)" in text and "sync\\.Changed\\.time\\_x" in text
+    assert "### Warnings" in text and "Full report:" in text
+    assert re.search(r"- …and \d+ more in the full report\.", text)  # improvements cut, and it says so
+    assert "### Inconclusive" not in text or "CachePerformanceAnalysis" in text
