@@ -8,10 +8,10 @@ several percent within minutes. So
 1. every round runs each benchmark once per side in a fresh process, alternating the
    order of the sides (A B, B A, A B, ...) so drift hits both sides alike and round k of
    the base can be paired with round k of the head;
-2. after ``rounds`` rounds the statistics decide; every benchmark that is not clearly
-   unchanged (a regression, an improvement or an inconclusive one) gets ``extra_rounds``
-   more rounds on every side that can still be measured, and the verdict is taken again
-   on all rounds. Confirmation kills the false alarms a lucky process causes, and the
+2. after ``rounds`` rounds the statistics decide; every suspect (a regression or an
+   improvement to confirm, or an inconclusive benchmark whose estimate is at least half
+   the threshold) gets ``extra_rounds`` more rounds on every side that can still be
+   measured, and the verdict is taken again on all rounds. Confirmation kills the false alarms a lucky process causes, and the
    extra processes give the power to catch small real changes.
 
 Each round is one asv invocation with its own results directory, so the samples of
@@ -20,6 +20,7 @@ every process stay apart (asv itself concatenates its rounds).
 
 from __future__ import annotations
 
+import math
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -29,7 +30,7 @@ from pathlib import Path
 from perfkit import asvrun
 from perfkit.config import Config
 from perfkit.ingest.asv import read_result_file
-from perfkit.model import Measurement, Verdict
+from perfkit.model import Comparison, Measurement, Verdict
 from perfkit.stats import compare
 
 Progress = Callable[[str], None]
@@ -119,10 +120,19 @@ def run_rounds(
             progress(f"round {k + 1}: {side.label} done in {time.monotonic() - t0:.0f} s")
 
 
+def is_suspect(c: Comparison) -> bool:
+    """Worth more processes: a flagged change (to confirm it), or an inconclusive one whose
+    estimate is at least half the threshold (it could cross it). An inconclusive estimate
+    near zero stays inconclusive: more processes would mostly confirm 'no change'."""
+    if c.verdict in (Verdict.REGRESSION, Verdict.IMPROVEMENT):
+        return True
+    if c.verdict is not Verdict.INCONCLUSIVE or c.evidence is None:
+        return False
+    return abs(math.log(c.evidence.ratio)) >= math.log1p(c.evidence.threshold) / 2
+
+
 def suspects(base: Sequence[Measurement], head: Sequence[Measurement], config: Config) -> list[str]:
-    """Benchmarks whose verdict is not yet a confident 'unchanged'."""
-    unsure = {Verdict.REGRESSION, Verdict.IMPROVEMENT, Verdict.INCONCLUSIVE}
-    return [c.name for c in compare(base, head, config) if c.verdict in unsure]
+    return [c.name for c in compare(base, head, config) if is_suspect(c)]
 
 
 def measure(

@@ -1,0 +1,30 @@
+"""Which benchmarks get extra rounds."""
+
+from __future__ import annotations
+
+import pytest
+
+from perfkit.measure import Protocol, is_suspect
+from perfkit.model import BenchmarkKind, Comparison, Direction, Evidence, Verdict
+
+
+def comparison(verdict: Verdict, ratio: float) -> Comparison:
+    ev = Evidence(ratio, ratio * 0.9, ratio * 1.1, 0.3, 0.5, 0.05, 0.95, 12, 12, 4, 4, 1.0, ratio, 0.12)
+    return Comparison(name="b", benchmark="b", kind=BenchmarkKind.TIME, unit="seconds",
+                      direction=Direction.LOWER_IS_BETTER, verdict=verdict, evidence=ev)  # fmt: skip
+
+
+@pytest.mark.parametrize(("verdict", "ratio", "expected"), [
+    (Verdict.REGRESSION, 1.2, True), (Verdict.IMPROVEMENT, 0.8, True),
+    (Verdict.INCONCLUSIVE, 1.03, True), (Verdict.INCONCLUSIVE, 0.97, True),
+    (Verdict.INCONCLUSIVE, 1.01, False), (Verdict.UNCHANGED, 1.0, False),
+])  # fmt: skip
+def test_extra_rounds_go_to_changes_and_to_inconclusive_ones_that_could_cross(verdict, ratio, expected):
+    assert is_suspect(comparison(verdict, ratio)) is expected
+    assert not is_suspect(Comparison("b", "b", BenchmarkKind.TIME, "s", Direction.LOWER_IS_BETTER, Verdict.FAILED))
+
+
+@pytest.mark.parametrize("kw", [{"rounds": 0}, {"repeat": 0}, {"extra_rounds": -1}])
+def test_protocol_refuses_nonsense(kw):
+    with pytest.raises(ValueError, match=next(iter(kw))):
+        Protocol(**kw)
