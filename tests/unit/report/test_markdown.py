@@ -185,3 +185,10 @@ def test_when_room_is_short_broken_benchmarks_and_warnings_win_over_improvements
     assert "### Warnings" in text and "Full report:" in text
     assert re.search(r"- …and \d+ more in the full report\.", text)  # improvements cut, and it says so
     assert "### Inconclusive" not in text or "CachePerformanceAnalysis" in text
+
+
+def test_an_empty_run_still_says_what_happened():
+    report = dataclasses.replace(fixed_report(), comparisons=(), warnings=())
+    text = render_comment(report)
+    assert "nothing compared" in text and "<details>" not in text and "### " not in text
+    assert text.startswith(MARKER + "\n## ❌ perfkit: gate FAILED")
