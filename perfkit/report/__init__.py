@@ -1,33 +1,55 @@
-"""Render a Report for people and machines: report.json, comment.md, index.html, terminal.
+"""Render a Report for people and machines: report.json, comment.md, index.html and a
+terminal summary.
 
-Renderers sit in a registry keyed by the file they produce; write_report writes each
-atomically.
+Renderers implement the small ``Renderer`` protocol (``perfkit.report.renderer``) and
+register themselves; ``write_report`` writes every renderer that has a file name, each
+atomically (temporary file in the same folder, then ``os.replace``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from perfkit.atomic import write_text_atomic
-from perfkit.model import Measurement, Report
+from perfkit.atomic import write_bytes_atomic
+from perfkit.model import Report
+from perfkit.report import html, json_report, markdown, terminal  # noqa: F401  (registers renderers)
 from perfkit.report.html import render_html
-from perfkit.report.json_report import dumps, report_from_json, report_to_dict
-from perfkit.report.markdown import render_comment
-from perfkit.report.terminal import render_terminal
+from perfkit.report.json_report import (
+    SCHEMA,
+    VERSION,
+    dumps,
+    report_from_dict,
+    report_from_json,
+    report_to_dict,
+)
+from perfkit.report.markdown import GITHUB_LIMIT, MARKER, render_comment
+from perfkit.report.renderer import Renderer, Samples, file_renderers, get, register, registered
+from perfkit.report.terminal import render_terminal, use_color
 
-Samples = Mapping[str, tuple[Measurement | None, Measurement | None]]
+FILE_MODE = 0o644
 
-RENDERERS: dict[str, Callable[[Report, Samples], str]] = {
-    "report.json": lambda report, _samples: dumps(report),
-    "comment.md": lambda report, _samples: render_comment(report),
-    "index.html": render_html,
-}
+__all__ = [
+    "GITHUB_LIMIT", "MARKER", "SCHEMA", "VERSION", "Renderer", "Samples", "dumps", "get", "register",
+    "registered", "render", "render_comment", "render_html", "render_terminal", "report_from_dict",
+    "report_from_json", "report_to_dict", "use_color", "write_report",
+]  # fmt: skip
 
-__all__ = ["RENDERERS", "render_comment", "render_terminal", "report_from_json", "report_to_dict", "write_report"]
+
+def render(fmt: str, report: Report, samples: Samples | None = None) -> str:
+    """``report`` in the registered format ``fmt`` ("json", "markdown", "html", "terminal")."""
+    return get(fmt).render(report, samples or {})
 
 
 def write_report(report: Report, out_dir: Path, samples: Samples | None = None) -> dict[str, Path]:
+    """Write report.json, comment.md and index.html into ``out_dir`` (created if needed);
+    return {file name: path}. Each file is replaced atomically, so a reader (or a crash)
+    sees the old file or the new one, never half of one."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    return {name: write_text_atomic(out_dir / name, render(report, samples or {}))
-            for name, render in RENDERERS.items()}  # fmt: skip
+    paths = {}
+    for renderer in file_renderers():
+        text = renderer.render(report, samples or {})
+        # "replace": a lone surrogate in a name must not abort writing the report
+        path = write_bytes_atomic(out_dir / renderer.filename, text.encode("utf-8", "replace"))
+        path.chmod(FILE_MODE)  # the temporary file was private (0600); reports are for sharing
+        paths[renderer.filename] = path
+    return paths

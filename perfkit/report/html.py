@@ -1,37 +1,145 @@
-"""index.html: one self-contained page (no CDN), rendered by Jinja2 with autoescaping."""
+"""index.html: one self-contained page rendered by Jinja2 (autoescape always on).
+
+The template gets view records whose text is already formatted but not escaped (Jinja
+escapes it); links to artifacts are percent-encoded relative paths; plots are ``data:``
+PNGs. A Content-Security-Policy lets the page run only its own inline script and style,
+show only ``data:`` images and frame only local files (the flamegraph preview).
+"""
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
+from dataclasses import dataclass
 
-from jinja2 import Environment, PackageLoader
+from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from perfkit.model import ArtifactKind, Comparison, Measurement, Report, Verdict
-from perfkit.report import plots
-from perfkit.report.json_report import ranked_regressions
-from perfkit.report.markdown import change
+from perfkit.model import Artifact, ArtifactKind, Comparison, Report
+from perfkit.report import escape, figures, plots, ranking
+from perfkit.report.profile_paths import KEYS, profile_path
+from perfkit.report.renderer import Samples, register
 
-_ENV = Environment(loader=PackageLoader("perfkit", "templates"), autoescape=True)
+_ENV = Environment(loader=PackageLoader("perfkit", "templates"), autoescape=True,
+                   undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)  # fmt: skip
+CSP = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; "
+       "frame-src 'self' file:; base-uri 'none'; form-action 'none'")  # fmt: skip
 
 
-def _fmt(x: float | None) -> str:
-    return "" if x is None or not math.isfinite(x) else f"{x:+.1f}"
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    sort: str = ""  # numeric sort key ("" when not a number)
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    href: str
+
+
+@dataclass(frozen=True)
+class Card:
+    """A regression or improvement with what explains it."""
+
+    comparison: Comparison
+    change: str
+    links: tuple[Link, ...]
+    preview: Link | None  # the flamegraph to embed (the differential one when there is one)
+    plot: plots.Plot | None
+    memory: str
 
 
 def _num(x: float | None) -> str:
-    return "NaN" if x is None or not math.isfinite(x) else repr(float(x))
+    return repr(float(x)) if figures.finite(x) else ""
 
 
-def _diff_path(c: Comparison) -> str | None:
-    return next((a.path for a in c.artifacts if a.kind is ArtifactKind.DIFF_FLAMEGRAPH), None)
+def _pct_cell(x: float | None) -> Cell:
+    return Cell(figures.pct(x) if figures.finite(x) else "", _num(x))
 
 
-def render_html(report: Report, samples: Mapping[str, tuple[Measurement | None, Measurement | None]] | None = None) -> str:
-    env_keys = sorted(set(report.environment_info.get("base", {})) | set(report.environment_info.get("head", {})))
-    return _ENV.get_template("report.html.j2").render(
-        report=report, regressions=ranked_regressions(report),
-        counts=[(v.value.replace("_", " "), len(report.by_verdict(v))) for v in Verdict if report.by_verdict(v)],
-        plots=plots.distributions(report.comparisons, samples or {}), forest=plots.forest(report.comparisons),
-        change=change, fmt=_fmt, num=_num, diff_path=_diff_path, env_keys=env_keys,
+@dataclass(frozen=True)
+class Row:
+    """One comparison in the table: its evidence formatted, with numeric sort keys."""
+
+    c: Comparison
+    verdict: str
+    cells: tuple[Cell, ...]
+
+
+def row(c: Comparison) -> Row:
+    ev = c.evidence
+    sev = f" ({c.severity.value})" if c.severity else ""
+    return Row(
+        c, ranking.label(c.verdict) + sev,
+        (
+            _pct_cell(c.change_percent),
+            Cell(figures.interval(ev) if ev else "", _num(ev and figures.ratio_pct(ev.ci_low))),
+            Cell(figures.p_value(ev.p_adjusted) if ev else "", _num(ev and ev.p_adjusted)),
+            Cell(figures.fraction(ev.threshold) if ev else "", _num(ev and ev.threshold)),
+            Cell(figures.fraction(ev.min_detectable) if ev else "", _num(ev and ev.min_detectable)),
+            Cell(f"{ev.n_base_runs}/{ev.n_head_runs}" if ev else "", _num(ev and ev.n_base_runs + ev.n_head_runs)),
+            Cell(f"{ev.n_base_samples}/{ev.n_head_samples}" if ev else "",
+                 _num(ev and ev.n_base_samples + ev.n_head_samples)),
+            Cell(figures.quantity(ev.base_location, c.unit) if ev else "", _num(ev and ev.base_location)),
+            Cell(figures.quantity(ev.head_location, c.unit) if ev else "", _num(ev and ev.head_location)),
+        ),
     )  # fmt: skip
+
+
+def _link(a: Artifact) -> Link:
+    label = a.description or (f"{a.kind.value} ({a.side})" if a.side else a.kind.value)
+    return Link(label, escape.url_path(a.path))
+
+
+def _links(c: Comparison) -> tuple[Link, ...]:
+    return tuple(_link(a) for a in c.artifacts)
+
+
+def _memory(c: Comparison) -> str:
+    m = c.memory
+    if m is None:
+        return ""
+    return (f"heap peak {figures.quantity(m.base_peak_bytes, 'bytes')} → {figures.quantity(m.head_peak_bytes, 'bytes')}, "
+            f"allocations {m.base_allocations:,} → {m.head_allocations:,} (memray, one call of the body)")  # fmt: skip
+
+
+def _preview(c: Comparison) -> Link | None:
+    path = profile_path(c, KEYS[0])
+    if path is None:
+        return None
+    diff = any(a.kind is ArtifactKind.DIFF_FLAMEGRAPH and a.path == path for a in c.artifacts)
+    return Link("differential flamegraph" if diff else "flamegraph", escape.url_path(path))
+
+
+def card(c: Comparison, plot: plots.Plot | None) -> Card:
+    return Card(c, f"{figures.change(c)}{figures.direction_note(c)}", _links(c), _preview(c), plot, _memory(c))
+
+
+def _environment(report: Report) -> list[tuple[str, str, str, bool]]:
+    base, head = report.environment_info.get("base", {}), report.environment_info.get("head", {})
+    keys = sorted(set(base) | set(head))
+    return [(k, base.get(k, ""), head.get(k, ""), base.get(k) != head.get(k)) for k in keys]
+
+
+def render_html(report: Report, samples: Samples | None = None) -> str:
+    regs, imps = ranking.ranked_regressions(report), ranking.ranked_improvements(report)
+    dist = plots.distributions([*regs, *imps], samples or {})
+    return _ENV.get_template("report.html.j2").render(
+        report=report, csp=CSP, counts=[(v.value, ranking.label(v), n) for v, n in ranking.counts(report)],
+        regressions=[card(c, dist.get(c.name)) for c in regs],
+        improvements=[card(c, dist.get(c.name)) for c in imps],
+        plots_cut=max(0, len(regs) + len(imps) - plots.MAX_DISTRIBUTIONS),
+        forest=plots.forest(report.comparisons),
+        rows=[row(c) for c in ranking.table_order(report.comparisons)],
+        environment=_environment(report), confidence=figures.confidence(
+            next((c.evidence for c in report.comparisons if c.evidence), None)),
+    )  # fmt: skip
+
+
+class HtmlRenderer:
+    name = "html"
+    filename = "index.html"
+
+    def render(self, report: Report, samples: Samples) -> str:
+        return render_html(report, samples)
+
+
+register(HtmlRenderer())

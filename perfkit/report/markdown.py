@@ -1,116 +1,170 @@
-"""comment.md: the pull-request summary. Verdict and score first, regressions next, the full
-table last and collapsed; trimmed to GitHub's comment limit by cutting the full table only.
-Every user-controlled string is rendered inert (no markup, no mentions, no references)."""
+"""comment.md: the pull-request summary.
+
+Layout: a hidden marker line, the gate verdict and score on one line, the labels and
+counts, why the gate failed, then regressions (change with interval, severity, top grown
+frame, artifact links), improvements, inconclusive ones (with the smallest change the data
+could have detected), missing/failed/not-comparable with their messages, warnings, the link
+to the full report, and the full table collapsed in ``<details>``.
+
+The text stays within ``limit`` characters (GitHub rejects comments over 65,536): space goes
+to the regressions first, then to the other sections, and the full table takes what is left
+(saying how many rows were cut). Regressions are shortened (links and frames dropped) only
+if they alone would not fit, and cut only as a last resort with a note. Every
+user-controlled string goes through ``escape.markdown``.
+"""
 
 from __future__ import annotations
 
-import math
-import re
-
+from perfkit.errors import ConfigError
 from perfkit.model import Comparison, Report, Verdict
-from perfkit.report.json_report import PATH_KINDS, artifact_path, ranked_regressions
+from perfkit.report import escape, figures, ranking
+from perfkit.report.profile_paths import KEYS, LABELS, profile_path
+from perfkit.report.renderer import Samples, register
+from perfkit.report.section import Section, fit
 
 MARKER = "<!-- perfkit-report -->"
 GITHUB_LIMIT = 65536
-_SPECIAL = re.compile(r"([\\`*_{}\[\]()+\-.!|~>])")
+NAME_LIMIT = 300  # characters of a name shown (the full name is in report.json)
+TEXT_LIMIT = 500  # characters of a message or warning shown
+# who gets the room first when the comment would exceed the limit
+PRIORITY = ("regressions", "reasons", "broken", "warnings", "link", "improvements", "inconclusive", "table")
+TABLE_HEAD = ("| benchmark | verdict | change [interval] | p (adj.) | processes base/head |",
+              "|---|---|---|---|---|")  # fmt: skip
 
 
-def inert(text: str) -> str:
-    """Plain text for Markdown/HTML: escape markup, break @mentions and #refs, one line."""
-    text = " ".join(str(text).split())
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    text = _SPECIAL.sub(r"\\\1", text)
-    # a zero-width space after @ and # keeps GitHub from linking mentions and references
-    return text.replace("@", "@\u200b").replace("#", "#\u200b").replace(":", "&#58;")
+def md(text: object, limit: int = NAME_LIMIT) -> str:
+    return escape.markdown(text, limit)
 
 
-def pct(x: float | None) -> str:
-    return "n/a" if x is None or not math.isfinite(x) else f"{x:+.1f} %"
+def _link(label: str, path: str, base_url: str | None) -> str:
+    target = escape.url_path(path)
+    url = f"{base_url.rstrip('/')}/{target}" if base_url else target
+    return f"[{label}]({url})"
 
 
-def change(c: Comparison) -> str:
-    ev = c.evidence
-    if ev is None:
-        return "n/a"
-    return f"{pct(c.change_percent)} [{pct((ev.ci_low - 1) * 100)}, {pct((ev.ci_high - 1) * 100)}]"
+def check_artifact_url(url: str | None) -> str | None:
+    """An http(s) URL without characters that would end a Markdown link (or None)."""
+    if url is None:
+        return None
+    if not url.startswith(("https://", "http://")) or any(ch in url for ch in " \t\r\n<>()[]`\"'"):
+        raise ConfigError(f"artifact URL {escape.plain(url, 80)!r}: expected an http(s) URL without spaces, quotes, brackets or parentheses")
+    return url
 
 
-def _link(label: str, path: str | None, base_url: str | None) -> str:
-    if not path:
-        return ""
-    url = f"{base_url.rstrip('/')}/{path}" if base_url else path
-    return f"[{label}](<{url.replace('>', '%3E').replace(' ', '%20')}>)"
-
-
-def _regression_line(c: Comparison, base_url: str | None) -> str:
-    parts = [f"- **{inert(c.name)}**: {change(c)} ({c.severity.value if c.severity else '?'})"]
+def regression_item(c: Comparison, base_url: str | None, compact: bool = False) -> str:
+    sev = c.severity.value if c.severity else "severity unknown"
+    line = f"- **{md(c.name)}**: {figures.change(c)} ({sev}{figures.direction_note(c, '; ', '')})"
+    if compact:
+        return line
+    parts = [line]
     if c.top_frames:
-        parts.append(f"top grown frame: {inert(c.top_frames[0])}")
-    links = [_link(label, artifact_path(c, key), base_url) for key, label in
-             zip(PATH_KINDS, ("flamegraph", "CPU profile", "memory profile"), strict=True)]  # fmt: skip
-    if any(links):
-        parts.append(" · ".join(x for x in links if x))
+        parts.append(f"top grown frame: {md(c.top_frames[0])}")
+    links = [_link(LABELS[k], p, base_url) for k in KEYS if (p := profile_path(c, k))]
+    if links:
+        parts.append(" · ".join(links))
     if c.memory:
         m = c.memory
         parts.append(f"heap peak (memray) {m.base_peak_bytes:,} → {m.head_peak_bytes:,} B")
     return "; ".join(parts)
 
 
-def _row(c: Comparison) -> str:
+def _regressions(report: Report, base_url: str | None) -> Section:
+    regs = ranking.ranked_regressions(report)
+    confidence = figures.confidence(regs[0].evidence) if regs else ""
+    return Section(
+        title=f"### Regressions ({len(regs)})",
+        intro=(f"Change of head vs base with its {confidence} interval, most severe first.",),
+        items=tuple(regression_item(c, base_url) for c in regs),
+        compact_items=tuple(regression_item(c, base_url, compact=True) for c in regs),
+        more="{n} more regression(s) are listed in the full report.",
+    )  # fmt: skip
+
+
+def _reasons(report: Report) -> Section:
+    return Section(title="", items=tuple(f"- {md(r, TEXT_LIMIT)}" for r in report.gate.reasons),
+                   more="- …and {n} more reason(s) in the full report.")  # fmt: skip
+
+
+def _improvements(report: Report) -> Section:
+    items = tuple(f"- {md(c.name)}: {figures.change(c)}{figures.direction_note(c)}"
+                  for c in ranking.ranked_improvements(report))  # fmt: skip
+    return Section(title=f"### Improvements ({len(items)})", items=items)
+
+
+def _inconclusive(report: Report) -> Section:
+    items = tuple(
+        f"- {md(c.name)}: {figures.change(c)}; smallest detectable change "
+        f"{figures.fraction(c.evidence.min_detectable if c.evidence else None)}"
+        for c in report.by_verdict(Verdict.INCONCLUSIVE)
+    )
+    return Section(title=f"### Inconclusive ({len(items)})",
+                   intro=("Too noisy to tell at the threshold; the smallest change each could have detected is given.",),
+                   items=items)  # fmt: skip
+
+
+def _broken(report: Report) -> Section:
+    items = tuple(f"- {md(c.name)}: {ranking.label(c.verdict)} — {md(c.message or 'no message', TEXT_LIMIT)}"
+                  for c in ranking.broken(report))  # fmt: skip
+    return Section(title=f"### Missing, failed or not comparable ({len(items)})", items=items)
+
+
+def _warnings(report: Report) -> Section:
+    return Section(title="### Warnings", items=tuple(f"- {md(w, TEXT_LIMIT)}" for w in report.warnings))
+
+
+def _full_report(base_url: str | None) -> Section:
+    if base_url:
+        line = f"Full report: {_link('index.html', 'index.html', base_url)} · {_link('report.json', 'report.json', base_url)}"
+    else:
+        line = "Full report: `index.html` and `report.json` next to this comment."
+    return Section(title="", items=(line,))
+
+
+def table_row(c: Comparison) -> str:
     ev = c.evidence
-    p = f"{ev.p_adjusted:.2g}" if ev else ""
+    p = figures.p_value(ev.p_adjusted) if ev else ""
     runs = f"{ev.n_base_runs}/{ev.n_head_runs}" if ev else ""
-    return f"| {inert(c.name)} | {c.verdict.value} | {change(c)} | {p} | {runs} |"
+    return f"| {md(c.name)} | {ranking.label(c.verdict)} | {figures.change(c)} | {p} | {runs} |"
+
+
+def _table(report: Report) -> Section:
+    rows = tuple(table_row(c) for c in ranking.table_order(report.comparisons))
+    return Section(
+        title="", intro=(f"<details><summary>All benchmarks ({len(rows)})</summary>", "", *TABLE_HEAD),
+        items=rows, outro=("", "</details>"),
+        more="\n*{n} more row(s) cut to stay within GitHub's comment size limit; see the full report.*",
+    )  # fmt: skip
+
+
+def _header(report: Report) -> str:
+    g = report.gate
+    mark, word = ("✅", "passed") if g.passed else ("❌", "FAILED")
+    counts = ranking.summary(report)
+    return "\n".join([
+        MARKER,
+        f"## {mark} perfkit: gate {word} — performance score {g.score:.1f} / 100 (minimum {g.min_score:g})",
+        "", f"{md(report.base_label)} → {md(report.head_label)} · {counts}",
+    ])  # fmt: skip
 
 
 def render_comment(report: Report, *, artifact_url: str | None = None, limit: int = GITHUB_LIMIT) -> str:
-    g = report.gate
-    head = [MARKER,
-            f"## {'✅' if g.passed else '❌'} perfkit: gate {'passed' if g.passed else 'FAILED'} — "
-            f"performance score {g.score:.1f} / 100 (minimum {g.min_score:g})",
-            "", f"{inert(report.base_label)} → {inert(report.head_label)}"]  # fmt: skip
-    for reason in g.reasons:
-        head.append(f"- {inert(reason)}")
-    body: list[str] = []
-    regs = ranked_regressions(report)
-    if regs:
-        body += ["", f"### Regressions ({len(regs)})"] + [_regression_line(c, artifact_url) for c in regs]
-    for verdict, title in ((Verdict.IMPROVEMENT, "Improvements"),):
-        items = report.by_verdict(verdict)
-        if items:
-            body += ["", f"### {title} ({len(items)})"] + [f"- {inert(c.name)}: {change(c)}" for c in items]
-    unsure = report.by_verdict(Verdict.INCONCLUSIVE)
-    if unsure:
-        body += ["", f"### Inconclusive ({len(unsure)})",
-                 "Too noisy to tell at the threshold; the smallest change each could detect:"]
-        body += [f"- {inert(c.name)}: {change(c)}, detectable ≥ {c.evidence.min_detectable * 100:.0f} %"
-                 for c in unsure if c.evidence]  # fmt: skip
-    broken = [c for c in report.comparisons
-              if c.verdict in (Verdict.MISSING, Verdict.FAILED, Verdict.NOT_COMPARABLE)]  # fmt: skip
-    if broken:
-        body += ["", f"### Missing, failed or not comparable ({len(broken)})"]
-        body += [f"- {inert(c.name)}: {c.verdict.value.replace('_', ' ')} — {inert(c.message)}" for c in broken]
-    if report.warnings:
-        body += ["", "### Warnings"] + [f"- {inert(w)}" for w in report.warnings]
-    if artifact_url:
-        body += ["", f"Full report: {_link('index.html', 'index.html', artifact_url)}"]
-    return _with_table(head + body, report, limit)
+    """comment.md for ``report``, at most ``limit`` characters (see the module docstring)."""
+    base_url = check_artifact_url(artifact_url)
+    layout = {  # in reading order
+        "reasons": _reasons(report), "regressions": _regressions(report, base_url),
+        "improvements": _improvements(report), "inconclusive": _inconclusive(report),
+        "broken": _broken(report), "warnings": _warnings(report), "link": _full_report(base_url),
+        "table": _table(report),
+    }  # fmt: skip
+    return fit(_header(report), layout, PRIORITY, limit) + "\n"
 
 
-def _with_table(lines: list[str], report: Report, limit: int) -> str:
-    top = "\n".join(lines)
-    rows = [_row(c) for c in report.comparisons]
-    table_head = ["", "<details><summary>All benchmarks</summary>", "",
-                  "| benchmark | verdict | change [CI] | p (adj.) | processes |", "|---|---|---|---|---|"]  # fmt: skip
-    tail = ["", "</details>", ""]
-    budget = limit - len(top) - len("\n".join(table_head + tail)) - 200
-    kept: list[str] = []
-    for row in rows:
-        if budget - len(row) - 1 < 0:
-            break
-        kept.append(row)
-        budget -= len(row) + 1
-    cut = len(rows) - len(kept)
-    note = ["", f"*{cut} more row(s) cut to stay within GitHub's comment size limit.*"] if cut else []
-    text = "\n".join(lines + table_head + kept + note + tail)
-    return text[:limit]
+class MarkdownRenderer:
+    name = "markdown"
+    filename = "comment.md"
+
+    def render(self, report: Report, samples: Samples) -> str:
+        return render_comment(report)
+
+
+register(MarkdownRenderer())

@@ -1,80 +1,146 @@
-"""matplotlib figures for the HTML report, as base64 PNG data URIs (no external files)."""
+"""matplotlib figures for index.html, rendered with the Agg backend straight to base64 PNG
+``data:`` URIs, so the page needs no other file (and no pyplot global state is touched).
+
+- ``distribution``: one benchmark's samples, base vs head, one box + points per measuring
+  process when the process boundaries are known (the unit of evidence), else per side.
+- ``forest``: every compared benchmark's change with its interval, capped at ``MAX_FOREST``
+  rows (regressions and improvements first, then the most changed) for large runs.
+Labels are drawn with mathtext off, so a ``$`` in a benchmark name is just a character.
+"""
 
 from __future__ import annotations
 
 import base64
 import io
 import math
+import warnings
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import matplotlib
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+from perfkit.model import Comparison, Measurement, Verdict
+from perfkit.report import escape, figures
 
-from perfkit.model import Comparison, Measurement, Verdict  # noqa: E402
-
-MAX_FOREST = 60
+MAX_FOREST = 80
+MAX_DISTRIBUTIONS = 40
+BASE_COLOUR, HEAD_COLOUR = "#1565c0", "#c62828"
 COLOURS = {Verdict.REGRESSION: "#c62828", Verdict.IMPROVEMENT: "#2e7d32",
-           Verdict.INCONCLUSIVE: "#f9a825", Verdict.UNCHANGED: "#607d8b"}  # fmt: skip
+           Verdict.INCONCLUSIVE: "#e0a100", Verdict.UNCHANGED: "#78909c"}  # fmt: skip
+_STYLE = {"text.parse_math": False, "font.size": 9, "axes.spines.top": False, "axes.spines.right": False}
+_SCALES = {"seconds": ((1.0, "s"), (1e-3, "ms"), (1e-6, "µs"), (1e-9, "ns")),
+           "bytes": ((2**30, "GiB"), (2**20, "MiB"), (2**10, "KiB"), (1, "B"))}  # fmt: skip
 
 
-def _data_uri(fig) -> str:
+@dataclass(frozen=True)
+class Plot:
+    uri: str  # data:image/png;base64,...
+    alt: str
+    note: str = ""  # e.g. "the 80 most changed of 3,000 benchmarks"
+
+
+def _png(fig: Figure) -> str:
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
-    plt.close(fig)
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+    FigureCanvasAgg(fig)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # missing glyphs for exotic names are not an error
+        fig.savefig(buf, format="png", dpi=100, bbox_inches="tight", metadata={"Software": None})
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def _short(name: str, n: int = 70) -> str:
-    return name if len(name) <= n else name[: n - 1] + "…"
+def _scale(unit: str, typical: float) -> tuple[float, str]:
+    options = _SCALES.get(unit)
+    if not options:
+        return 1.0, unit
+    return next(((s, n) for s, n in options if abs(typical) >= s), options[-1])
 
 
-def forest(comparisons: Sequence[Comparison]) -> str | None:
-    """Change with its interval for every compared benchmark (the most changed first)."""
-    rows = [c for c in comparisons if c.evidence is not None and math.isfinite(c.evidence.ratio)]
-    if not rows:
-        return None
-    rows = sorted(rows, key=lambda c: -abs(math.log(c.evidence.ratio)))[:MAX_FOREST][::-1]
-    fig, ax = plt.subplots(figsize=(9, 0.28 * len(rows) + 1.2))
-    for i, c in enumerate(rows):
-        ev = c.evidence
-        colour = COLOURS.get(c.verdict, "#607d8b")
-        ax.plot([(ev.ci_low - 1) * 100, (ev.ci_high - 1) * 100], [i, i], color=colour, lw=2)
-        ax.plot([(ev.ratio - 1) * 100], [i], "o", color=colour, ms=4)
-    t = rows[0].evidence.threshold * 100
-    for x in (-t, t):
-        ax.axvline(x, color="#999", ls=":", lw=1)
-    ax.axvline(0, color="#333", lw=0.8)
-    ax.set_yticks(range(len(rows)), [_short(c.name) for c in rows], fontsize=7)
-    ax.set_xlabel("change of the raw value, head vs base (%), with its interval")
-    title = "All compared benchmarks" if len(rows) < MAX_FOREST else f"The {MAX_FOREST} most changed benchmarks"
-    ax.set_title(title, fontsize=10)
-    return _data_uri(fig)
+def _groups(m: Measurement) -> list[tuple[float, ...]]:
+    return [run for run in m.runs if run] if m.runs_known else [m.samples]
 
 
-def distribution(c: Comparison, base: Measurement | None, head: Measurement | None) -> str | None:
-    """Samples of each process, base vs head, for one benchmark."""
+def distribution(c: Comparison, base: Measurement | None, head: Measurement | None) -> Plot | None:
+    """Samples per process, base (blue) then head (red); None without samples on both sides."""
     if base is None or head is None or not base.samples or not head.samples:
         return None
-    fig, ax = plt.subplots(figsize=(6, 2.6))
-    for side, m, colour in ((0, base, "#1565c0"), (1, head, "#c62828")):
-        for k, run in enumerate(m.runs):
-            offset = side + (k - (len(m.runs) - 1) / 2) * 0.6 / max(len(m.runs), 1)
-            ax.plot([offset] * len(run), run, "o", color=colour, alpha=0.6, ms=3)
-    ax.set_xticks([0, 1], [f"base ({len(base.runs)} processes)", f"head ({len(head.runs)} processes)"])
-    ax.set_ylabel(c.unit)
-    ax.set_title(_short(c.name, 80), fontsize=9)
-    return _data_uri(fig)
+    groups = {"base": _groups(base), "head": _groups(head)}
+    scale, unit = _scale(c.unit, sorted(base.samples)[len(base.samples) // 2])
+    with matplotlib.rc_context(_STYLE):
+        fig = Figure(figsize=(min(10.0, 3.6 + 0.3 * sum(map(len, groups.values()))), 2.8))
+        ax = fig.add_subplot()
+        ticks, labels, start = [], [], 0.0
+        for (label, m), colour in zip((("base", base), ("head", head)), (BASE_COLOUR, HEAD_COLOUR), strict=True):
+            n = len(groups[label])
+            _draw_side(ax, [[x / scale for x in g] for g in groups[label]], start, colour)
+            ticks.append(start + (n - 1) / 2)
+            labels.append(f"{label}: {n} processes" if m.runs_known else f"{label}: {len(m.samples)} samples\n(processes not recorded)")
+            start += n + 0.8
+        ax.set_xticks(ticks, labels)
+        ax.set_ylabel(unit)
+        ax.set_title(f"{escape.plain(c.name, 90)}\n{figures.change(c)}", fontsize=9)
+        return Plot(_png(fig), f"samples per process, base vs head: {escape.plain(c.name)}")
+
+
+def _draw_side(ax, groups: list[list[float]], start: float, colour: str) -> None:
+    positions = [start + i for i in range(len(groups))]
+    line = {"color": colour, "linewidth": 1}
+    box = ax.boxplot(groups, positions=positions, widths=0.6, patch_artist=True, showfliers=False,
+                     medianprops={"color": colour, "linewidth": 2}, whiskerprops=line, capprops=line,
+                     boxprops={"facecolor": colour + "22", "edgecolor": colour})  # fmt: skip
+    del box
+    for pos, g in zip(positions, groups, strict=True):
+        offsets = [0.0] if len(g) == 1 else [-0.2 + 0.4 * k / (len(g) - 1) for k in range(len(g))]
+        ax.plot([pos + o for o in offsets], g, "o", color=colour, alpha=0.6, ms=3, zorder=3)
+
+
+def _forest_rows(comparisons: Sequence[Comparison], cap: int) -> list[Comparison]:
+    rows = [c for c in comparisons if c.evidence is not None and figures.finite(c.evidence.ratio)
+            and c.evidence.ratio > 0]  # fmt: skip
+    if len(rows) <= cap:
+        return rows
+    notable = {Verdict.REGRESSION: 0, Verdict.IMPROVEMENT: 1}
+    ranked = sorted(rows, key=lambda c: (notable.get(c.verdict, 2), -abs(math.log(c.evidence.ratio))))
+    return ranked[:cap]
+
+
+def forest(comparisons: Sequence[Comparison], cap: int = MAX_FOREST) -> Plot | None:
+    """Change with its interval per benchmark, largest increase on top."""
+    rows = _forest_rows(comparisons, cap)
+    if not rows:
+        return None
+    total = len(_forest_rows(comparisons, len(comparisons)))
+    rows = sorted(rows, key=lambda c: c.evidence.ratio)
+    with matplotlib.rc_context(_STYLE):
+        fig = Figure(figsize=(9.5, 0.24 * len(rows) + 1.3))
+        ax = fig.add_subplot()
+        for i, c in enumerate(rows):
+            ev, colour = c.evidence, COLOURS.get(c.verdict, "#78909c")
+            lo, hi = (figures.ratio_pct(x) for x in (ev.ci_low, ev.ci_high))
+            if lo is not None and hi is not None:
+                ax.plot([lo, hi], [i, i], color=colour, lw=2, solid_capstyle="butt")
+            ax.plot([figures.ratio_pct(ev.ratio)], [i], "o", color=colour, ms=4)
+        threshold = rows[0].evidence.threshold * 100
+        if figures.finite(threshold):
+            ax.axvspan(-threshold, threshold, color="#9e9e9e", alpha=0.15, lw=0)
+        ax.axvline(0, color="#333", lw=0.8)
+        ax.set_yticks(range(len(rows)), [escape.plain(c.name, 70) for c in rows], fontsize=7)
+        ax.set_ylim(-0.7, len(rows) - 0.3)
+        ax.set_xlabel("change of head vs base (%), with its interval; grey band: practical threshold")
+        note = "" if len(rows) == total else f"the {len(rows)} most notable of {total:,} compared benchmarks"
+        return Plot(_png(fig), "change with interval for every compared benchmark", note)
 
 
 def distributions(comparisons: Sequence[Comparison],
                   samples: Mapping[str, tuple[Measurement | None, Measurement | None]],
-                  limit: int = 24) -> dict[str, str]:  # fmt: skip
-    out = {}
-    notable = [c for c in comparisons if c.verdict in (Verdict.REGRESSION, Verdict.IMPROVEMENT)]
-    for c in notable[:limit]:
-        uri = distribution(c, *samples.get(c.name, (None, None)))
-        if uri:
-            out[c.name] = uri
+                  limit: int = MAX_DISTRIBUTIONS) -> dict[str, Plot]:  # fmt: skip
+    """A distribution plot for the regressions, then the improvements, up to ``limit``."""
+    out: dict[str, Plot] = {}
+    for c in comparisons:
+        if len(out) >= limit:
+            break
+        plot = distribution(c, *samples.get(c.name, (None, None)))
+        if plot:
+            out[c.name] = plot
     return out

@@ -1,25 +1,83 @@
-"""The terminal summary: one line per notable benchmark, plain text."""
+"""The terminal summary: what regressed and why the gate says what it says, in plain text.
+
+No ANSI escapes unless ``color=True`` (the CLI passes ``use_color(sys.stdout)``: a tty, no
+``NO_COLOR``, not ``TERM=dumb``). Names go through ``escape.plain``, so a benchmark name
+cannot inject escape sequences into the terminal. Long lists are capped (regressions never).
+"""
 
 from __future__ import annotations
 
-from perfkit.model import Report, Verdict
-from perfkit.report.json_report import ranked_regressions
-from perfkit.report.markdown import change
+import os
+from typing import TextIO
+
+from perfkit.model import Comparison, Report, Verdict
+from perfkit.report import escape, figures, ranking
+from perfkit.report.renderer import Samples, register
+
+LIST_LIMIT = 15  # items shown per non-regression list
+COLOURS = {"red": "31", "green": "32", "yellow": "33", "bold": "1"}
 
 
-def render_terminal(report: Report) -> str:
+def use_color(stream: TextIO) -> bool:
+    """Colour only for a terminal that wants it (https://no-color.org)."""
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def _paint(text: str, colour: str, on: bool) -> str:
+    return f"\x1b[{COLOURS[colour]}m{text}\x1b[0m" if on else text
+
+
+def _capped(lines: list[str], total: int) -> list[str]:
+    return lines if total <= LIST_LIMIT else [*lines[:LIST_LIMIT], f"    … {total - LIST_LIMIT} more in the report"]
+
+
+def _regressions(report: Report, color: bool) -> list[str]:
+    out = []
+    for c in ranking.ranked_regressions(report):
+        sev = c.severity.value if c.severity else "?"
+        out.append(f"  {_paint(f'{sev:<8}', 'red', color)} {figures.change(c):<30} {escape.plain(c.name)}")
+        if c.top_frames:
+            out.append(f"  {'':<8} top grown frame: {escape.plain(c.top_frames[0], 200)}")
+    return out
+
+
+def _listing(title: str, comps: list[Comparison], line, colour: str, color: bool) -> list[str]:
+    if not comps:
+        return []
+    body = [line(c) for c in comps[:LIST_LIMIT]]
+    return [_paint(f"{title} ({len(comps)})", colour, color), *_capped(body, len(comps))]
+
+
+def render_terminal(report: Report, *, color: bool = False) -> str:
     g = report.gate
-    counts = ", ".join(f"{len(report.by_verdict(v))} {v.value}" for v in Verdict if report.by_verdict(v))
-    lines = [f"perfkit: {report.base_label} -> {report.head_label}",
-             f"score {g.score:.1f}/100 · {counts or 'nothing compared'}"]  # fmt: skip
-    for c in ranked_regressions(report):
-        frame = f"  [{c.top_frames[0]}]" if c.top_frames else ""
-        lines.append(f"  REGRESSION {c.severity.value if c.severity else ''}: {c.name}  {change(c)}{frame}")
-    for c in report.by_verdict(Verdict.IMPROVEMENT):
-        lines.append(f"  improvement: {c.name}  {change(c)}")
-    for v in (Verdict.FAILED, Verdict.MISSING, Verdict.NOT_COMPARABLE):
-        for c in report.by_verdict(v):
-            lines.append(f"  {v.value.upper()}: {c.name}: {c.message}")
-    for w in report.warnings:
-        lines.append(f"  warning: {w}")
+    counts = ranking.summary(report)
+    verdict = _paint("passed" if g.passed else "FAILED", "green" if g.passed else "red", color)
+    lines = [f"perfkit: {escape.plain(report.base_label, 120)} -> {escape.plain(report.head_label, 120)}",
+             f"score {g.score:.1f}/100 (minimum {g.min_score:g}) · gate {verdict} · {counts}"]  # fmt: skip
+    regs = _regressions(report, color)
+    if regs:
+        lines += [_paint(f"Regressions ({len(report.by_verdict(Verdict.REGRESSION))})", "red", color), *regs]
+    lines += _listing("Improvements", ranking.ranked_improvements(report),
+                      lambda c: f"  {figures.change(c):<39} {escape.plain(c.name)}", "green", color)
+    lines += _listing("Inconclusive (smallest detectable change)", list(report.by_verdict(Verdict.INCONCLUSIVE)),
+                      lambda c: f"  {figures.fraction(c.evidence.min_detectable if c.evidence else None):<39} "
+                                f"{escape.plain(c.name)}", "yellow", color)  # fmt: skip
+    lines += _listing("Missing, failed or not comparable", ranking.broken(report),
+                      lambda c: f"  {ranking.label(c.verdict).upper():<15} {escape.plain(c.name)}: "
+                                f"{escape.plain(c.message, 200)}", "red", color)  # fmt: skip
+    if report.warnings:
+        lines += [_paint("Warnings", "yellow", color), *(f"  {escape.plain(w, 300)}" for w in report.warnings)]
     return "\n".join(lines)
+
+
+class TerminalRenderer:
+    name = "terminal"
+    filename = None
+
+    def render(self, report: Report, samples: Samples) -> str:
+        return render_terminal(report)
+
+
+register(TerminalRenderer())
