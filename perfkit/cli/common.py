@@ -21,7 +21,7 @@ from perfkit.ingest import load as load_results_file
 from perfkit.ingest.asv import load_results
 from perfkit.measure import Protocol
 from perfkit.model import Measurement, Report, Verdict
-from perfkit.report import render_terminal, write_report
+from perfkit.report import render_terminal, use_color, write_report
 
 ASV_RESULTS = Path(".asv/results")
 
@@ -115,7 +115,7 @@ def emit_report(
     if json_path is not None:
         json_path.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(paths["report.json"], json_path)
-    click.echo(render_terminal(report))
+    click.echo(render_terminal(report, color=use_color(sys.stdout)))
     click.echo(f"report: {out_dir / 'index.html'}", err=True)
 
 
