@@ -113,7 +113,7 @@ def _detail(resp: httpx.Response) -> str:
 def refusal(resp: httpx.Response, method: str, target: Target) -> GitHubError:
     """The one-line error for a final 4xx/5xx answer (not yet scrubbed)."""
     status, detail = resp.status_code, _detail(resp)
-    said = f" ({detail})" if detail else ""
+    said = f": {detail}" if detail else ""
     if status == 401:
         return GitHubError(f"GitHub rejected the token (401{said}): GITHUB_TOKEN is missing, expired or revoked")
     if status == 403 and method != "GET":

@@ -39,7 +39,7 @@ def fork_fallback(body: str, summary: Path | None) -> int:
     click.echo("perfkit: pull request from a fork: the token is read-only, so the comment "
                f"went to {where} instead", err=True)  # fmt: skip
     if summary is None:
-        click.echo(body)
+        click.echo(body, nl=False)
     return 0
 
 
