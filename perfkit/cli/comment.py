@@ -18,20 +18,37 @@ from perfkit.report import render_comment, report_from_json
 from perfkit.report.markdown import check_artifact_url
 
 
-def read_body(path: Path, artifact_url: str | None) -> str:
-    """The comment: COMMENT_MD as given (or DIR/comment.md); with an artifact URL it is
-    re-rendered from the report.json next to it so its links point into the artifact, or,
-    without a report.json, ends with a link to the artifact."""
-    md = path / "comment.md" if path.is_dir() else path
-    url = check_artifact_url(artifact_url)
-    report = md.parent / "report.json"
-    if url and report.is_file():
-        return render_comment(report_from_json(report), artifact_url=url)
+def artifact_link(url: str | None) -> str:
+    return f"\n\n[Download the full report (artifact)]({url})\n" if url else ""
+
+
+def read_text(md: Path) -> str:
     try:
-        body = md.read_text(encoding="utf-8")
+        return md.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ResultsFormatError(f"{md}: cannot read the comment ({type(exc).__name__})") from None
-    return f"{body.rstrip()}\n\n[Full report (artifact)]({url})\n" if url else body
+
+
+def read_body(path: Path, artifact_url: str | None = None, report_url: str | None = None) -> str:
+    """The comment: COMMENT_MD (or DIR/comment.md) as given, ending with a link to the
+    artifact when ``artifact_url`` is given. It is re-rendered from the report.json next
+    to it when ``report_url`` (where the report's files are served) must go into its
+    links, or when the artifact link would not fit otherwise; without a report.json an
+    overlong comment is cut at a line end."""
+    md = path / "comment.md" if path.is_dir() else path
+    link = artifact_link(check_artifact_url(artifact_url))
+    report_url, room = check_artifact_url(report_url), github.COMMENT_LIMIT - len(link)
+    report = md.parent / "report.json"
+    if report_url and not report.is_file():
+        raise ResultsFormatError(f"{report}: --report-url re-renders the comment from it, but it does not exist")
+    if report_url:
+        return render_comment(report_from_json(report), artifact_url=report_url, limit=room).rstrip("\n") + link
+    body = github.with_marker(read_text(md))
+    if not link:
+        return body
+    if len(body) > room and report.is_file():
+        body = render_comment(report_from_json(report), limit=room)
+    return github.with_marker(body, room).rstrip("\n") + link
 
 
 def fork_fallback(body: str, summary: Path | None) -> int:
@@ -47,14 +64,15 @@ def fork_fallback(body: str, summary: Path | None) -> int:
 @click.argument("comment_md", type=click.Path(path_type=Path))
 @click.option("--pr", type=click.IntRange(min=1), help="Pull request number (default: from the Actions event).")
 @click.option("--repo", help="OWNER/NAME (default: $GITHUB_REPOSITORY).")
-@click.option("--artifact-url", help="Where the uploaded report lives; the comment links to it.")
+@click.option("--artifact-url", help="The uploaded report artifact (an http(s) URL): the comment ends with a link to it.")
+@click.option("--report-url", help="Where the report's files are served (an http(s) base URL): its links point there.")
 @click.option("--dry-run", is_flag=True, help="Print the comment; post nothing, write no summary.")
 def command(comment_md: Path, pr: int | None, repo: str | None, artifact_url: str | None,
-            dry_run: bool) -> int:  # fmt: skip
+            report_url: str | None, dry_run: bool) -> int:  # fmt: skip
     """Post COMMENT_MD (or DIR/comment.md) to the pull request, editing perfkit's earlier
     comment in place, and append it to $GITHUB_STEP_SUMMARY when set. Uses GITHUB_TOKEN,
     GITHUB_REPOSITORY, GITHUB_API_URL and GITHUB_EVENT_PATH."""  # fmt: skip
-    body = github.with_marker(read_body(comment_md, artifact_url))
+    body = read_body(comment_md, artifact_url, report_url)
     if dry_run:
         click.echo(body, nl=False)
         return 0

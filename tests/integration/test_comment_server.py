@@ -292,14 +292,37 @@ def test_flags_override_the_environment(gh, tmp_path, monkeypatch):
     assert gh.requests[-1].path == f"{PREFIX}/repos/o/r/issues/12/comments"
 
 
-def test_an_artifact_url_links_the_comment_to_the_report(gh, tmp_path):
+ARTIFACT = "https://github.com/o/r/actions/runs/1/artifacts/2"
+LINK = f"\n\n[Download the full report (artifact)]({ARTIFACT})\n"
+
+
+def test_an_artifact_url_ends_the_comment_with_a_link(gh, tmp_path):
     md = hostile_report(tmp_path)
-    url = "https://github.com/o/r/actions/runs/1/artifacts/2"
-    assert main(["comment", str(md.parent), "--artifact-url", url]) == 0
-    assert url in gh.perfkit_comments()[0]["body"]
-    path, _text = raw_comment(tmp_path)
-    assert main(["comment", str(path), "--artifact-url", url]) == 0
-    assert gh.perfkit_comments()[0]["body"].endswith(f"\n\n[Full report (artifact)]({url})\n")
+    assert main(["comment", str(md.parent), "--artifact-url", ARTIFACT]) == 0
+    assert gh.perfkit_comments()[0]["body"] == md.read_text().rstrip("\n") + LINK
+    path, text = raw_comment(tmp_path)
+    assert main(["comment", str(path), "--artifact-url", ARTIFACT]) == 0
+    assert gh.perfkit_comments()[0]["body"] == text.rstrip("\n") + LINK
+
+
+def test_a_report_url_rerenders_the_links_from_report_json(gh, tmp_path):
+    md = hostile_report(tmp_path)
+    assert main(["comment", str(md), "--report-url", "https://perf.example/pr/7"]) == 0
+    body = gh.perfkit_comments()[0]["body"]
+    assert "(https://perf.example/pr/7/index.html)" in body and "<script>" not in body
+    assert main(["comment", str(raw_comment(tmp_path)[0]), "--report-url", "https://perf.example/"]) == 2
+
+
+def test_the_artifact_link_never_pushes_the_comment_over_the_limit(gh, tmp_path):
+    md = hostile_report(tmp_path)
+    rendered = md.read_text()
+    md.write_text(MARKER + "\n" + "x" * 100 + ("\n" + "y" * 99) * 654)  # 65,524 characters
+    assert main(["comment", str(md), "--artifact-url", ARTIFACT]) == 0
+    assert gh.perfkit_comments()[0]["body"] == rendered.rstrip("\n") + LINK  # re-rendered to fit
+    (md.parent / "report.json").unlink()
+    assert main(["comment", str(md), "--artifact-url", ARTIFACT]) == 0
+    body = gh.perfkit_comments()[0]["body"]
+    assert len(body) <= 65536 and body.endswith("the full report is in the artifact)" + LINK)
 
 
 def test_a_bad_artifact_url_is_refused_before_any_request(gh, tmp_path, capsys):
