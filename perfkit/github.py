@@ -142,11 +142,11 @@ class Client:
         if not token.isascii() or not token.isprintable() or " " in token:
             raise GitHubError("GITHUB_TOKEN contains spaces or characters a header cannot carry")
         if not api.startswith(("https://", "http://")):
-            raise GitHubError(f"GITHUB_API_URL {api[:80]!r} is not an http(s) URL")
+            raise GitHubError(f"GITHUB_API_URL {api[:80].replace(token, '***')!r} is not an http(s) URL")
         self._token, self._retry, self._waited = token, retry, 0.0
         self._sleep = sleep if sleep is not None else (lambda s: pause(s))
         self._http = httpx.Client(
-            base_url=api.rstrip("/") + "/", timeout=timeout, transport=transport, follow_redirects=False,
+            base_url=api.rstrip("/") + "/", timeout=timeout, transport=transport, follow_redirects=True,
             headers={"Authorization": f"Bearer {token}", "Accept": "application/vnd.github+json",
                      "X-GitHub-Api-Version": "2022-11-28", "User-Agent": "perfkit"},
         )  # fmt: skip
@@ -176,7 +176,7 @@ class Client:
     def wait(self, seconds: float, why: str) -> None:
         """Sleep ``seconds`` unless that would exceed the total retry budget."""
         if self._waited + seconds > self._retry.max_wait:
-            raise GitHubError(f"{why}: GitHub asks to wait {seconds:.0f} s, more than the "
+            raise GitHubError(f"{why}: waiting {seconds:.0f} s more would exceed the "
                               f"{self._retry.max_wait:.0f} s perfkit waits in total; try again later")  # fmt: skip
         self._sleep(seconds)
         self._waited += seconds
@@ -187,7 +187,8 @@ class Client:
     def request(self, method: str, path: str, target: Target, body: dict[str, Any] | None = None,
                 *, idempotent: bool = True) -> httpx.Response:  # fmt: skip
         """Send one request, retrying rate limits (always) and 5xx / network errors (only
-        when ``idempotent``: a failed POST may have been applied). Returns a 2xx/3xx answer;
+        when ``idempotent``: a failed POST may have been applied), following redirects (the
+        token is dropped when one leaves the API's origin). Returns a 2xx answer;
         raises GitHubError (one line, scrubbed) otherwise."""
         try:
             return self._request(method, path, target, body, idempotent)
@@ -198,35 +199,36 @@ class Client:
                  idempotent: bool) -> httpx.Response:  # fmt: skip
         what = f"{method} {path.split('?')[0]}"
         for attempt in range(1, self._retry.attempts + 1):
-            try:
-                resp = self._http.request(method, path, json=body)
-            except httpx.HTTPError as exc:
-                problem = f"cannot reach the GitHub API at {self._http.base_url} ({type(exc).__name__})"
-                if not idempotent:
-                    raise _Unsure(problem) from None
-                if attempt == self._retry.attempts:
-                    raise GitHubError(problem) from None
-                self.wait(self.backoff(attempt), problem)
-                continue
-            delay = self._rate_limit_delay(resp) if resp.status_code in (403, 429) else None
+            resp, problem = self._send(method, path, body, what)
+            delay = None if resp is None else self._rate_limit_delay(resp)
             if delay is not None:
                 self.wait(delay, f"rate limited by GitHub ({resp.status_code}, {what})")
                 continue
-            if resp.status_code < 500:
-                if resp.status_code >= 400:
+            if resp is not None and resp.status_code < 500:
+                if resp.status_code >= 300:
                     raise refusal(resp, method, target)
                 return resp
-            problem = f"GitHub API kept failing ({resp.status_code}) after {attempt} attempts ({what})"
-            if not idempotent:
+            if not idempotent:  # 5xx or no answer: the create may have been applied
                 raise _Unsure(problem)
             if attempt == self._retry.attempts:
-                raise GitHubError(problem)
+                raise GitHubError(f"{problem}; gave up after {attempt} attempts")
             self.wait(self.backoff(attempt), problem)
-        raise GitHubError(f"GitHub API kept rate-limiting after {self._retry.attempts} attempts ({what})")
+        raise GitHubError(f"GitHub API kept rate-limiting {what}; gave up after {self._retry.attempts} attempts")
+
+    def _send(self, method: str, path: str, body: dict[str, Any] | None,
+              what: str) -> tuple[httpx.Response | None, str]:  # fmt: skip
+        """The answer (or None when there was none) and how to describe it as a failure."""
+        try:
+            resp = self._http.request(method, path, json=body)
+        except httpx.HTTPError as exc:
+            return None, f"cannot reach the GitHub API at {self._http.base_url} ({type(exc).__name__})"
+        return resp, f"GitHub API answered {resp.status_code} to {what}"
 
     @staticmethod
     def _rate_limit_delay(resp: httpx.Response) -> float | None:
-        """For a 403/429: seconds to wait when it is a (secondary) rate limit, else None."""
+        """Seconds to wait when the answer is a (secondary) rate limit, else None."""
+        if resp.status_code not in (403, 429):
+            return None
         delay = retry_after(resp.headers, time.time())
         if delay is not None:
             return delay
@@ -279,7 +281,7 @@ class Client:
                                     idempotent=False)  # fmt: skip
             except _Unsure as exc:  # look again before posting a second time
                 if attempt == self._retry.attempts:
-                    raise GitHubError(str(exc)) from None
+                    raise GitHubError(f"{exc}; gave up after {attempt} attempts") from None
                 self.wait(self.backoff(attempt), str(exc))
                 continue
             return Outcome("created", int(resp.json()["id"]))

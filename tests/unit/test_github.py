@@ -122,7 +122,7 @@ def test_server_errors_are_retried_with_exponential_backoff():
 def test_server_errors_give_up_after_the_attempts():
     fake, sleeps = FakeGitHub(), []
     fake.script = [Reply(502)] * 5
-    with make_client(fake, sleeps) as client, pytest.raises(GitHubError, match=r"kept failing \(502\) after 5 attempts"):
+    with make_client(fake, sleeps) as client, pytest.raises(GitHubError, match=r"answered 502 to GET repos/o/r/issues/7/comments; gave up after 5 attempts"):
         client.upsert_comment(TARGET, "x")
     assert sleeps == [1.0, 2.0, 4.0, 8.0]
     assert not fake.perfkit_comments()
@@ -167,7 +167,7 @@ def test_a_wait_beyond_the_budget_fails_at_once_with_one_line():
     fake, sleeps = FakeGitHub(), []
     fake.script = [Reply(429, {}, {"Retry-After": "500"})]
     with make_client(fake, sleeps, retry=RetryPolicy(max_wait=120)) as client, \
-            pytest.raises(GitHubError, match="wait 500 s, more than the 120 s") as err:  # fmt: skip
+            pytest.raises(GitHubError, match="waiting 500 s more would exceed the 120 s perfkit waits in total") as err:  # fmt: skip
         client.upsert_comment(TARGET, "x")
     assert sleeps == [] and "\n" not in str(err.value)
 
@@ -240,6 +240,27 @@ def test_network_errors_are_retried_then_reported_without_the_token():
         client.upsert_comment(TARGET, "x")
     assert_token_free(err.value)
     assert err.value.__cause__ is None and err.value.__suppress_context__
+
+
+def test_a_same_origin_redirect_is_followed_with_the_token():
+    fake = FakeGitHub()
+    moved = "https://ghe.example/api/v3/repos/o/r/issues/7/comments?per_page=100"
+    fake.script = [Reply(301, {"message": "Moved Permanently"}, {"Location": moved})]
+    with make_client(fake) as client:
+        assert [c["id"] for c in client.comments(Target(API, "o/old-name", 7))] == [1]
+    assert [s.path.split("?")[0] for s in fake.requests] == [
+        "/api/v3/repos/o/old-name/issues/7/comments", "/api/v3/repos/o/r/issues/7/comments"]
+    assert fake.requests[1].authorization == f"Bearer {TOKEN}"
+
+
+def test_a_redirect_to_another_host_loses_the_token():
+    fake, hosts = FakeGitHub(), []
+    fake.script = [Reply(302, {}, {"Location": "https://elsewhere.example/api/v3/repos/o/r/issues/7/comments"})]
+    with Client(API, TOKEN, transport=failing_transport(fake, 0, hosts)) as client, \
+            pytest.raises(GitHubError, match="401"):  # fmt: skip
+        client.upsert_comment(TARGET, "x")
+    assert hosts == ["ghe.example", "elsewhere.example"]
+    assert fake.requests[1].authorization is None
 
 
 def test_a_next_page_link_to_another_host_is_not_followed():
