@@ -286,6 +286,8 @@ def markdown(rows: list[dict], scales: list[float]) -> str:
              + " | wrong direction | CPU s per comparison run |",
              "|---" * (3 + len([s for s in scales if s != 1.0]) + 1) + "|"]  # fmt: skip
     for tool in ("perfkit", "asv compare", "pyperf compare_to"):
+        if not any(r["tool"] == tool for r in rows):
+            continue
         aa = tally(rows, tool, 1.0)
         cells = [f"{aa['flagged'] * 100:.1f} % ({aa['n']})"]
         wrong, cpu = 0.0, [aa["cpu_s"]]
@@ -312,6 +314,7 @@ def main() -> int:
     ap.add_argument("--conditions", default="1.0,1.02,1.05,1.10")
     ap.add_argument("--out", type=Path, default=ROOT / "reports" / "detection_eval.json")
     ap.add_argument("--table-only", action="store_true", help="print the table of an earlier --out")
+    ap.add_argument("--perfkit-only", action="store_true", help="measure only perfkit's protocol")
     args = ap.parse_args()
     scales = [float(s) for s in args.conditions.split(",")]
     if args.table_only:
@@ -335,6 +338,11 @@ def main() -> int:
                         verdicts, cpu, procs = run_perfkit(base, head, work / "perfkit", config)
                         rows.append({"tool": "perfkit", "trial": trial, "scale": scale,
                                      "verdicts": verdicts, "cpu_s": cpu, "processes": procs})  # fmt: skip
+                        if args.perfkit_only:
+                            save(args.out, rows, scales, args.trials)
+                            print(f"[{time.time() - t_start:6.0f}s] trial {trial + 1} x{scale}: perfkit "
+                                  f"{sum(v in ('regression', 'improvement') for v in verdicts.values())}/12 flagged", flush=True)
+                            continue
                         rounds, cpu, results = run_asv_protocol(base, head, work / "asv")
                         rows.append({"tool": "asv compare", "trial": trial, "scale": scale,
                                      "verdicts": asv_compare_flags(repo, results, base, head), "cpu_s": cpu})  # fmt: skip
