@@ -99,7 +99,7 @@ def test_compare_profile_names_the_slowed_kernel(fixture_repo, monkeypatch, caps
     repo, (c1, c2, _c3) = fixture_repo
     git(repo, "checkout", "-q", c2)
     monkeypatch.chdir(repo)
-    run = ["run", "--base", c1, "--bench", "time_both", "--rounds", "3", "--extra-rounds", "0",
+    run = ["run", "--base", c1, "--bench", "time_both", "--rounds", "4", "--extra-rounds", "4",
            "--out", "reports/run"]  # fmt: skip
     assert main(run) == 0
     out = repo / "reports" / "cmp"
