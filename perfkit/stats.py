@@ -76,11 +76,14 @@ def _process_values(m: Measurement) -> tuple[np.ndarray, float]:
     return values, float(np.mean(within)) if within else 0.0
 
 
-def undisturbed(values: np.ndarray, width: float) -> np.ndarray:
-    """Mask of the processes within ``width`` (log) of the side's fastest one.
+def undisturbed(values: np.ndarray, width: float, direction: Direction) -> np.ndarray:
+    """Mask of the processes within ``width`` (log) of the side's best one.
 
     A fresh interpreter sometimes runs 1.3-1.8x slower for its whole life; such a process
-    says nothing about the code, so it is set aside (never the fastest, so never all)."""
+    says nothing about the code, so it is set aside (never the best, so never all). For a
+    throughput (higher is better) a disturbed process shows a *lower* value."""
+    if direction is Direction.HIGHER_IS_BETTER:
+        return values >= values.max() - width
     return values <= values.min() + width
 
 
@@ -89,7 +92,8 @@ def _summarise(base: Measurement, head: Measurement, config: Config) -> _Summary
     y, wy = _process_values(head)
     prior = max(config.stats.prior_sigma**2, wx, wy)
     width = math.log1p(config.stats.disturbed)
-    keep_x, keep_y = undisturbed(x, width), undisturbed(y, width)
+    direction = config.direction_for(head)
+    keep_x, keep_y = undisturbed(x, width, direction), undisturbed(y, width, direction)
     if base.session and base.session == head.session and len(x) == len(y) and len(x) >= 2:
         both = keep_x & keep_y
         if both.sum() >= 2:

@@ -178,3 +178,13 @@ def test_different_sessions_add_their_shift_to_the_uncertainty():
     assert within.verdict is Verdict.REGRESSION
     assert across.verdict is Verdict.INCONCLUSIVE and across.evidence.min_detectable > 0.08
     assert one(m(runs=runs_a, session=None), m(runs=[tuple(x * 1.5 for x in r) for r in runs_a], session=None)).verdict is Verdict.REGRESSION
+
+
+def test_disturbed_processes_are_the_slow_ones_for_throughput_too():
+    """A throughput process running 1.5x slower shows a lower rate: that one is set aside."""
+    kw = dict(kind=BenchmarkKind.TRACK, unit="messages/s", direction=Direction.HIGHER_IS_BETTER)
+    steady = [(100.0, 100.5, 99.5)] * 5
+    base = m(runs=steady, **kw)
+    head = m(runs=[*steady[:4], (66.0, 66.5, 65.5)], **kw)  # one disturbed (slow) process
+    c = one(base, head)
+    assert c.verdict is Verdict.UNCHANGED and c.evidence.n_head_runs == 4
