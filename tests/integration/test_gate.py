@@ -35,8 +35,15 @@ def test_gate_passes_unchanged_code_and_fails_an_injected_slowdown(project: Path
     assert call in source
     chain_py.write_text(source.replace(call, call.replace("return int(", "validate_range(chain.headers, chain.hashes, chain.tx_start, chain.tx_count, chain.txs, lo, hi)\n    return int(")))
     git(project, "commit", "-qam", "validate twice")
-    assert main(["check", "--baseline", "main", *protocol, "--no-profile", "--out", "reports/slow"]) == 1
-    out = capsys.readouterr().out
+    # On a heavily loaded machine the honest verdict can be "inconclusive"; a user would
+    # measure again with more processes, so the test does too (never on a wrong verdict).
+    for rounds in ("4", "8"):
+        code = main(["check", "--baseline", "main", "--bench", BENCH, "--rounds", rounds,
+                     "--extra-rounds", rounds, "--no-profile", "--out", "reports/slow"])  # fmt: skip
+        out = capsys.readouterr().out
+        if "inconclusive" not in out:
+            break
+    assert code == 1
     assert "gate: FAILED" in out and NAME in out
     report = json.loads((project / "reports" / "slow" / "report.json").read_text())
     (reg,) = report["regressions"]

@@ -99,9 +99,12 @@ def test_compare_profile_names_the_slowed_kernel(fixture_repo, monkeypatch, caps
     repo, (c1, c2, _c3) = fixture_repo
     git(repo, "checkout", "-q", c2)
     monkeypatch.chdir(repo)
-    run = ["run", "--base", c1, "--bench", "time_both", "--rounds", "4", "--extra-rounds", "4",
-           "--out", "reports/run"]  # fmt: skip
-    assert main(run) == 0
+    for rounds in ("4", "8"):  # a loaded machine may leave it inconclusive: measure more
+        run = ["run", "--base", c1, "--bench", "time_both", "--rounds", rounds, "--extra-rounds", rounds,
+               "--out", "reports/run"]  # fmt: skip
+        assert main(run) == 0
+        if json.loads((repo / "reports" / "run" / "report.json").read_text())["regressions"]:
+            break
     out = repo / "reports" / "cmp"
     code = main(["compare", "reports/run/base.json", "reports/run/head.json", "--profile",
                  "--seconds", "1.5", "--no-memory", "--out", str(out)])  # fmt: skip
