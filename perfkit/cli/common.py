@@ -123,10 +123,6 @@ def repo_root() -> Path:
     return gitrepo.toplevel(Path.cwd())
 
 
-def stdout_is_tty() -> bool:
-    return sys.stdout.isatty()
-
-
 def profile_report(report: Report, out: Path, base_commit: str | None, head_commit: str | None,
                    options) -> Report:  # fmt: skip
     """Attach profiles of the report's regressions; the head runs from the working tree when

@@ -31,6 +31,23 @@ def _merge(acc, val):
 
 
 @njit(inline="always", cache=True)
+def _converge(v1, v2, v3, v4):
+    """Fold the four stripe accumulators into one (inputs of 32 bytes or more)."""
+    h = rotl(v1, 1) + rotl(v2, 7) + rotl(v3, 12) + rotl(v4, 18)
+    return _merge(_merge(_merge(_merge(h, v1), v2), v3), v4)
+
+
+@njit(inline="always", cache=True)
+def _avalanche(h):
+    h ^= h >> uint64(33)
+    h *= P2
+    h ^= h >> uint64(29)
+    h *= P3
+    h ^= h >> uint64(32)
+    return h
+
+
+@njit(inline="always", cache=True)
 def _read64(data, i):
     return (uint64(data[i]) | (uint64(data[i + 1]) << uint64(8)) | (uint64(data[i + 2]) << uint64(16))
             | (uint64(data[i + 3]) << uint64(24)) | (uint64(data[i + 4]) << uint64(32))
@@ -55,12 +72,7 @@ def _finish(h, data, i, n):
     while i < n:
         h = rotl(h ^ (uint64(data[i]) * P5), 11) * P1
         i += 1
-    h ^= h >> uint64(33)
-    h *= P2
-    h ^= h >> uint64(29)
-    h *= P3
-    h ^= h >> uint64(32)
-    return h
+    return _avalanche(h)
 
 
 @njit(cache=True, nogil=True)
@@ -80,8 +92,7 @@ def xxh64(data, seed):
             v3 = _round(v3, _read64(data, i + 16))
             v4 = _round(v4, _read64(data, i + 24))
             i += 32
-        h = rotl(v1, 1) + rotl(v2, 7) + rotl(v3, 12) + rotl(v4, 18)
-        h = _merge(_merge(_merge(_merge(h, v1), v2), v3), v4)
+        h = _converge(v1, v2, v3, v4)
     else:
         h = seed + P5
     h += uint64(n)
@@ -106,20 +117,14 @@ def xxh64_words(words, start, count, seed):
             v3 = _round(v3, words[start + i + 2])
             v4 = _round(v4, words[start + i + 3])
             i += 4
-        h = rotl(v1, 1) + rotl(v2, 7) + rotl(v3, 12) + rotl(v4, 18)
-        h = _merge(_merge(_merge(_merge(h, v1), v2), v3), v4)
+        h = _converge(v1, v2, v3, v4)
     else:
         h = seed + P5
     h += uint64(n)
     while i < count:
         h = rotl(h ^ _round(uint64(0), words[start + i]), 27) * P1 + P4
         i += 1
-    h ^= h >> uint64(33)
-    h *= P2
-    h ^= h >> uint64(29)
-    h *= P3
-    h ^= h >> uint64(32)
-    return h
+    return _avalanche(h)
 
 
 def hash_bytes(data: bytes | np.ndarray, seed: int = 0) -> int:
