@@ -99,6 +99,7 @@ def run_round(
     *,
     bench: Sequence[str] = (),
     repeat: int | str = 5,
+    launch: str = "spawn",
     log: Path | None = None,
 ) -> RoundResult:
     """Run the selected benchmarks once each, in fresh processes, in the current Python.
@@ -111,7 +112,7 @@ def run_round(
     config = write_round_config(tree, results_dir)
     cmd = [
         *asv_command(), "run", "--config", str(config), "--python=same",
-        "--set-commit-hash", commit, "--record-samples", "--launch-method", "spawn",
+        "--set-commit-hash", commit, "--record-samples", "--launch-method", launch,
         "-a", "rounds=1", "-a", f"repeat={str(repeat).replace(' ', '')}",
     ]  # fmt: skip
     for regex in bench:

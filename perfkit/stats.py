@@ -3,12 +3,15 @@
 The method, in short (README "Statistics" has the long form):
 
 * Work on log values; the unit of evidence is the **process**. Each process (run) is
-  summarised by the median of its samples, so a burst of noise inside one process cannot
-  pose as many independent observations.
+  summarised by the mean of its better half of samples, so a burst of noise inside one
+  process cannot pose as many independent observations, and a neighbour slowing part of
+  a process down does not move its value. Disturbed processes (far slower than the
+  side's best) are set aside, never more than half of them.
 * **Paired** when both sides come from one perfkit measuring session with the same number
-  of runs (run k of base and of head ran next to each other, so slow drift cancels): the
-  estimate is the mean of the per-pair log differences. Otherwise **unpaired**: the
-  difference of the sides' mean log process medians.
+  of runs (run k of base and of head ran next to each other, so slow drift cancels) and
+  enough pairs are free of disturbed processes: the estimate is the mean of the per-pair
+  log differences. Otherwise **unpaired**: the difference of the sides' mean log process
+  values.
 * The spread between processes is estimated with an **empirical-Bayes prior** (the
   moderated t of limma): ``s2 = (df*s2_data + d0*s0^2) / (df + d0)`` with ``s0`` the
   process-to-process noise typical of a shared machine (``stats.prior_sigma``, 3 %) and
@@ -33,7 +36,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from statistics import median
 
 import numpy as np
 from scipy import stats as sps
@@ -68,35 +70,57 @@ class _Summary:
     head_loc: float
 
 
-def _process_values(m: Measurement) -> tuple[np.ndarray, float]:
-    """log median per run, and the mean sampling variance of such a median."""
-    runs = [r for r in m.runs if r]
-    values = np.log([median(r) for r in runs])
-    within = [np.var(np.log(r), ddof=1) * math.pi / 2 / len(r) for r in runs if len(r) > 1]
-    return values, float(np.mean(within)) if within else 0.0
+def _process_values(m: Measurement, direction: Direction) -> tuple[np.ndarray, float]:
+    """Log location per run (the mean of its better half of samples), and the mean
+    sampling variance of such a location.
+
+    Other tenants of a shared machine only ever slow a sample down, never speed it up, so
+    the slower half of a process's samples mostly measures them; the better half is the
+    code. (For a throughput the better half is the higher one.) Samples pooled from
+    several processes (``runs_known`` False: asv's own files) get their median instead:
+    there the better half could be one lucky process."""
+    values, within = [], []
+    for run in (r for r in m.runs if r):
+        logs = np.sort(np.log(run))
+        if direction is Direction.HIGHER_IS_BETTER:
+            logs = logs[::-1]
+        if not m.runs_known:
+            values.append(float(np.median(logs)))
+            if len(logs) > 1:
+                within.append(logs.var(ddof=1) * math.pi / 2 / len(logs))
+            continue
+        best = logs[: (len(logs) + 1) // 2]
+        values.append(best.mean())
+        if len(best) > 1:
+            within.append(best.var(ddof=1) / len(best))
+    return np.array(values), float(np.mean(within)) if within else 0.0
 
 
 def undisturbed(values: np.ndarray, width: float, direction: Direction) -> np.ndarray:
-    """Mask of the processes within ``width`` (log) of the side's best one.
+    """Mask of the processes that were not disturbed: within ``width`` (log) of the
+    side's best one, and never fewer than the better half.
 
-    A fresh interpreter sometimes runs 1.3-1.8x slower for its whole life; such a process
-    says nothing about the code, so it is set aside (never the best, so never all). For a
-    throughput (higher is better) a disturbed process shows a *lower* value."""
-    if direction is Direction.HIGHER_IS_BETTER:
-        return values >= values.max() - width
-    return values <= values.min() + width
+    A fresh interpreter sometimes runs 1.3-2x slower for its whole life (another tenant
+    on the same core); such a process says nothing about the code, so it is set aside.
+    The better half is always kept because the best process can be the odd one out too
+    (a lucky memory layout can make a memory-bound kernel 3x faster): one lucky process
+    must not become the reference. For a throughput (higher is better) a disturbed
+    process shows a *lower* value."""
+    worse = -values if direction is Direction.HIGHER_IS_BETTER else values
+    return worse <= max(worse.min() + width, float(np.median(worse)))
 
 
 def _summarise(base: Measurement, head: Measurement, config: Config) -> _Summary:
-    x, wx = _process_values(base)
-    y, wy = _process_values(head)
+    direction = config.direction_for(head)
+    x, wx = _process_values(base, direction)
+    y, wy = _process_values(head, direction)
     prior = max(config.stats.prior_sigma**2, wx, wy)
     width = math.log1p(config.stats.disturbed)
-    direction = config.direction_for(head)
     keep_x, keep_y = undisturbed(x, width, direction), undisturbed(y, width, direction)
     if base.session and base.session == head.session and len(x) == len(y) and len(x) >= 2:
-        both = keep_x & keep_y
-        if both.sum() >= 2:
+        both = keep_x & keep_y  # a pair counts when neither of its processes was disturbed
+        # too few such pairs would be a chance subset of the rounds: compare unpaired then
+        if both.sum() >= max(3, len(both) / 2):
             x, y = x[both], y[both]
             d = y - x
             return _Summary(float(d.mean()), float(d.var(ddof=1)), len(d) - 1, 2 * prior,
@@ -208,8 +232,8 @@ def _decide(pending, b, h, config: Config):
             n_base_samples=len(b[name].samples), n_head_samples=len(m.samples),
             n_base_runs=summ.n_base, n_head_runs=summ.n_head, base_location=summ.base_loc,
             head_location=summ.head_loc, min_detectable=math.expm1(mde[i]), paired=summ.paired,
-            method="paired moderated t on log process medians" if summ.paired
-            else "moderated t on log process medians",
+            method="paired moderated t on log process values (better half)" if summ.paired
+            else "moderated t on log process values (better half)",
         )  # fmt: skip
         results.append((name, _verdict(m, direction, ev, est[i], half[i], config)))
     return results

@@ -11,7 +11,10 @@ condition:
   round) in ``asv continuous`` order (base, head, head, base), then ``asv compare``
   with its default factor 1.1;
 * pyperf: ``pyperf compare_to`` on the very same samples as asv, one pyperf run per asv
-  round.
+  round;
+* perfkit on asv's files: ``perfkit.stats.compare`` of the two result files asv compare
+  judged (no re-measurement, process boundaries unknown, different sessions), the case
+  of comparing two files someone else measured.
 
 A flag on A/A is a false alarm; on A/B a regression flag is a detection and an
 improvement flag is a wrong-direction flag. CPU time is the children's user+sys time.
@@ -146,6 +149,8 @@ class Bodies:
         return _nb_chase(self.perm, n(200_000))
 '''
 
+FILES_ROW = "perfkit on asv's files"
+
 ASV_CONF = {
     "version": 1, "project": "evalsuite", "repo": ".", "branches": ["HEAD"],
     "environment_type": "existing", "benchmark_dir": "benchmarks",
@@ -180,13 +185,14 @@ def children_cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def run_perfkit(base: Side, head: Side, work: Path, config: Config) -> tuple[dict[str, str], float, int]:
+def run_perfkit(base: Side, head: Side, work: Path, config: Config) -> tuple[dict[str, str], float, dict]:
     cpu0 = children_cpu()
     measured = measure([base, head], work, Protocol(), config=config)
     cpu = children_cpu() - cpu0
     verdicts = {c.name: c.verdict.value for c in compare(measured["base"], measured["head"], config)}
-    processes = sum(len(m.runs) for side in measured.values() for m in side)
-    return verdicts, cpu, processes
+    # the samples of every process, so verdicts can be recomputed (--rejudge)
+    runs = {label: {m.name: [list(r) for r in m.runs] for m in side} for label, side in measured.items()}
+    return verdicts, cpu, runs
 
 
 def run_asv_protocol(base: Side, head: Side, work: Path) -> tuple[dict[str, list[list[list[float]]]], float, Path]:
@@ -246,6 +252,12 @@ def asv_compare_flags(tree: Path, results: Path, base: Side, head: Side) -> dict
     return flags
 
 
+def perfkit_file_flags(results: Path, base: Side, head: Side, config: Config) -> dict[str, str]:
+    """perfkit's verdicts on asv's own two result files, as a user who only has them."""
+    sides = [read_result_file(next(results.glob(f"*/{s.commit[:8]}-*.json"))) for s in (base, head)]
+    return {c.name: c.verdict.value for c in compare(sides[0], sides[1], config)}
+
+
 def pyperf_flags(rounds, work: Path) -> dict[str, str]:
     paths = {}
     for label, side_rounds in rounds.items():
@@ -266,6 +278,31 @@ def pyperf_flags(rounds, work: Path) -> dict[str, str]:
     return flags
 
 
+def rejudge(rows: list[dict], config: Config) -> list[dict]:
+    """perfkit's verdicts recomputed with the current statistics from the stored samples
+    (its own protocol's processes; asv's rounds pooled as asv's result files hold them)."""
+    from perfkit.model import BenchmarkKind, Measurement
+
+    def side(samples_by_name: dict, session: str | None, known: bool) -> list[Measurement]:
+        return [Measurement(name=n, benchmark=n, kind=BenchmarkKind.TIME, unit="seconds", session=session,
+                            runs=tuple(tuple(r) for r in runs if r), runs_known=known)
+                for n, runs in samples_by_name.items()]  # fmt: skip
+
+    out = []
+    for r in rows:
+        r = dict(r)
+        if r["tool"] == "perfkit" and "runs" in r:
+            got = compare(side(r["runs"]["base"], "s", True), side(r["runs"]["head"], "s", True), config)
+            r["verdicts"] = {c.name: c.verdict.value for c in got}
+        elif r["tool"] == "asv compare" and "rounds" in r:
+            pooled = {label: {n: [[x for rnd in rounds for x in rnd.get(n, [])]] for n in rounds[0]}
+                      for label, rounds in r["rounds"].items()}  # fmt: skip
+            got = compare(side(pooled["base"], None, False), side(pooled["head"], None, False), config)
+            out.append({**r, "tool": FILES_ROW, "verdicts": {c.name: c.verdict.value for c in got}})
+        out.append(r)
+    return [r for r in out if not (r["tool"] == FILES_ROW and "rounds" not in r)]
+
+
 def tally(rows: list[dict], tool: str, scale: float) -> dict:
     picked = [r for r in rows if r["tool"] == tool and r["scale"] == scale]
     verdicts = [v for r in picked for v in r["verdicts"].values()]
@@ -282,23 +319,23 @@ def tally(rows: list[dict], tool: str, scale: float) -> dict:
 
 
 def markdown(rows: list[dict], scales: list[float]) -> str:
-    lines = ["| tool | A/A false alarms | " + " | ".join(f"detects +{(s - 1) * 100:.0f} %" for s in scales if s != 1.0)
-             + " | wrong direction | CPU s per comparison run |",
-             "|---" * (3 + len([s for s in scales if s != 1.0]) + 1) + "|"]  # fmt: skip
-    for tool in ("perfkit", "asv compare", "pyperf compare_to"):
+    ab = [s for s in scales if s != 1.0]
+    lines = ["| tool | A/A false alarms | " + " | ".join(f"detects +{(s - 1) * 100:.0f} %" for s in ab)
+             + " | wrong direction | inconclusive at +10 % | CPU s per comparison run |",
+             "|---" * (5 + len(ab)) + "|"]  # fmt: skip
+    for tool in ("perfkit", "asv compare", "pyperf compare_to", FILES_ROW):
         if not any(r["tool"] == tool for r in rows):
             continue
         aa = tally(rows, tool, 1.0)
         cells = [f"{aa['flagged'] * 100:.1f} % ({aa['n']})"]
         wrong, cpu = 0.0, [aa["cpu_s"]]
-        for s in scales:
-            if s == 1.0:
-                continue
+        for s in ab:
             t = tally(rows, tool, s)
             cells.append(f"{t['regression'] * 100:.0f} % ({t['n']})")
             wrong = max(wrong, t["improvement"])
             cpu.append(t["cpu_s"])
-        lines.append(f"| {tool} | " + " | ".join(cells) + f" | {wrong * 100:.0f} % | {sum(cpu) / len(cpu):.0f} |")
+        unsure = tally(rows, tool, 1.1)["inconclusive"] if 1.1 in scales else float("nan")
+        lines.append(f"| {tool} | " + " | ".join(cells) + f" | {wrong * 100:.0f} % | {unsure * 100:.0f} % | {sum(cpu) / len(cpu):.0f} |")
     return "\n".join(lines)
 
 
@@ -315,11 +352,14 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "reports" / "detection_eval.json")
     ap.add_argument("--table-only", action="store_true", help="print the table of an earlier --out")
     ap.add_argument("--perfkit-only", action="store_true", help="measure only perfkit's protocol")
+    ap.add_argument("--rejudge", action="store_true",
+                    help="with --table-only: recompute perfkit's verdicts from the stored samples")
     args = ap.parse_args()
     scales = [float(s) for s in args.conditions.split(",")]
     if args.table_only:
         data = json.loads(args.out.read_text())
-        print(markdown(data["rows"], data["scales"]))
+        rows = rejudge(data["rows"], Config()) if args.rejudge else data["rows"]
+        print(markdown(rows, data["scales"]))
         return 0
     config = Config()
     rows: list[dict] = []
@@ -335,22 +375,25 @@ def main() -> int:
                     with gitrepo.worktree(repo, heads[scale]) as head_tree:
                         head = Side("head", heads[scale], head_tree)
                         work = Path(tmp) / f"t{trial}-{scale}"
-                        verdicts, cpu, procs = run_perfkit(base, head, work / "perfkit", config)
-                        rows.append({"tool": "perfkit", "trial": trial, "scale": scale,
-                                     "verdicts": verdicts, "cpu_s": cpu, "processes": procs})  # fmt: skip
+                        verdicts, cpu, runs = run_perfkit(base, head, work / "perfkit", config)
+                        rows.append({"tool": "perfkit", "trial": trial, "scale": scale, "verdicts": verdicts,
+                                     "cpu_s": cpu, "runs": runs,
+                                     "processes": sum(len(r) for side in runs.values() for r in side.values())})  # fmt: skip
                         if args.perfkit_only:
                             save(args.out, rows, scales, args.trials)
                             print(f"[{time.time() - t_start:6.0f}s] trial {trial + 1} x{scale}: perfkit "
                                   f"{sum(v in ('regression', 'improvement') for v in verdicts.values())}/12 flagged", flush=True)
                             continue
                         rounds, cpu, results = run_asv_protocol(base, head, work / "asv")
-                        rows.append({"tool": "asv compare", "trial": trial, "scale": scale,
+                        rows.append({"tool": "asv compare", "trial": trial, "scale": scale, "rounds": rounds,
                                      "verdicts": asv_compare_flags(repo, results, base, head), "cpu_s": cpu})  # fmt: skip
                         rows.append({"tool": "pyperf compare_to", "trial": trial, "scale": scale,
                                      "verdicts": pyperf_flags(rounds, work / "asv"), "cpu_s": cpu})  # fmt: skip
+                        rows.append({"tool": FILES_ROW, "trial": trial, "scale": scale,
+                                     "verdicts": perfkit_file_flags(results, base, head, config), "cpu_s": cpu})  # fmt: skip
                         print(f"[{time.time() - t_start:6.0f}s] trial {trial + 1} x{scale}: "
                               + ", ".join(f"{r['tool']}: {sum(v in ('regression', 'improvement') for v in r['verdicts'].values())}/{len(r['verdicts'])} flagged"
-                                          for r in rows[-3:]), flush=True)  # fmt: skip
+                                          for r in rows[-4:]), flush=True)  # fmt: skip
                         save(args.out, rows, scales, args.trials)  # partial results survive an interruption
     save(args.out, rows, scales, args.trials)
     print(markdown(rows, scales))

@@ -19,7 +19,7 @@ from perfkit.config import Config, load_config
 from perfkit.errors import BaselineError, ResultsFormatError
 from perfkit.ingest import load as load_results_file
 from perfkit.ingest.asv import load_results
-from perfkit.measure import Protocol
+from perfkit.measure import LAUNCH_METHODS, Protocol
 from perfkit.model import Measurement, Report, Verdict
 from perfkit.report import render_terminal, use_color, write_report
 
@@ -53,22 +53,27 @@ def config_option(fn: Callable) -> Callable:
 
 
 def protocol_options(fn: Callable) -> Callable:
-    fn = click.option("--repeat", default=3, show_default=True, help="Samples per process.")(fn)
+    default = Protocol()
     fn = click.option(
-        "--extra-rounds", default=4, show_default=True,
-        help="Extra processes per side for benchmarks not clearly unchanged (0: none).",
+        "--launch-method", "launch", type=click.Choice(LAUNCH_METHODS), default=default.launch,
+        show_default=True, help="How asv starts each benchmark process (spawn: for suites that start threads on import).",
+    )(fn)  # fmt: skip
+    fn = click.option("--repeat", default=default.repeat, show_default=True, help="Samples per process.")(fn)
+    fn = click.option(
+        "--extra-rounds", default=default.extra_rounds, show_default=True,
+        help="Extra processes per side for suspects: flagged, or inconclusive and possibly past the threshold (0: none).",
     )(fn)  # fmt: skip
     fn = click.option(
-        "--rounds", default=4, show_default=True, help="Processes per benchmark and side."
+        "--rounds", default=default.rounds, show_default=True, help="Processes per benchmark and side."
     )(fn)
     return click.option(
         "--bench", "-b", multiple=True, help="Only benchmarks matching this regex (asv --bench)."
     )(fn)
 
 
-def make_protocol(rounds: int, extra_rounds: int, repeat: int, bench: Sequence[str]) -> Protocol:
+def make_protocol(rounds: int, extra_rounds: int, repeat: int, bench: Sequence[str], launch: str) -> Protocol:
     try:
-        return Protocol(rounds=rounds, extra_rounds=extra_rounds, repeat=repeat, bench=tuple(bench))
+        return Protocol(rounds=rounds, extra_rounds=extra_rounds, repeat=repeat, bench=tuple(bench), launch=launch)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
 

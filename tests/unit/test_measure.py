@@ -24,7 +24,7 @@ def test_extra_rounds_go_to_changes_and_to_inconclusive_ones_that_could_cross(ve
     assert not is_suspect(Comparison("b", "b", BenchmarkKind.TIME, "s", Direction.LOWER_IS_BETTER, Verdict.FAILED))
 
 
-@pytest.mark.parametrize("kw", [{"rounds": 0}, {"repeat": 0}, {"extra_rounds": -1}])
+@pytest.mark.parametrize("kw", [{"rounds": 0}, {"repeat": 0}, {"extra_rounds": -1}, {"launch": "fork"}])
 def test_protocol_refuses_nonsense(kw):
     with pytest.raises(ValueError, match=next(iter(kw))):
         Protocol(**kw)

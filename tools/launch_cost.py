@@ -1,0 +1,59 @@
+"""CPU per measuring round: asv's default launch (spawn, up to 5 samples) vs perfkit's
+(forkserver, 10 samples), on the 12-body suite of tools/detection_eval.py.
+
+    python tools/launch_cost.py --repeats 3
+
+Each round is one real `asv run` of all 12 benchmarks in the current Python; the figure
+is the user+sys CPU time of everything it started. Rounds of the two kinds alternate so
+drift of this shared machine hits both alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tools"))
+
+import detection_eval  # noqa: E402
+
+from perfkit import asvrun  # noqa: E402
+from perfkit.measure import Protocol  # noqa: E402
+
+KINDS = {"asv default (spawn, repeat (1,5,10.0))": ("spawn", "(1,5,10.0)"),
+         f"perfkit ({Protocol().launch}, repeat {Protocol().repeat})": (Protocol().launch, Protocol().repeat)}  # fmt: skip
+
+
+def children_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--repeats", type=int, default=3)
+    args = ap.parse_args()
+    cpu: dict[str, list[float]] = {k: [] for k in KINDS}
+    with tempfile.TemporaryDirectory(prefix="perfkit-launch-") as tmp:
+        repo = Path(tmp) / "repo"
+        (commit,) = detection_eval.make_repo(repo, [1.0])
+        asvrun.run_round(repo, commit, Path(tmp) / "warm-up", repeat=1)  # numba's cache
+        for k in range(args.repeats):
+            for label, (launch, repeat) in KINDS.items():
+                c0 = children_cpu()
+                asvrun.run_round(repo, commit, Path(tmp) / f"{k}-{launch}", repeat=repeat, launch=launch)
+                cpu[label].append(children_cpu() - c0)
+    for label, xs in cpu.items():
+        print(f"{label}: median {statistics.median(xs):.1f} s CPU per round of 12 benchmarks "
+              f"({' / '.join(f'{x:.1f}' for x in xs)})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
