@@ -52,7 +52,7 @@ class Protocol:
     extra_rounds: int = 4  # more processes for suspects (0 disables the second stage)
     repeat: int = 10  # samples per process (cheap next to starting a process)
     # asv --launch-method: "forkserver" imports the suite once per round and forks a
-    # process per benchmark, about 40 % less CPU than "spawn"; use "spawn" for suites
+    # process per benchmark, about a third less CPU than "spawn"; use "spawn" for suites
     # that start threads at import time
     launch: str = "forkserver"
     bench: tuple[str, ...] = ()  # asv --bench regexes (empty: everything)

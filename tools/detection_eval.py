@@ -290,6 +290,8 @@ def rejudge(rows: list[dict], config: Config) -> list[dict]:
 
     out = []
     for r in rows:
+        if r["tool"] == FILES_ROW:
+            continue  # recomputed below from the asv row's rounds
         r = dict(r)
         if r["tool"] == "perfkit" and "runs" in r:
             got = compare(side(r["runs"]["base"], "s", True), side(r["runs"]["head"], "s", True), config)
@@ -300,7 +302,7 @@ def rejudge(rows: list[dict], config: Config) -> list[dict]:
             got = compare(side(pooled["base"], None, False), side(pooled["head"], None, False), config)
             out.append({**r, "tool": FILES_ROW, "verdicts": {c.name: c.verdict.value for c in got}})
         out.append(r)
-    return [r for r in out if not (r["tool"] == FILES_ROW and "rounds" not in r)]
+    return out
 
 
 def tally(rows: list[dict], tool: str, scale: float) -> dict:

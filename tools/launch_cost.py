@@ -11,7 +11,6 @@ drift of this shared machine hits both alike.
 from __future__ import annotations
 
 import argparse
-import resource
 import statistics
 import sys
 import tempfile
@@ -30,11 +29,6 @@ KINDS = {"asv default (spawn, repeat (1,5,10.0))": ("spawn", "(1,5,10.0)"),
          f"perfkit ({Protocol().launch}, repeat {Protocol().repeat})": (Protocol().launch, Protocol().repeat)}  # fmt: skip
 
 
-def children_cpu() -> float:
-    r = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return r.ru_utime + r.ru_stime
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeats", type=int, default=3)
@@ -46,9 +40,9 @@ def main() -> int:
         asvrun.run_round(repo, commit, Path(tmp) / "warm-up", repeat=1)  # numba's cache
         for k in range(args.repeats):
             for label, (launch, repeat) in KINDS.items():
-                c0 = children_cpu()
+                c0 = detection_eval.children_cpu()
                 asvrun.run_round(repo, commit, Path(tmp) / f"{k}-{launch}", repeat=repeat, launch=launch)
-                cpu[label].append(children_cpu() - c0)
+                cpu[label].append(detection_eval.children_cpu() - c0)
     for label, xs in cpu.items():
         print(f"{label}: median {statistics.median(xs):.1f} s CPU per round of 12 benchmarks "
               f"({' / '.join(f'{x:.1f}' for x in xs)})")
