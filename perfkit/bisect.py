@@ -6,10 +6,13 @@ whose level (median) is nearer the bad level than the good one (on a log scale) 
 (``perfkit run-range`` leaves them), otherwise the commit is measured. With asv's own
 environments the search is ``asv find`` (:func:`asv_find`).
 
-A single timing can be a lucky process, so the candidate is then confirmed: it and its
-parent are measured with perfkit's interleaved protocol (:mod:`perfkit.measure`) and
-compared by :func:`perfkit.stats.compare`; the bisection is confirmed when that verdict
-is a regression (or improvement) in the direction from good to bad.
+One process per commit is weak evidence on a shared machine: a neighbour on the core
+can make a whole process 2x slower, never faster. So the two ends, and every commit
+that looks like the worse end, get one more fresh process, and a commit's best process
+counts. The candidate is then confirmed: it and its parent
+are measured with perfkit's interleaved protocol (:mod:`perfkit.measure`) and compared
+by :func:`perfkit.stats.compare`; the bisection is confirmed when that verdict is a
+regression (or improvement) in the direction from good to bad.
 """
 
 from __future__ import annotations
@@ -17,15 +20,25 @@ from __future__ import annotations
 import math
 import re
 import subprocess
-from collections.abc import Callable, Sequence
+import tempfile
+import typing
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from perfkit import asvrun, gitrepo
 from perfkit.errors import GitError, HistoryError, ToolFailedError
-from perfkit.model import Comparison, Verdict
+from perfkit.model import Comparison, Direction, Measurement, Verdict
 
-Level = Callable[[str], float]
+
+class Level(typing.Protocol):
+    """Level of a commit: its best process so far; ``again`` adds a fresh process."""
+
+    worse_is_higher: bool  # a disturbed process shows a higher value (time, bytes)
+
+    def __call__(self, commit: str) -> float: ...
+
+    def again(self, commit: str) -> float: ...
 
 
 @dataclass(frozen=True)
@@ -44,25 +57,36 @@ class BisectResult:
 def search(revs: Sequence[str], good: str, level: Level) -> tuple[str, str, list]:
     """Bisect ``revs`` (``GOOD..BAD`` oldest first, the last one bad) for the first bad.
 
-    Returns (first bad commit, its parent, [(commit, level), ...] measured).
+    Returns (first bad commit, its parent, [(commit, level), ...] in the order measured;
+    a commit measured twice appears twice, the later entry being its best level).
     """
     if not revs:
         raise GitError("nothing to bisect: the range GOOD..BAD is empty")
     steps: list[tuple[str, float]] = []
+    sign = 1.0 if level.worse_is_higher else -1.0
 
-    def measured(commit: str) -> float:
-        value = level(commit)
+    def measured(commit: str, again: bool = False) -> float:
+        value = level.again(commit) if again else level(commit)
         if not (math.isfinite(value) and value > 0):
             raise HistoryError(f"commit {commit[:8]}: no positive result to bisect on")
         steps.append((commit, value))
-        return math.log(value)
+        return sign * math.log(value)  # higher = worse from here on
 
-    lo_level, hi_level = measured(good), measured(revs[-1])
+    # every decision leans on the two ends: each gets a second process
+    measured(good), measured(revs[-1])
+    good_level, bad_level = measured(good, again=True), measured(revs[-1], again=True)
     lo, hi = -1, len(revs) - 1  # revs[lo] (or good) is good, revs[hi] is bad
+
+    def is_bad(value: float) -> bool:
+        return abs(value - bad_level) < abs(value - good_level)
+
+    worse_end_is_bad = bad_level > good_level
     while hi - lo > 1:
         mid = (lo + hi) // 2
         value = measured(revs[mid])
-        if abs(value - hi_level) < abs(value - lo_level):
+        if is_bad(value) == worse_end_is_bad:  # looks like the worse end: may be a neighbour
+            value = measured(revs[mid], again=True)
+        if is_bad(value):
             hi = mid
         else:
             lo = mid
@@ -92,40 +116,61 @@ def asv_find(repo: Path, good: str, bad: str, benchmark: str, *, invert: bool = 
     return gitrepo.resolve(repo, found.group(1))
 
 
-def level_from_results(results_dir: Path, benchmark: str) -> Callable[[str], float | None]:
-    """Median of ``benchmark`` at a commit from existing result files, or None."""
+def _median(m: Measurement) -> float:
+    samples = sorted(m.samples)
+    return samples[len(samples) // 2]
+
+
+def _find(results_dir: Path, commit: str, benchmark: str) -> Measurement | None:
+    """``benchmark`` at ``commit`` in the newest result file that has it."""
     from perfkit.ingest.asv import read_result_file
 
-    def lookup(commit: str) -> float | None:
-        files = sorted(results_dir.glob(f"*/{commit[:8]}-*.json"), key=lambda p: p.stat().st_mtime)
-        for path in reversed(files):
-            for m in read_result_file(path):
-                if m.name == benchmark and m.ok:
-                    samples = sorted(m.samples)
-                    return samples[len(samples) // 2]
-        return None
-
-    return lookup
+    files = sorted(results_dir.glob(f"*/{commit[:8]}-*.json"), key=lambda p: p.stat().st_mtime)
+    for path in reversed(files):
+        for m in read_result_file(path):
+            if m.name == benchmark and m.ok:
+                return m
+    return None
 
 
-def measured_level(repo: Path, results_dir: Path, benchmark: str, *, repeat: int = 10) -> Level:
-    """Level of a commit: from existing results, else measured in a temporary worktree."""
-    lookup = level_from_results(results_dir, benchmark)
+class MeasuredLevel:
+    """Levels from existing results, else measured in a temporary worktree.
 
-    def level(commit: str) -> float:
-        value = lookup(commit)
-        if value is None:
-            with gitrepo.worktree(repo, commit) as tree:
-                asvrun.run_round(
-                    tree, commit, results_dir, bench=asvrun.selection_regex([benchmark]),
-                    repeat=repeat,
-                )  # fmt: skip
-            value = lookup(commit)
-        if value is None:
-            raise HistoryError(f"commit {commit[:8]}: no result for {benchmark}")
-        return value
+    A first measurement of a commit is added to ``results_dir``; the extra processes of
+    :meth:`again` go to a scratch directory, so existing result files stay as they were.
+    """
 
-    return level
+    def __init__(self, repo: Path, results_dir: Path, benchmark: str, *, repeat: int = 10):
+        self.repo, self.results_dir = repo, results_dir
+        self.benchmark, self.repeat = benchmark, repeat
+        self.worse_is_higher = True
+        self._levels: dict[str, list[float]] = {}
+
+    def _measure(self, commit: str, results_dir: Path) -> Measurement | None:
+        with gitrepo.worktree(self.repo, commit) as tree:
+            asvrun.run_round(
+                tree, commit, results_dir, bench=asvrun.selection_regex([self.benchmark]),
+                repeat=self.repeat,
+            )  # fmt: skip
+        return _find(results_dir, commit, self.benchmark)
+
+    def _best(self, commit: str, m: Measurement | None) -> float:
+        if m is None:
+            raise HistoryError(f"commit {commit[:8]}: no result for {self.benchmark}")
+        self.worse_is_higher = m.direction is Direction.LOWER_IS_BETTER
+        levels = self._levels.setdefault(commit, [])
+        levels.append(_median(m))
+        return min(levels) if self.worse_is_higher else max(levels)
+
+    def __call__(self, commit: str) -> float:
+        m = _find(self.results_dir, commit, self.benchmark)
+        if m is None:
+            m = self._measure(commit, self.results_dir)
+        return self._best(commit, m)
+
+    def again(self, commit: str) -> float:
+        with tempfile.TemporaryDirectory(prefix="perfkit-bisect-") as scratch:
+            return self._best(commit, self._measure(commit, Path(scratch)))
 
 
 def confirm(

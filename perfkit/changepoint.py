@@ -147,9 +147,15 @@ def _prepare(item: SeriesInput) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _weights(x: np.ndarray, spreads: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Inverse of each commit's variance: between-commit tau^2 plus its own within part."""
+    """Inverse of each commit's variance: between-commit tau^2 plus its own within part.
+
+    A positive series is weighed on a log scale: timings spread in proportion to their
+    level, so in raw units every commit after a 2x slowdown would count a quarter as
+    much and the step itself would lose its weight."""
     if x.size < 3:
         return np.ones(x.size)
+    if np.all(x > 0):
+        x, spreads = np.log(x), spreads / x
     within = (math.pi / 2.0) * np.where(np.isfinite(spreads), spreads, np.nan) ** 2 / counts
     typical = np.nanmedian(within) if np.isfinite(within).any() else 0.0
     within = np.where(np.isfinite(within), within, typical)

@@ -41,7 +41,7 @@ def command(
     good_full, bad_full = gitrepo.resolve(repo, good), gitrepo.resolve(repo, bad)
     if same_python:
         revs = commitrange.commits(repo, f"{good_full}..{bad_full}")
-        level = bisect.measured_level(repo, results_dir.resolve(), benchmark)
+        level = bisect.MeasuredLevel(repo, results_dir.resolve(), benchmark)
         commit, parent, steps = bisect.search(revs, good_full, level)
         method = "perfkit bisection"
     else:
@@ -52,7 +52,7 @@ def command(
     )
     with tempfile.TemporaryDirectory(prefix="perfkit-bisect-") as work:
         comparison = bisect.confirm(repo, benchmark, parent, commit, Path(work), rounds=rounds)
-    levels = dict(steps)
+    levels = dict(steps)  # the later entry of a commit is its best level
     increase = levels[bad_full] > levels[good_full] if steps else not invert
     ok = bisect.confirmed(comparison, increase)
     _print(benchmark, commit, parent, method, comparison, ok, as_json)

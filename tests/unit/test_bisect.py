@@ -7,30 +7,69 @@ from perfkit.errors import GitError, HistoryError
 from perfkit.model import BenchmarkKind, Comparison, Direction, Evidence, Verdict
 
 
-@pytest.mark.parametrize("first_bad", [0, 1, 7, 18, 19])
-@pytest.mark.parametrize("factor", [1.25, 0.7])
-def test_search_finds_first_bad_commit(first_bad, factor):
-    revs = [f"c{i:02d}" for i in range(20)]
-    calls = []
+class FakeLevel:
+    """A benchmark with a step at ``first_bad``; processes listed in ``disturbed`` (by
+    commit, in the order measured) run ``slowdown`` times worse, as with a neighbour."""
 
-    def level(commit: str) -> float:
-        calls.append(commit)
+    def __init__(self, first_bad, factor, *, worse_is_higher=True, disturbed=(), slowdown=2.0):
+        self.first_bad, self.factor, self.worse_is_higher = first_bad, factor, worse_is_higher
+        self.disturbed, self.slowdown = set(disturbed), slowdown
+        self.calls: list[str] = []
+        self.best: dict[str, float] = {}
+
+    def _process(self, commit: str) -> float:
         i = -1 if commit == "good" else int(commit[1:])
         wobble = 1.0 + 0.02 * ((i * 7) % 3 - 1)
-        return (factor if i >= first_bad else 1.0) * wobble
+        value = (self.factor if i >= self.first_bad else 1.0) * wobble
+        if (commit, self.calls.count(commit)) in self.disturbed:
+            value = value * self.slowdown if self.worse_is_higher else value / self.slowdown
+        self.calls.append(commit)
+        pick = min if self.worse_is_higher else max
+        self.best[commit] = pick(self.best.get(commit, value), value)
+        return self.best[commit]
 
+    __call__ = again = _process
+
+
+@pytest.mark.parametrize("first_bad", [0, 1, 7, 18, 19])
+@pytest.mark.parametrize("factor", [1.25, 0.7])
+@pytest.mark.parametrize("worse_is_higher", [True, False])
+def test_search_finds_first_bad_commit(first_bad, factor, worse_is_higher):
+    revs = [f"c{i:02d}" for i in range(20)]
+    level = FakeLevel(first_bad, factor, worse_is_higher=worse_is_higher)
     commit, parent, steps = bisect.search(revs, "good", level)
     assert commit == revs[first_bad]
     assert parent == ("good" if first_bad == 0 else revs[first_bad - 1])
-    assert len(calls) <= 2 + 5  # log2(20) rounded up, plus both ends
-    assert [c for c, _ in steps] == calls
+    # both ends twice, log2(20) rounded up commits, each maybe twice
+    assert len(level.calls) <= 4 + 2 * 5
+    assert [c for c, _ in steps] == level.calls
+
+
+@pytest.mark.parametrize("factor", [2.0, 0.5])
+@pytest.mark.parametrize("victim", ["good", "c19", "c09", "c11", "c12", "c14"])
+def test_one_disturbed_process_does_not_mislead_the_search(factor, victim):
+    """A neighbour slows one process 2x, as large as the step itself (the search probes
+    c09, c14, c11, c12 after the ends)."""
+    revs = [f"c{i:02d}" for i in range(20)]
+    level = FakeLevel(12, factor, disturbed={(victim, 0)})
+    commit, _, steps = bisect.search(revs, "good", level)
+    assert commit == "c12", steps
+
+
+def test_without_a_second_process_a_disturbed_commit_would_mislead():
+    """The reason for ``again``: one slowed good commit is the step's size."""
+    revs = [f"c{i:02d}" for i in range(20)]
+    level = FakeLevel(12, 2.0, disturbed={("c09", 0)})
+    level.again = lambda commit: level.best[commit]  # no fresh process
+    commit, _, _ = bisect.search(revs, "good", level)
+    assert commit != "c12"
 
 
 def test_search_rejects_empty_range_and_missing_levels():
     with pytest.raises(GitError):
-        bisect.search([], "good", lambda c: 1.0)
+        bisect.search([], "good", FakeLevel(0, 1.0))
     with pytest.raises(HistoryError):
-        bisect.search(["a", "b"], "good", lambda c: float("nan"))
+        bisect.search(["c00", "c01"], "good", FakeLevel(0, float("nan")))
 
 
 def _comparison(verdict: Verdict, ratio: float) -> Comparison:

@@ -139,6 +139,25 @@ def test_within_commit_noise_lowers_weight_of_noisy_commits():
     assert w[2] < w[0] and w[2] >= 0.25 - 1e-12
 
 
+# A real asv history (30 commits, 7 samples each, 2x slower from commit 19 on; two
+# commits disturbed by a neighbour) measured on this machine, in microseconds.
+MEDIAN_US = [3289.5, 3244.8, 3218.6, 3305.9, 3621.1, 3275.0, 3329.8, 3258.5, 3248.2, 3230.8,
+             3315.3, 4600.9, 3225.5, 3235.5, 3199.2, 3244.1, 3232.2, 3247.6, 3260.9, 6566.9,
+             6533.2, 6546.5, 6589.1, 6230.9, 6136.0, 6359.3, 6457.2, 6422.0, 6603.9, 6421.0]  # fmt: skip
+IQR_US = [95.2, 57.8, 32.0, 36.4, 679.0, 21.0, 156.8, 26.6, 35.7, 37.5, 37.0, 258.2, 89.8,
+          21.7, 16.9, 69.2, 54.2, 69.0, 33.9, 183.8, 69.5, 285.3, 313.3, 85.8, 327.3, 40.7,
+          84.2, 14.6, 209.3, 160.6]  # fmt: skip
+
+
+def test_timing_step_keeps_its_weight_when_spread_grows_with_the_level():
+    """Weighed in raw units, the slow side's spreads (twice as wide) cut its weights to a
+    quarter and this clean 2x step went unreported."""
+    x = np.array(MEDIAN_US) * 1e-6
+    cps = detect(x, spreads=np.array(IQR_US) * 1e-6 / 1.349, counts=np.full(30, 7.0))
+    assert [(cp.index, cp.verdict) for cp in cps] == [(19, Verdict.REGRESSION)]
+    assert 1.9 < cps[0].ratio < 2.1
+
+
 def test_too_short_and_constant_series_have_no_change_point():
     assert detect([1.0, 2.0, 3.0]) == []
     assert detect([]) == []
