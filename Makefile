@@ -8,6 +8,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 PY := $(VENV)/bin/python
 BASELINE ?= main
+# against a stored baseline the session shift bounds what extra rounds can add: keep it quick
+PERF_ARGS ?= --rounds 4 --extra-rounds 2
 
 .PHONY: setup perf test lint bench browser clean
 
@@ -23,7 +25,7 @@ setup: $(VENV)/.installed
 	@test -f ~/.asv-machine.json || $(VENV)/bin/asv machine --yes >/dev/null
 
 perf: setup
-	$(VENV)/bin/perfkit check --baseline $(BASELINE) --out reports/latest
+	$(VENV)/bin/perfkit check --baseline $(BASELINE) --out reports/latest $(PERF_ARGS)
 
 browser:
 	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || \

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from perfkit.atomic import write_text_atomic
 from perfkit.errors import ConfigError, ToolFailedError, ToolMissingError
 from perfkit.ingest.names import parse_full_name
 
@@ -127,7 +128,26 @@ def run_round(
         raise ToolFailedError(
             f"asv run wrote no results for {commit[:8]} (exit {proc.returncode}){hint}"
         )
+    record_attributes(results_dir, repeat)
     return RoundResult(files[-1], started, proc.returncode)
+
+
+def record_attributes(results_dir: Path, repeat: int | str) -> None:
+    """Write the rounds and repeat a round really ran with into benchmarks.json.
+
+    asv records the suite's own attributes there, not the ``-a`` overrides; a reader
+    that splits a result file's samples into processes by those attributes would cut
+    one process's 10 samples into two "processes\"."""
+    path = results_dir / "benchmarks.json"
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return  # nothing to correct; the reader then keeps the samples pooled
+    value = json.loads(str(repeat).replace("(", "[").replace(")", "]"))
+    for meta in data.values():
+        if isinstance(meta, dict) and "rounds" in meta:
+            meta.update(rounds=1, repeat=value)
+    write_text_atomic(path, json.dumps(data, indent=4))
 
 
 def tree_env(tree: Path) -> dict[str, str]:

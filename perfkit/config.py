@@ -6,8 +6,9 @@
     confidence = 0.95         # confidence level of the reported intervals
     prior_sigma = 0.03        # process-to-process noise assumed before seeing data (log scale)
     prior_df = 4              # how many processes' worth of weight that prior has
-    disturbed = 0.20          # processes this much slower than a side's fastest are set aside
+    disturbed = 0.10          # processes this much slower than a side's fastest are set aside
     session_sigma = 0.03      # shift between two measuring sessions (not interleaved)
+    session_gap = 900         # seconds: sides started closer than this are one session
     [stats.thresholds]        # per benchmark or per suite (fnmatch; longest pattern wins)
     "system.CachePerformanceAnalysis.*" = 0.10
     [severity]
@@ -42,8 +43,9 @@ class StatsConfig:
     confidence: float = 0.95
     prior_sigma: float = 0.03
     prior_df: float = 4.0
-    disturbed: float = 0.20
+    disturbed: float = 0.10
     session_sigma: float = 0.03
+    session_gap: float = 900.0
     thresholds: tuple[tuple[str, float], ...] = ()
 
 
@@ -112,8 +114,9 @@ def from_dict(raw: dict[str, Any], source: str = "config") -> Config:
             confidence=_fraction("stats", "confidence", s.get("confidence", 0.95)),
             prior_sigma=_fraction("stats", "prior_sigma", s.get("prior_sigma", 0.03)),
             prior_df=_fraction("stats", "prior_df", s.get("prior_df", 4.0), upper=1e6),
-            disturbed=_fraction("stats", "disturbed", s.get("disturbed", 0.20), upper=10),
+            disturbed=_fraction("stats", "disturbed", s.get("disturbed", 0.10), upper=10),
             session_sigma=_fraction("stats", "session_sigma", s.get("session_sigma", 0.03)),
+            session_gap=_fraction("stats", "session_gap", s.get("session_gap", 900.0), upper=1e9),
             thresholds=thresholds,
         )
         v = _section(SeverityConfig, "severity", raw.get("severity", {}))

@@ -20,7 +20,8 @@ The method, in short (README "Statistics" has the long form):
 * Sides measured in different sessions (a stored baseline, two files from elsewhere) also
   differ by whatever moved the machine in between, which no number of processes within
   a session reveals: their variance gains ``2 * session_sigma^2`` (3 % by default), so
-  small changes across sessions come out inconclusive instead of guessed.
+  small changes across sessions come out inconclusive instead of guessed. Sides started
+  within ``session_gap`` (15 min) of each other count as one session.
 * A t test with ``df + d0`` degrees of freedom gives the two-sided p-value and the
   interval; p-values are corrected across the run by **Benjamini-Hochberg**.
 * Decisions are taken in log space so that swapping base and head swaps regression and
@@ -107,7 +108,20 @@ def undisturbed(values: np.ndarray, width: float, direction: Direction) -> np.nd
     must not become the reference. For a throughput (higher is better) a disturbed
     process shows a *lower* value."""
     worse = -values if direction is Direction.HIGHER_IS_BETTER else values
+    if len(worse) < 3:  # of two processes, which one is the odd one out?
+        return np.ones(len(worse), dtype=bool)
     return worse <= max(worse.min() + width, float(np.median(worse)))
+
+
+def measured_together(base: Measurement, head: Measurement, config: Config) -> bool:
+    """One perfkit session, or two sides started within ``stats.session_gap`` seconds of
+    each other (``asv continuous`` measures both commits in one go): no machine shift
+    between them beyond what the processes themselves show."""
+    if base.session and base.session == head.session:
+        return True
+    if base.started_at is None or head.started_at is None:
+        return False
+    return abs(base.started_at - head.started_at) <= config.stats.session_gap
 
 
 def _summarise(base: Measurement, head: Measurement, config: Config) -> _Summary:
@@ -127,8 +141,7 @@ def _summarise(base: Measurement, head: Measurement, config: Config) -> _Summary
                             1 / len(d), 0.0, len(x), len(y), True, float(np.exp(x.mean())),
                             float(np.exp(y.mean())))  # fmt: skip
     x, y = x[keep_x], y[keep_y]
-    same_session = bool(base.session) and base.session == head.session
-    extra = 0.0 if same_session else 2 * config.stats.session_sigma**2
+    extra = 0.0 if measured_together(base, head, config) else 2 * config.stats.session_sigma**2
     df = len(x) + len(y) - 2
     ss = float(((x - x.mean()) ** 2).sum() + ((y - y.mean()) ** 2).sum())
     return _Summary(float(y.mean() - x.mean()), ss / df if df > 0 else 0.0, max(df, 0), prior,

@@ -4,8 +4,8 @@ Facts this reader relies on (checked against asv 0.6): one file per commit and
 environment at ``results/<machine>/<commit8>-<env>.json``; each benchmark is a positional
 array named by ``result_columns``; ``result`` null means failed, NaN means skipped;
 parameter values are stored as ``repr`` strings; samples exist only with
-``--record-samples`` and only for ``time_``; units, types and ``rounds`` live in
-``results/benchmarks.json``.
+``--record-samples`` and only for ``time_``; units, types, ``rounds`` and ``repeat``
+live in ``results/benchmarks.json``; each round (one process) appends its samples.
 """
 
 from __future__ import annotations
@@ -63,12 +63,27 @@ def _kind_unit(name: str, meta: dict[str, Any]) -> tuple[BenchmarkKind, str]:
     return BenchmarkKind.OTHER, str(meta.get("unit") or "unit")
 
 
-def _split_runs(samples: list[float], rounds: int) -> tuple[tuple[float, ...], ...]:
-    """asv concatenates its rounds; split evenly when the count allows (a best guess)."""
-    if rounds > 1 and len(samples) >= rounds and len(samples) % rounds == 0:
-        size = len(samples) // rounds
-        return tuple(tuple(samples[i : i + size]) for i in range(0, len(samples), size))
-    return (tuple(samples),) if samples else ()
+def _per_round(meta: dict[str, Any], rounds: int) -> int | None:
+    """Samples one asv round takes at most, from the benchmark's ``repeat`` attribute
+    (asv: 0 means up to 10 with one round, up to 5 with more)."""
+    repeat = meta.get("repeat", 0)
+    if isinstance(repeat, list | tuple) and len(repeat) == 3:
+        repeat = repeat[1]
+    if not isinstance(repeat, int) or isinstance(repeat, bool) or repeat < 0:
+        return None
+    return repeat or (10 if rounds == 1 else 5)
+
+
+def _split_runs(samples: list[float], meta: dict[str, Any]) -> tuple[tuple[tuple[float, ...], ...], bool]:
+    """(runs, whether they are the real processes). asv appends each round's samples
+    (one process per round) to the previous ones; when every round took its full number
+    of samples, the split is certain. Otherwise (a time limit cut a round short, or the
+    attributes were overridden at run time) the samples stay one pooled group."""
+    rounds = int(meta.get("rounds") or 1)
+    size = _per_round(meta, rounds)
+    if rounds > 1 and size and len(samples) == rounds * size:
+        return tuple(tuple(samples[i : i + size]) for i in range(0, len(samples), size)), True
+    return ((tuple(samples),) if samples else ()), False
 
 
 def _as_list(path: Path, name: str, value: Any, n: int, what: str) -> list[Any]:
@@ -138,7 +153,6 @@ def _expand(path: Path, name: str, row: dict[str, Any], meta: dict[str, Any], co
     if started is not None and not isinstance(started, int | float):
         raise ResultsFormatError(f"{path}: {name}: started_at {started!r} is not a number")
     version = row.get("version")
-    rounds = int(meta.get("rounds") or 1)
     out = []
     for combo, value, sample in zip(combos, results, sample_lists, strict=True):
         pairs = tuple(zip(param_names, combo, strict=True))
@@ -154,13 +168,14 @@ def _expand(path: Path, name: str, row: dict[str, Any], meta: dict[str, Any], co
             out.append(Measurement(**common, skipped=True))
             continue
         value = check_value(path, label, value, "result")
+        known = False
         if sample is None:
             runs: tuple[tuple[float, ...], ...] = ((value,),)
         elif isinstance(sample, list) and sample:
-            runs = _split_runs([check_value(path, label, x) for x in sample], rounds)
+            runs, known = _split_runs([check_value(path, label, x) for x in sample], meta)
         else:
             raise ResultsFormatError(f"{path}: {label}: samples must be a non-empty list")
-        out.append(Measurement(**common, runs=runs, value=value))
+        out.append(Measurement(**common, runs=runs, runs_known=known, value=value))
     return out
 
 

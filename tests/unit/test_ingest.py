@@ -123,3 +123,27 @@ def test_directories_and_missing_commits_are_clear(tmp_path: Path):
         load_results(ASV, commit="deadbeef")
     with pytest.raises(ResultsFormatError, match="at least 4"):
         load_results(ASV, commit="ab")
+
+
+@pytest.mark.parametrize(("count", "runs"), [(10, 2), (8, 1), (5, 1)])
+def test_asv_rounds_become_processes_only_when_the_split_is_certain(tmp_path: Path, count: int, runs: int):
+    """benchmarks.json: rounds 2, repeat 0 (asv: up to 5 samples a round). Ten samples
+    are two full rounds; eight could be 5 + 3 or 4 + 4, so they stay pooled."""
+    samples = [0.01 + 0.001 * i for i in range(count)]
+    path = asv_variant(tmp_path, lambda d: row(d, "b.T.time_sleep")[11].__setitem__(0, samples))
+    (m,) = [m for m in load(path) if m.name == "b.T.time_sleep(n=1, s='a')"]
+    assert len(m.runs) == runs and m.runs_known == (runs > 1) and m.samples == tuple(samples)
+
+
+def test_rounds_perfkit_ran_are_recorded_so_one_process_is_never_split(tmp_path: Path):
+    from perfkit.asvrun import record_attributes
+
+    samples = [0.01 + 0.001 * i for i in range(10)]
+    path = asv_variant(tmp_path, lambda d: row(d, "b.T.time_sleep")[11].__setitem__(0, samples))
+    record_attributes(tmp_path, 10)  # one asv invocation with -a rounds=1 -a repeat=10
+    meta = json.loads((tmp_path / "benchmarks.json").read_text())["b.T.time_sleep"]
+    assert (meta["rounds"], meta["repeat"]) == (1, 10)
+    (m,) = [m for m in load(path) if m.name == "b.T.time_sleep(n=1, s='a')"]
+    assert len(m.runs) == 1 and not m.runs_known
+    record_attributes(tmp_path, "(1,5,10.0)")
+    assert json.loads((tmp_path / "benchmarks.json").read_text())["b.T.time_sleep"]["repeat"] == [1, 5, 10.0]

@@ -180,6 +180,22 @@ def test_different_sessions_add_their_shift_to_the_uncertainty():
     assert one(m(runs=runs_a, session=None), m(runs=[tuple(x * 1.5 for x in r) for r in runs_a], session=None)).verdict is Verdict.REGRESSION
 
 
+def test_sides_started_minutes_apart_are_one_session():
+    """Two asv result files of one ``asv continuous`` (no perfkit session id) started a
+    few minutes apart carry no session shift; a day apart they do."""
+    rng = np.random.default_rng(11)
+    runs_a = noisy(rng, runs=8, proc_sd=0.005, sample_sd=0.003)
+    runs_b = noisy(rng, 1.08, runs=8, proc_sd=0.005, sample_sd=0.003)
+    t0 = 1.76e9
+    close = one(m(runs=runs_a, session=None, started_at=t0), m(runs=runs_b, session=None, started_at=t0 + 240))
+    apart = one(m(runs=runs_a, session=None, started_at=t0), m(runs=runs_b, session=None, started_at=t0 + 86400))
+    assert close.verdict is Verdict.REGRESSION and not close.evidence.paired
+    assert apart.verdict is Verdict.INCONCLUSIVE
+    tight = Config(stats=StatsConfig(session_gap=60))
+    assert one(m(runs=runs_a, session=None, started_at=t0), m(runs=runs_b, session=None, started_at=t0 + 240),
+               tight).verdict is Verdict.INCONCLUSIVE  # fmt: skip
+
+
 def test_disturbed_processes_are_the_slow_ones_for_throughput_too():
     """A throughput process running 1.5x slower shows a lower rate: that one is set aside."""
     kw = dict(kind=BenchmarkKind.TRACK, unit="messages/s", direction=Direction.HIGHER_IS_BETTER)
