@@ -132,21 +132,23 @@ def run_round(
     return RoundResult(files[-1], started, proc.returncode)
 
 
-def record_attributes(results_dir: Path, repeat: int | str) -> None:
-    """Write the rounds and repeat a round really ran with into benchmarks.json.
+def record_attributes(results_dir: Path, repeat: int | str | None, rounds: int = 1) -> None:
+    """Write the rounds and repeat asv really ran with (``-a`` overrides) into
+    benchmarks.json; ``repeat`` None keeps the suite's own.
 
-    asv records the suite's own attributes there, not the ``-a`` overrides; a reader
-    that splits a result file's samples into processes by those attributes would cut
-    one process's 10 samples into two "processes\"."""
+    asv records the suite's own attributes there, not the overrides; a reader that
+    splits a result file's samples into processes by those attributes would cut one
+    process's 10 samples into two "processes\"."""
     path = results_dir / "benchmarks.json"
     try:
         data = json.loads(path.read_text())
     except (OSError, ValueError):
         return  # nothing to correct; the reader then keeps the samples pooled
-    value = json.loads(str(repeat).replace("(", "[").replace(")", "]"))
     for meta in data.values():
         if isinstance(meta, dict) and "rounds" in meta:
-            meta.update(rounds=1, repeat=value)
+            meta["rounds"] = rounds
+            if repeat is not None:
+                meta["repeat"] = json.loads(str(repeat).replace("(", "[").replace(")", "]"))
     write_text_atomic(path, json.dumps(data, indent=4))
 
 

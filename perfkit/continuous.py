@@ -64,6 +64,7 @@ def run(
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "w") as out:
         proc = subprocess.run(cmd, cwd=repo, stdout=out, stderr=subprocess.STDOUT, check=False)
+    asvrun.record_attributes(results_dir_of(repo), repeat, rounds=rounds)
     return ContinuousRun(proc.returncode, started, results_dir_of(repo), machine, log)
 
 

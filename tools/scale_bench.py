@@ -74,20 +74,21 @@ def main() -> int:
             times.append(time.perf_counter() - start)
         spread(f"asv results, {len(base):,} benchmarks x 2 sides: load + compare", times)
 
-    def side(seed: int) -> list[Measurement]:
+    def side(seed: int, session: str | None) -> list[Measurement]:
         r = np.random.default_rng(seed)
         values = r.lognormal(-5, 0.03, (10_000, 8, 5))
         return [Measurement(name=f"b{i}", benchmark=f"b{i}", kind=BenchmarkKind.TIME, unit="seconds",
-                            runs=tuple(tuple(run) for run in values[i]), runs_known=True)
+                            runs=tuple(tuple(run) for run in values[i]), runs_known=True, session=session)
                 for i in range(10_000)]  # fmt: skip
 
-    base, head = side(1), side(2)
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        gate(compare(base, head))
-        times.append(time.perf_counter() - start)
-    spread("compare 10,000 benchmarks x 40 samples (8 processes x 5)", times)
+    for session, how in ((None, "vs a stored baseline (moderated t)"), ("s", "one session (rank test)")):
+        base, head = side(1, session), side(2, session)
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            gate(compare(base, head))
+            times.append(time.perf_counter() - start)
+        spread(f"compare 10,000 benchmarks x 40 samples (8 processes x 5), {how}", times)
     return 0
 
 
