@@ -5,12 +5,8 @@ The method, in short (README "Statistics" has the long form):
 * Work on log values; the unit of evidence is the **process**. Each process (run) is
   summarised by the mean of its better half of samples, so a burst of noise inside one
   process cannot pose as many independent observations, and a neighbour slowing part of
-  a process down does not move its value.
-* With at least ``MIN_RANK_PROCESSES`` processes a side measured together: **ranks**.
-  Mann-Whitney p-value, Hodges-Lehmann shift, Moses interval (:func:`_rank_tests`);
-  valid whatever the processes' distribution (speed modes, disturbed processes).
-* With fewer, a moderated t on the processes that were not disturbed (far slower than
-  the side's best; never more than half of them set aside, none of two):
+  a process down does not move its value. Disturbed processes (far slower than the
+  side's best) are set aside, never more than half of them.
 * **Paired** when both sides come from one perfkit measuring session with the same number
   of runs (run k of base and of head ran next to each other, so slow drift cancels) and
   enough pairs are free of disturbed processes: the estimate is the mean of the per-pair
@@ -56,9 +52,6 @@ from perfkit.model import (
 )  # fmt: skip
 
 POWER = 0.8
-# processes per side for the rank test: from 7 on, one disturbed process cannot reach
-# the ends of the 95 % interval of the shift (it owns 7 of the 49 differences, k = 9)
-MIN_RANK_PROCESSES = 7
 
 
 @dataclass(frozen=True)
@@ -129,68 +122,6 @@ def measured_together(base: Measurement, head: Measurement, config: Config) -> b
     if base.started_at is None or head.started_at is None:
         return False
     return abs(base.started_at - head.started_at) <= config.stats.session_gap
-
-
-@dataclass(frozen=True)
-class _RankInput:
-    """Log process values of both sides, for the rank test."""
-
-    x: np.ndarray
-    y: np.ndarray
-
-    @property
-    def n_base(self) -> int:
-        return len(self.x)
-
-    @property
-    def n_head(self) -> int:
-        return len(self.y)
-
-    @property
-    def base_loc(self) -> float:
-        return float(np.exp(np.median(self.x)))
-
-    @property
-    def head_loc(self) -> float:
-        return float(np.exp(np.median(self.y)))
-
-
-def _rank_input(base: Measurement, head: Measurement, config: Config) -> _RankInput | None:
-    """Processes compared by ranks, when both sides have enough of them from one sitting.
-
-    Ranks need no rule for disturbed processes and no assumption about their spread:
-    on a shared machine the processes of identical code can fall into two speed modes
-    (memory layout, a neighbour), and the mix can differ between the sides by chance;
-    a mean over a selected "better half" then turns a different mix into a confident
-    shift, while the rank test's p-value stays valid for any distribution."""
-    if not (base.runs_known and head.runs_known and measured_together(base, head, config)):
-        return None
-    direction = config.direction_for(head)
-    x, _ = _process_values(base, direction)
-    y, _ = _process_values(head, direction)
-    if min(len(x), len(y)) < MIN_RANK_PROCESSES:
-        return None
-    return _RankInput(x, y)
-
-
-def _rank_tests(inputs: Sequence[_RankInput], confidence: float) -> tuple[np.ndarray, ...]:
-    """(Hodges-Lehmann shift, Moses low, high, Mann-Whitney p, normal-equivalent SE) per
-    input; inputs of the same size are done together (10,000 benchmarks in a second)."""
-    out = np.empty((5, len(inputs)))
-    z = sps.norm.ppf(0.5 + confidence / 2)
-    groups: dict[tuple[int, int], list[int]] = {}
-    for i, r in enumerate(inputs):
-        groups.setdefault((len(r.x), len(r.y)), []).append(i)
-    for (nx, ny), rows in groups.items():
-        x = np.array([inputs[i].x for i in rows])
-        y = np.array([inputs[i].y for i in rows])
-        diffs = np.sort((y[:, :, None] - x[:, None, :]).reshape(len(rows), -1), axis=1)
-        mn = nx * ny
-        k = min(max(int(math.floor(mn / 2 - z * math.sqrt(mn * (nx + ny + 1) / 12))), 0), mn - 1)
-        low, high = diffs[:, k], diffs[:, mn - 1 - k]
-        p = sps.mannwhitneyu(y, x, alternative="two-sided", axis=1).pvalue
-        out[:, rows] = np.median(diffs, axis=1), low, high, p, (high - low) / (2 * z)
-    return tuple(out)
 
 
 def _summarise(base: Measurement, head: Measurement, config: Config) -> _Summary:
@@ -281,8 +212,7 @@ def compare(base: Sequence[Measurement], head: Sequence[Measurement], config: Co
         if shell is not None:
             out[name] = shell
         else:
-            rank = _rank_input(b[name], h[name], config)
-            pending.append((name, rank or _summarise(b[name], h[name], config)))
+            pending.append((name, _summarise(b[name], h[name], config)))
     for name, comparison in _decide(pending, b, h, config):
         out[name] = comparison
     return tuple(out[n] for n in names)
@@ -291,53 +221,40 @@ def compare(base: Sequence[Measurement], head: Sequence[Measurement], config: Co
 def _decide(pending, b, h, config: Config):
     if not pending:
         return []
-    conf, fdr = config.stats.confidence, config.stats.fdr
-    est, low, high, p, mde = (np.empty(len(pending)) for _ in range(5))
-    t_rows = [i for i, (_, x) in enumerate(pending) if isinstance(x, _Summary)]
-    if t_rows:  # moderated t, vectorised over the benchmarks
-        s = [pending[i][1] for i in t_rows]
-        d0 = config.stats.prior_df
-        e = np.array([x.estimate for x in s])
-        df = np.array([x.df for x in s], dtype=float)
-        s2 = (df * np.array([x.var_data for x in s]) + d0 * np.array([x.var_prior for x in s])) / (df + d0)
-        se = np.sqrt(s2 * np.array([x.scale for x in s]) + np.array([x.extra for x in s]))
-        dof = df + d0
-        with np.errstate(divide="ignore", invalid="ignore"):
-            t = np.where(se > 0, e / se, np.where(e == 0, 0.0, np.inf))
-        half = sps.t.ppf(0.5 + conf / 2, dof) * se
-        est[t_rows], low[t_rows], high[t_rows] = e, e - half, e + half
-        p[t_rows] = np.clip(2 * sps.t.sf(np.abs(t), dof), 0.0, 1.0)
-        mde[t_rows] = (sps.t.ppf(1 - fdr / 2, dof) + sps.t.ppf(POWER, dof)) * se
-    r_rows = [i for i, (_, x) in enumerate(pending) if isinstance(x, _RankInput)]
-    if r_rows:
-        e, lo, hi, pr, se = _rank_tests([pending[i][1] for i in r_rows], conf)
-        est[r_rows], low[r_rows], high[r_rows], p[r_rows] = e, lo, hi, pr
-        mde[r_rows] = (sps.norm.ppf(1 - fdr / 2) + sps.norm.ppf(POWER)) * se
+    s = [p[1] for p in pending]
+    d0, conf = config.stats.prior_df, config.stats.confidence
+    est = np.array([x.estimate for x in s])
+    df = np.array([x.df for x in s], dtype=float)
+    s2 = (df * np.array([x.var_data for x in s]) + d0 * np.array([x.var_prior for x in s])) / (df + d0)
+    se = np.sqrt(s2 * np.array([x.scale for x in s]) + np.array([x.extra for x in s]))
+    dof = df + d0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.where(se > 0, est / se, np.where(est == 0, 0.0, np.inf))
+    p = np.clip(2 * sps.t.sf(np.abs(t), dof), 0.0, 1.0)
     p_adj = benjamini_hochberg(p)
+    half = sps.t.ppf(0.5 + conf / 2, dof) * se
+    mde = (sps.t.ppf(1 - config.stats.fdr / 2, dof) + sps.t.ppf(POWER, dof)) * se
     results = []
     for i, (name, summ) in enumerate(pending):
         m = h[name]
         direction = config.direction_for(m)
-        rank = isinstance(summ, _RankInput)
-        paired = not rank and summ.paired
-        method = ("Mann-Whitney on log process values (better half of samples), Hodges-Lehmann shift" if rank
-                  else "paired moderated t on log process values (better half)" if paired
-                  else "moderated t on log process values (better half)")  # fmt: skip
+        threshold = config.threshold_for(name)
         ev = Evidence(
-            ratio=math.exp(est[i]), ci_low=math.exp(low[i]), ci_high=math.exp(high[i]),
-            p_value=float(p[i]), p_adjusted=float(p_adj[i]), threshold=config.threshold_for(name),
-            confidence=conf, n_base_samples=len(b[name].samples), n_head_samples=len(m.samples),
+            ratio=math.exp(est[i]), ci_low=math.exp(est[i] - half[i]), ci_high=math.exp(est[i] + half[i]),
+            p_value=float(p[i]), p_adjusted=float(p_adj[i]), threshold=threshold, confidence=conf,
+            n_base_samples=len(b[name].samples), n_head_samples=len(m.samples),
             n_base_runs=summ.n_base, n_head_runs=summ.n_head, base_location=summ.base_loc,
-            head_location=summ.head_loc, min_detectable=math.expm1(mde[i]), paired=paired, method=method,
+            head_location=summ.head_loc, min_detectable=math.expm1(mde[i]), paired=summ.paired,
+            method="paired moderated t on log process values (better half)" if summ.paired
+            else "moderated t on log process values (better half)",
         )  # fmt: skip
-        results.append((name, _verdict(m, direction, ev, est[i], low[i], high[i], config)))
+        results.append((name, _verdict(m, direction, ev, est[i], half[i], config)))
     return results
 
 
-def _verdict(m: Measurement, direction: Direction, ev: Evidence, est: float, low: float, high: float,
-             config: Config) -> Comparison:  # fmt: skip
+def _verdict(m: Measurement, direction: Direction, ev: Evidence, est: float, half: float, config: Config) -> Comparison:
     sign = -1.0 if direction is Direction.HIGHER_IS_BETTER else 1.0
-    w, lo, hi = sign * est, min(sign * low, sign * high), max(sign * low, sign * high)
+    w, lo, hi = sign * est, min(sign * (est - half), sign * (est + half)), max(sign * (est - half), sign * (est + half))
     big = math.log1p(ev.threshold)
     significant = ev.p_adjusted < config.stats.fdr
     pct = f"{math.expm1(abs(w)) * 100:.1f} %"

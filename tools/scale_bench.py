@@ -81,7 +81,7 @@ def main() -> int:
                             runs=tuple(tuple(run) for run in values[i]), runs_known=True, session=session)
                 for i in range(10_000)]  # fmt: skip
 
-    for session, how in ((None, "vs a stored baseline (moderated t)"), ("s", "one session (rank test)")):
+    for session, how in ((None, "vs a stored baseline"), ("s", "one interleaved session (paired)")):
         base, head = side(1, session), side(2, session)
         times = []
         for _ in range(repeats):

@@ -243,9 +243,9 @@ def _suite(rng, scale, runs, **kw):
 
 
 def test_false_alarms_stay_rare_on_shared_core_noise():
-    """Suites of 12 benchmarks, 10 processes a side (the protocol after extra rounds):
-    identical code is flagged in at most 2 % of 480 comparisons; on a calmer machine (no
-    2x processes) 10 % slowdowns are caught in at least 80 %."""
+    """Suites of 12 benchmarks, 10 paired processes a side (the protocol after extra
+    rounds): identical code is flagged in at most 2 % of 480 comparisons; on a calmer
+    machine (no 2x processes) 10 % slowdowns are caught in at least 80 %."""
     rng = np.random.default_rng(2024)
     flagged = caught = 0
     for _ in range(40):
@@ -255,18 +255,3 @@ def test_false_alarms_stay_rare_on_shared_core_noise():
         caught += sum(c.verdict is Verdict.REGRESSION for c in compare(calm, _suite(rng, 1.1, 10, slow=0, lucky=0)))
     assert flagged <= 0.02 * 480
     assert caught >= 0.8 * 480
-
-
-def test_a_different_mix_of_speed_modes_is_not_a_change():
-    """Measured here (identical code, py regex body, 10 processes a side): half the head's
-    processes landed in a 10 % faster mode, none of the base's. The better processes
-    alone would call that a 12 % improvement; the rank test over all processes does not.
-    The same processes 10 % slower are still a regression."""
-    base = [1.06, 1.2, 1.16, 1.07, 1.04, 1.14, 1.15, 1.11, 1.01, 1.13]
-    head = [0.9, 0.99, 1.17, 1.09, 1.51, 0.93, 0.9, 1.07, 1.07, 0.94]
-    runs = lambda levels, f=1.0: [tuple(f * v * x for x in (1.0, 1.003, 0.998, 1.01, 1.02)) for v in levels]  # noqa: E731
-    c = one(m(runs=runs(base)), m(runs=runs(head)))
-    assert c.verdict is not Verdict.IMPROVEMENT and "Mann-Whitney" in c.evidence.method
-    steady = [1.02, 1.05, 1.03, 1.06, 1.04, 1.08, 1.03, 1.05, 1.07, 1.04]
-    slower = one(m(runs=runs(steady)), m(runs=runs(steady[::-1], 1.10)))
-    assert slower.verdict is Verdict.REGRESSION and 1.07 < slower.evidence.ratio < 1.13
