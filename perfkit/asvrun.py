@@ -138,7 +138,7 @@ def record_attributes(results_dir: Path, repeat: int | str | None, rounds: int =
 
     asv records the suite's own attributes there, not the overrides; a reader that
     splits a result file's samples into processes by those attributes would cut one
-    process's 10 samples into two "processes\"."""
+    process's 10 samples into two processes."""
     path = results_dir / "benchmarks.json"
     try:
         data = json.loads(path.read_text())
