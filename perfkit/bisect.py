@@ -7,9 +7,9 @@ whose level (median) is nearer the bad level than the good one (on a log scale) 
 environments the search is ``asv find`` (:func:`asv_find`).
 
 One process per commit is weak evidence on a shared machine: a neighbour on the core
-can make a whole process 2x slower, never faster. So the two ends, and every commit
-that looks like the worse end, get one more fresh process, and a commit's best process
-counts. The candidate is then confirmed: it and its parent
+can make a whole process 2x slower, never faster. So a commit that looks like the worse
+end is measured again, next to both ends measured again, and judged against those
+three fresh processes only (levels stored an hour earlier can sit 1.6x away). The candidate is then confirmed: it and its parent
 are measured with perfkit's interleaved protocol (:mod:`perfkit.measure`) and compared
 by :func:`perfkit.stats.compare`; the bisection is confirmed when that verdict is a
 regression (or improvement) in the direction from good to bad.
@@ -32,7 +32,8 @@ from perfkit.model import Comparison, Direction, Measurement, Verdict
 
 
 class Level(typing.Protocol):
-    """Level of a commit: its best process so far; ``again`` adds a fresh process."""
+    """Level of a commit (a stored result, or one measured now); ``again`` measures a
+    fresh process now."""
 
     worse_is_higher: bool  # a disturbed process shows a higher value (time, bytes)
 
@@ -58,7 +59,7 @@ def search(revs: Sequence[str], good: str, level: Level) -> tuple[str, str, list
     """Bisect ``revs`` (``GOOD..BAD`` oldest first, the last one bad) for the first bad.
 
     Returns (first bad commit, its parent, [(commit, level), ...] in the order measured;
-    a commit measured twice appears twice, the later entry being its best level).
+    a commit measured again appears again).
     """
     if not revs:
         raise GitError("nothing to bisect: the range GOOD..BAD is empty")
@@ -72,21 +73,23 @@ def search(revs: Sequence[str], good: str, level: Level) -> tuple[str, str, list
         steps.append((commit, value))
         return sign * math.log(value)  # higher = worse from here on
 
-    # every decision leans on the two ends: each gets a second process
-    measured(good), measured(revs[-1])
-    good_level, bad_level = measured(good, again=True), measured(revs[-1], again=True)
-    lo, hi = -1, len(revs) - 1  # revs[lo] (or good) is good, revs[hi] is bad
-
-    def is_bad(value: float) -> bool:
-        return abs(value - bad_level) < abs(value - good_level)
-
+    good_level, bad_level = measured(good), measured(revs[-1])
     worse_end_is_bad = bad_level > good_level
+
+    def nearer_bad(value: float, good_at: float, bad_at: float) -> bool:
+        return abs(value - bad_at) < abs(value - good_at)
+
+    lo, hi = -1, len(revs) - 1  # revs[lo] (or good) is good, revs[hi] is bad
     while hi - lo > 1:
         mid = (lo + hi) // 2
-        value = measured(revs[mid])
-        if is_bad(value) == worse_end_is_bad:  # looks like the worse end: may be a neighbour
-            value = measured(revs[mid], again=True)
-        if is_bad(value):
+        is_bad = nearer_bad(measured(revs[mid]), good_level, bad_level)
+        if is_bad == worse_end_is_bad:
+            # looks like the worse end: a neighbour may have slowed that one process.
+            # Measure it again next to both ends, now, and judge it against them only:
+            # stored levels of another hour can sit 1.6x away on a shared machine.
+            g, m, b = measured(good, True), measured(revs[mid], True), measured(revs[-1], True)
+            is_bad = nearer_bad(m, g, b)
+        if is_bad:
             hi = mid
         else:
             lo = mid
@@ -144,7 +147,6 @@ class MeasuredLevel:
         self.repo, self.results_dir = repo, results_dir
         self.benchmark, self.repeat = benchmark, repeat
         self.worse_is_higher = True
-        self._levels: dict[str, list[float]] = {}
 
     def _measure(self, commit: str, results_dir: Path) -> Measurement | None:
         with gitrepo.worktree(self.repo, commit) as tree:
@@ -154,23 +156,21 @@ class MeasuredLevel:
             )  # fmt: skip
         return _find(results_dir, commit, self.benchmark)
 
-    def _best(self, commit: str, m: Measurement | None) -> float:
+    def _level(self, commit: str, m: Measurement | None) -> float:
         if m is None:
             raise HistoryError(f"commit {commit[:8]}: no result for {self.benchmark}")
         self.worse_is_higher = m.direction is Direction.LOWER_IS_BETTER
-        levels = self._levels.setdefault(commit, [])
-        levels.append(_median(m))
-        return min(levels) if self.worse_is_higher else max(levels)
+        return _median(m)
 
     def __call__(self, commit: str) -> float:
         m = _find(self.results_dir, commit, self.benchmark)
         if m is None:
             m = self._measure(commit, self.results_dir)
-        return self._best(commit, m)
+        return self._level(commit, m)
 
     def again(self, commit: str) -> float:
         with tempfile.TemporaryDirectory(prefix="perfkit-bisect-") as scratch:
-            return self._best(commit, self._measure(commit, Path(scratch)))
+            return self._level(commit, self._measure(commit, Path(scratch)))
 
 
 def confirm(
