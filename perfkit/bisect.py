@@ -9,9 +9,11 @@ environments the search is ``asv find`` (:func:`asv_find`).
 One process per commit is weak evidence on a shared machine: a neighbour on the core
 can make a whole process 2x slower, never faster. So a commit that looks like the worse
 end is measured again, next to both ends measured again, and judged against those
-three fresh processes only (levels stored an hour earlier can sit 1.6x away). The candidate is then confirmed: it and its parent
-are measured with perfkit's interleaved protocol (:mod:`perfkit.measure`) and compared
-by :func:`perfkit.stats.compare`; the bisection is confirmed when that verdict is a
+three fresh processes only (levels stored an hour earlier can sit 1.6x away).
+
+The candidate is then confirmed: it and its parent are measured with perfkit's
+interleaved protocol (:mod:`perfkit.measure`) and compared by
+:func:`perfkit.stats.compare`; the bisection is confirmed when that verdict is a
 regression (or improvement) in the direction from good to bad.
 """
 

@@ -53,7 +53,8 @@ class Protocol:
     rounds: int = 4  # first-stage processes per benchmark and side
     extra_rounds: int = 6  # more processes for suspects (0 disables the second stage)
     # samples per process: processes differ by ~3.5 % on a shared machine, the better half
-    # of 5 samples by under 1.5 %, so CPU goes into more processes instead
+    # of 5 samples by under 1.5 %, so CPU goes into more processes instead (but on stored
+    # data 10 -> 5 samples also lost detections: README "Measuring protocol")
     repeat: int = 5
     # asv --launch-method: "forkserver" imports the suite once per round and forks a
     # process per benchmark, about a third less CPU than "spawn"; use "spawn" for suites

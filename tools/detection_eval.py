@@ -13,8 +13,7 @@ condition:
 * pyperf: ``pyperf compare_to`` on the very same samples as asv, one pyperf run per asv
   round;
 * perfkit on asv's files: ``perfkit.stats.compare`` of the two result files asv compare
-  judged (no re-measurement, process boundaries unknown, different sessions), the case
-  of comparing two files someone else measured.
+  judged (no re-measurement), the case of comparing two files someone else measured.
 
 A flag on A/A is a false alarm; on A/B a regression flag is a detection and an
 improvement flag is a wrong-direction flag. CPU time is the children's user+sys time.
@@ -44,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 
 from perfkit import asvrun, gitrepo  # noqa: E402
 from perfkit.config import Config  # noqa: E402
-from perfkit.ingest.asv import read_result_file  # noqa: E402
+from perfkit.ingest.asv import read_result_file, split_runs  # noqa: E402
 from perfkit.measure import Protocol, Side, measure  # noqa: E402
 from perfkit.stats import compare  # noqa: E402
 
@@ -235,13 +234,10 @@ def merge_asv_results(work: Path, base: Side, head: Side, rounds, results: Path)
         dest.mkdir(parents=True, exist_ok=True)
         (dest / src.name).write_text(json.dumps(data))
         (dest / "machine.json").write_text((src.parent / "machine.json").read_text())
+        (results / "benchmarks.json").write_text((src_dir / "benchmarks.json").read_text())
         # as `asv continuous` records them: the suite's attributes (rounds 2, repeat 0),
         # not the one-round overrides of each invocation above
-        meta = json.loads((src_dir / "benchmarks.json").read_text())
-        for entry in meta.values():
-            if isinstance(entry, dict) and "rounds" in entry:
-                entry.update(rounds=2, repeat=0)
-        (results / "benchmarks.json").write_text(json.dumps(meta))
+        asvrun.record_attributes(results, 0, rounds=2)
 
 
 def asv_compare_flags(tree: Path, results: Path, base: Side, head: Side) -> dict[str, str]:
@@ -288,7 +284,7 @@ def pyperf_flags(rounds, work: Path) -> dict[str, str]:
 
 def rejudge(rows: list[dict], config: Config) -> list[dict]:
     """perfkit's verdicts recomputed with the current statistics from the stored samples
-    (its own protocol's processes; asv's rounds pooled as asv's result files hold them)."""
+    (its own protocol's processes; asv's rounds as asv's result files hold them)."""
     from perfkit.model import BenchmarkKind, Measurement
 
     def side(samples_by_name: dict, session: str | None, known: bool) -> list[Measurement]:
@@ -297,15 +293,14 @@ def rejudge(rows: list[dict], config: Config) -> list[dict]:
                 for n, runs in samples_by_name.items()]  # fmt: skip
 
     def files_side(rounds: list[dict]) -> list[Measurement]:
-        """What perfkit reads from asv's merged file: rounds of 5 samples (asv's maximum)
-        are certain processes, anything else one pooled group; both sides started together."""
+        """What perfkit reads from asv's merged file (rounds appended, the suite's attributes
+        rounds 2 and repeat 0 in benchmarks.json); both sides started together."""
         out = []
         for n in rounds[0]:
-            runs = [tuple(rnd[n]) for rnd in rounds if rnd.get(n)]
-            known = len(runs) > 1 and all(len(r) == 5 for r in runs)
-            runs = runs if known else [tuple(x for r in runs for x in r)]
+            samples = [x for rnd in rounds for x in rnd.get(n, [])]
+            runs, known = split_runs(samples, {"rounds": len(rounds), "repeat": 0})
             out.append(Measurement(name=n, benchmark=n, kind=BenchmarkKind.TIME, unit="seconds",
-                                   runs=tuple(runs), runs_known=known, started_at=0.0))  # fmt: skip
+                                   runs=runs, runs_known=known, started_at=0.0))  # fmt: skip
         return out
 
     out = []

@@ -74,7 +74,7 @@ def _per_round(meta: dict[str, Any], rounds: int) -> int | None:
     return repeat or (10 if rounds == 1 else 5)
 
 
-def _split_runs(samples: list[float], meta: dict[str, Any]) -> tuple[tuple[tuple[float, ...], ...], bool]:
+def split_runs(samples: list[float], meta: dict[str, Any]) -> tuple[tuple[tuple[float, ...], ...], bool]:
     """(runs, whether they are the real processes). asv appends each round's samples
     (one process per round) to the previous ones; when every round took its full number
     of samples, the split is certain. Otherwise (a time limit cut a round short, or the
@@ -172,7 +172,7 @@ def _expand(path: Path, name: str, row: dict[str, Any], meta: dict[str, Any], co
         if sample is None:
             runs: tuple[tuple[float, ...], ...] = ((value,),)
         elif isinstance(sample, list) and sample:
-            runs, known = _split_runs([check_value(path, label, x) for x in sample], meta)
+            runs, known = split_runs([check_value(path, label, x) for x in sample], meta)
         else:
             raise ResultsFormatError(f"{path}: {label}: samples must be a non-empty list")
         out.append(Measurement(**common, runs=runs, runs_known=known, value=value))
