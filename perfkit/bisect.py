@@ -1,15 +1,14 @@
 """Find the commit that moved a benchmark, then confirm it with perfkit's statistics.
 
-The search is a bisection over the first-parent commits of ``GOOD..BAD``: a commit
-whose level (median) is nearer the bad level than the good one (on a log scale) is
-"bad". Levels come from results already in the results directory when there are some
-(``perfkit run-range`` leaves them), otherwise the commit is measured. With asv's own
-environments the search is ``asv find`` (:func:`asv_find`).
+The search is a bisection over the first-parent commits of ``GOOD..BAD``: a probed
+commit is "bad" when its level is nearer the bad end's than the good end's (on a log
+scale). With asv's own environments the search is ``asv find`` (:func:`asv_find`).
 
-One process per commit is weak evidence on a shared machine: a neighbour on the core
-can make a whole process 2x slower, never faster. So a commit that looks like the worse
-end is measured again, next to both ends measured again, and judged against those
-three fresh processes only (levels stored an hour earlier can sit 1.6x away).
+One process per commit is weak evidence on a shared machine: a neighbour on the core can
+make a whole process 2-3x slower (never faster), and levels stored an hour earlier can
+sit 1.6x away from today's. So every level is measured now, a process's level is its
+best sample, a commit's level its best process, and :func:`search` measures more
+processes where a disturbance could mislead it.
 
 The candidate is then confirmed: it and its parent are measured with perfkit's
 interleaved protocol (:mod:`perfkit.measure`) and compared by
@@ -34,69 +33,69 @@ from perfkit.model import Comparison, Direction, Measurement, Verdict
 
 
 class Level(typing.Protocol):
-    """Level of a commit (a stored result, or one measured now); ``again`` measures a
-    fresh process now."""
+    """The level of a commit in one process measured now."""
 
     worse_is_higher: bool  # a disturbed process shows a higher value (time, bytes)
 
     def __call__(self, commit: str) -> float: ...
 
-    def again(self, commit: str) -> float: ...
-
 
 @dataclass(frozen=True)
-class BisectResult:
-    benchmark: str
-    good: str
-    bad: str
-    commit: str  # first commit at the bad level
+class SearchResult:
+    commit: str  # the first bad commit
     parent: str
-    steps: tuple[tuple[str, float], ...]  # (commit, level) in the order measured
-    comparison: Comparison | None = None
-    confirmed: bool = False
-    method: str = "perfkit"
+    increase: bool  # the bad end's level is higher than the good end's
+    steps: tuple[tuple[str, float], ...]  # (commit, level) of every process, in order
 
 
-def search(revs: Sequence[str], good: str, level: Level) -> tuple[str, str, list]:
+def search(revs: Sequence[str], good: str, level: Level, *, retries: int = 2) -> SearchResult:
     """Bisect ``revs`` (``GOOD..BAD`` oldest first, the last one bad) for the first bad.
 
-    Returns (first bad commit, its parent, [(commit, level), ...] in the order measured;
-    a commit measured again appears again).
+    The ends are measured first (G B B G), then every probe measures G M B B M G. The ends' levels are their best processes so far (every
+    probe measures them again, so one disturbed process is soon outvoted). A disturbance
+    only ever makes a process look worse, so a probed commit nearer the better end in
+    any process is at the better end; one nearer the worse end is measured up to
+    ``retries`` more times before it is taken for the worse end.
     """
     if not revs:
         raise GitError("nothing to bisect: the range GOOD..BAD is empty")
+    bad = revs[-1]
     steps: list[tuple[str, float]] = []
-    sign = 1.0 if level.worse_is_higher else -1.0
 
-    def measured(commit: str, again: bool = False) -> float:
-        value = level.again(commit) if again else level(commit)
-        if not (math.isfinite(value) and value > 0):
-            raise HistoryError(f"commit {commit[:8]}: no positive result to bisect on")
-        steps.append((commit, value))
-        return sign * math.log(value)  # higher = worse from here on
+    def best(commit: str) -> float:
+        """The commit's least disturbed process so far (log, higher = worse)."""
+        sign = 1.0 if level.worse_is_higher else -1.0  # known once something was measured
+        return min(sign * math.log(v) for c, v in steps if c == commit)
 
-    good_level, bad_level = measured(good), measured(revs[-1])
-    worse_end_is_bad = bad_level > good_level
+    def measure(*commits: str) -> None:
+        for commit in commits:
+            value = level(commit)
+            if not (math.isfinite(value) and value > 0):
+                raise HistoryError(f"commit {commit[:8]}: no positive result to bisect on")
+            steps.append((commit, value))
 
-    def nearer_bad(value: float, good_at: float, bad_at: float) -> bool:
-        return abs(value - bad_at) < abs(value - good_at)
+    def at_worse_end(commit: str) -> bool:
+        g, m, b = best(good), best(commit), best(bad)
+        worse, better = max(g, b), min(g, b)
+        return abs(m - worse) < abs(m - better)
 
+    measure(good, bad, bad, good)  # the ends first, so one probe's two cannot mislead
     lo, hi = -1, len(revs) - 1  # revs[lo] (or good) is good, revs[hi] is bad
     while hi - lo > 1:
         mid = (lo + hi) // 2
-        is_bad = nearer_bad(measured(revs[mid]), good_level, bad_level)
-        if is_bad == worse_end_is_bad:
-            # looks like the worse end: a neighbour may have slowed that one process.
-            # Measure it again next to both ends, now, and judge it against them only:
-            # stored levels of another hour can sit 1.6x away on a shared machine.
-            g, m, b = measured(good, True), measured(revs[mid], True), measured(revs[-1], True)
-            is_bad = nearer_bad(m, g, b)
+        measure(good, revs[mid], bad, bad, revs[mid], good)
+        for _ in range(retries):
+            if not at_worse_end(revs[mid]):
+                break
+            measure(revs[mid])
+        is_bad = at_worse_end(revs[mid]) == (best(bad) > best(good))
         if is_bad:
             hi = mid
         else:
             lo = mid
     parent = good if hi == 0 else revs[hi - 1]
-    return revs[hi], parent, steps
+    increase = (best(bad) > best(good)) == level.worse_is_higher
+    return SearchResult(revs[hi], parent, increase, tuple(steps))
 
 
 def confirmed(comparison: Comparison | None, increase: bool) -> bool:
@@ -121,9 +120,11 @@ def asv_find(repo: Path, good: str, bad: str, benchmark: str, *, invert: bool = 
     return gitrepo.resolve(repo, found.group(1))
 
 
-def _median(m: Measurement) -> float:
-    samples = sorted(m.samples)
-    return samples[len(samples) // 2]
+def _best_sample(m: Measurement) -> float:
+    """A process's level: its best sample. A neighbour on the core (a time slice lost
+    inside a sample) only ever makes a sample worse, so the median of a process on a
+    busy machine sits up to 3x off where its best sample does not."""
+    return min(m.samples) if m.direction is Direction.LOWER_IS_BETTER else max(m.samples)
 
 
 def _find(results_dir: Path, commit: str, benchmark: str) -> Measurement | None:
@@ -139,40 +140,23 @@ def _find(results_dir: Path, commit: str, benchmark: str) -> Measurement | None:
 
 
 class MeasuredLevel:
-    """Levels from existing results, else measured in a temporary worktree.
+    """One fresh process of ``benchmark`` at a commit, measured in a temporary worktree
+    into a scratch results directory (existing result files are never touched)."""
 
-    A first measurement of a commit is added to ``results_dir``; the extra processes of
-    :meth:`again` go to a scratch directory, so existing result files stay as they were.
-    """
-
-    def __init__(self, repo: Path, results_dir: Path, benchmark: str, *, repeat: int = 10):
-        self.repo, self.results_dir = repo, results_dir
-        self.benchmark, self.repeat = benchmark, repeat
+    def __init__(self, repo: Path, benchmark: str, *, repeat: int = 10):
+        self.repo, self.benchmark, self.repeat = repo, benchmark, repeat
         self.worse_is_higher = True
 
-    def _measure(self, commit: str, results_dir: Path) -> Measurement | None:
-        with gitrepo.worktree(self.repo, commit) as tree:
-            asvrun.run_round(
-                tree, commit, results_dir, bench=asvrun.selection_regex([self.benchmark]),
-                repeat=self.repeat,
-            )  # fmt: skip
-        return _find(results_dir, commit, self.benchmark)
-
-    def _level(self, commit: str, m: Measurement | None) -> float:
+    def __call__(self, commit: str) -> float:
+        with tempfile.TemporaryDirectory(prefix="perfkit-bisect-") as scratch, \
+                gitrepo.worktree(self.repo, commit) as tree:  # fmt: skip
+            asvrun.run_round(tree, commit, Path(scratch), bench=asvrun.selection_regex([self.benchmark]),
+                             repeat=self.repeat)  # fmt: skip
+            m = _find(Path(scratch), commit, self.benchmark)
         if m is None:
             raise HistoryError(f"commit {commit[:8]}: no result for {self.benchmark}")
         self.worse_is_higher = m.direction is Direction.LOWER_IS_BETTER
-        return _median(m)
-
-    def __call__(self, commit: str) -> float:
-        m = _find(self.results_dir, commit, self.benchmark)
-        if m is None:
-            m = self._measure(commit, self.results_dir)
-        return self._level(commit, m)
-
-    def again(self, commit: str) -> float:
-        with tempfile.TemporaryDirectory(prefix="perfkit-bisect-") as scratch:
-            return self._level(commit, self._measure(commit, Path(scratch)))
+        return _best_sample(m)
 
 
 def confirm(

@@ -17,14 +17,6 @@ from perfkit import bisect, commitrange, gitrepo
 @click.argument("bad")
 @click.option("--repo", type=click.Path(path_type=Path), default=Path("."), show_default=True)
 @click.option(
-    "--results",
-    "results_dir",
-    type=click.Path(path_type=Path),
-    default=Path(".asv/results"),
-    show_default=True,
-    help="Existing results are reused; new measurements are added here (--same-python).",
-)
-@click.option(
     "--same-python",
     is_flag=True,
     help="Bisect in temporary worktrees in this Python (default: `asv find` with asv's envs).",
@@ -34,32 +26,31 @@ from perfkit import bisect, commitrange, gitrepo
               help="Processes per side when confirming the commit against its parent.")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def command(
-    benchmark: str, good: str, bad: str, repo: Path, results_dir: Path, same_python: bool,
+    benchmark: str, good: str, bad: str, repo: Path, same_python: bool,
     invert: bool, rounds: int, as_json: bool,
 ) -> int:  # fmt: skip
     """Find the first commit of GOOD..BAD where BENCHMARK changed, then confirm it."""
     good_full, bad_full = gitrepo.resolve(repo, good), gitrepo.resolve(repo, bad)
     if same_python:
         revs = commitrange.commits(repo, f"{good_full}..{bad_full}")
-        level = bisect.MeasuredLevel(repo, results_dir.resolve(), benchmark)
-        commit, parent, steps = bisect.search(revs, good_full, level)
+        found = bisect.search(revs, good_full, bisect.MeasuredLevel(repo, benchmark))
+        commit, parent, increase, steps = found.commit, found.parent, found.increase, found.steps
         method = "perfkit bisection"
     else:
         commit = bisect.asv_find(repo, good_full, bad_full, benchmark, invert=invert)
-        parent, steps, method = gitrepo.resolve(repo, f"{commit}^"), [], "asv find"
+        parent, increase, steps = gitrepo.resolve(repo, f"{commit}^"), not invert, ()
+        method = "asv find"
     click.echo(
         f"{method}: first changed commit {commit[:12]} (parent {parent[:12]}); confirming", err=True
     )
     with tempfile.TemporaryDirectory(prefix="perfkit-bisect-") as work:
         comparison = bisect.confirm(repo, benchmark, parent, commit, Path(work), rounds=rounds)
-    levels = dict(steps)  # the later entry of a commit is its best level
-    increase = levels[bad_full] > levels[good_full] if steps else not invert
     ok = bisect.confirmed(comparison, increase)
-    _print(benchmark, commit, parent, method, comparison, ok, as_json)
+    _print(benchmark, commit, parent, method, comparison, ok, steps, as_json)
     return 0 if ok else 1
 
 
-def _print(benchmark, commit, parent, method, comparison, ok, as_json) -> None:
+def _print(benchmark, commit, parent, method, comparison, ok, steps, as_json) -> None:
     ev = comparison.evidence if comparison is not None else None
     if as_json:
         click.echo(json.dumps({
@@ -67,6 +58,7 @@ def _print(benchmark, commit, parent, method, comparison, ok, as_json) -> None:
             "confirmed": ok, "verdict": comparison.verdict.value if comparison else None,
             "ratio": ev.ratio if ev else None, "ci_low": ev.ci_low if ev else None,
             "ci_high": ev.ci_high if ev else None, "p_value": ev.p_value if ev else None,
+            "steps": [{"commit": c, "level": v} for c, v in steps],
         }, indent=2))  # fmt: skip
         return
     state = "confirmed" if ok else "NOT confirmed"

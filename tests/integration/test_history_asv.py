@@ -139,8 +139,9 @@ def test_bisect_agrees_with_history(measured_repo, tmp_path, capsys):
         pytest.importorskip(module)
     root, shas, results = measured_repo
     capsys.readouterr()
-    code = main(["bisect", BENCH, shas[0], shas[-1], "--repo", str(root), "--results",
-                 str(results), "--same-python", "--rounds", "3", "--json"])  # fmt: skip
+    code = main(["bisect", BENCH, shas[0], shas[-1], "--repo", str(root), "--same-python",
+                 "--rounds", "3", "--json"])  # fmt: skip
     data = json.loads(capsys.readouterr().out)
-    assert data["commit"] == shas[SLOW_AT] and data["parent"] == shas[SLOW_AT - 1]
+    steps = [(shas.index(s["commit"]), round(s["level"] * 1e3, 2)) for s in data["steps"]]
+    assert data["commit"] == shas[SLOW_AT] and data["parent"] == shas[SLOW_AT - 1], steps
     assert data["confirmed"] and data["verdict"] == "regression" and code == 0
