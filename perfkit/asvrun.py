@@ -101,11 +101,13 @@ def run_round(
     bench: Sequence[str] = (),
     repeat: int | str = 5,
     launch: str = "spawn",
+    warmup: float = -1.0,
     log: Path | None = None,
 ) -> RoundResult:
     """Run the selected benchmarks once each, in fresh processes, in the current Python.
 
-    ``repeat`` is samples per process, or asv's "(min, max, max_time)" form.
+    ``repeat`` is samples per process, or asv's "(min, max, max_time)" form; ``warmup``
+    is asv's warmup_time in seconds (negative: the suite's own).
     """
     ensure_machine()
     tree, results_dir = tree.resolve(), results_dir.resolve()
@@ -116,6 +118,8 @@ def run_round(
         "--set-commit-hash", commit, "--record-samples", "--launch-method", launch,
         "-a", "rounds=1", "-a", f"repeat={str(repeat).replace(' ', '')}",
     ]  # fmt: skip
+    if warmup >= 0:
+        cmd += ["-a", f"warmup_time={warmup:g}"]
     for regex in bench:
         cmd += ["--bench", regex]
     env = tree_env(tree)

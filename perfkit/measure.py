@@ -60,6 +60,10 @@ class Protocol:
     # process per benchmark, about a third less CPU than "spawn"; use "spawn" for suites
     # that start threads at import time
     launch: str = "forkserver"
+    # asv warmup_time per process (negative: asv's own, 0.1 s). Warming up cost ~22 % of a
+    # round's CPU on the detection suite; the better half of the samples already leaves
+    # out the cold ones
+    warmup: float = 0.0
     bench: tuple[str, ...] = ()  # asv --bench regexes (empty: everything)
 
     def __post_init__(self) -> None:
@@ -122,6 +126,7 @@ def run_rounds(
             out_dir = workdir / side.label / f"round-{k:03d}"
             result = asvrun.run_round(
                 side.tree, side.commit, out_dir, bench=bench, repeat=protocol.repeat, launch=protocol.launch,
+                warmup=protocol.warmup,
                 log=workdir / f"asv-{side.label}.log",
             )  # fmt: skip
             fresh = [
@@ -134,13 +139,17 @@ def run_rounds(
 
 def is_suspect(c: Comparison) -> bool:
     """Worth more processes: a flagged change (to confirm it), or an inconclusive one whose
-    estimate is at least half the threshold (it could cross it). An inconclusive estimate
-    near zero stays inconclusive: more processes would mostly confirm 'no change'."""
+    estimate is at least half the threshold (it could cross it) or whose first rounds
+    were too disturbed to tell anything (they could detect only 3x the threshold or more:
+    on a busy machine half the processes can be set aside, and the estimate of the rest
+    says nothing). An inconclusive estimate near zero from calm rounds stays inconclusive:
+    more processes would mostly confirm 'no change'."""
     if c.verdict in (Verdict.REGRESSION, Verdict.IMPROVEMENT):
         return True
     if c.verdict is not Verdict.INCONCLUSIVE or c.evidence is None:
         return False
-    return abs(math.log(c.evidence.ratio)) >= math.log1p(c.evidence.threshold) / 2
+    ev = c.evidence
+    return abs(math.log(ev.ratio)) >= math.log1p(ev.threshold) / 2 or ev.min_detectable >= 3 * ev.threshold
 
 
 def suspects(base: Sequence[Measurement], head: Sequence[Measurement], config: Config) -> list[str]:

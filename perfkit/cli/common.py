@@ -60,6 +60,10 @@ def protocol_options(fn: Callable) -> Callable:
     )(fn)  # fmt: skip
     fn = click.option("--repeat", default=default.repeat, show_default=True, help="Samples per process.")(fn)
     fn = click.option(
+        "--warmup", default=default.warmup, show_default=True,
+        help="asv warmup_time per process, seconds (negative: asv's default, 0.1).",
+    )(fn)  # fmt: skip
+    fn = click.option(
         "--extra-rounds", default=default.extra_rounds, show_default=True,
         help="Extra processes per side for suspects: flagged, or inconclusive and possibly past the threshold (0: none).",
     )(fn)  # fmt: skip
@@ -71,9 +75,10 @@ def protocol_options(fn: Callable) -> Callable:
     )(fn)
 
 
-def make_protocol(rounds: int, extra_rounds: int, repeat: int, bench: Sequence[str], launch: str) -> Protocol:
+def make_protocol(rounds: int, extra_rounds: int, repeat: int, warmup: float, bench: Sequence[str], launch: str) -> Protocol:
     try:
-        return Protocol(rounds=rounds, extra_rounds=extra_rounds, repeat=repeat, bench=tuple(bench), launch=launch)
+        return Protocol(rounds=rounds, extra_rounds=extra_rounds, repeat=repeat, warmup=warmup, bench=tuple(bench),
+                        launch=launch)  # fmt: skip
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
 

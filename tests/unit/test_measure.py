@@ -8,8 +8,8 @@ from perfkit.measure import Protocol, is_suspect
 from perfkit.model import BenchmarkKind, Comparison, Direction, Evidence, Verdict
 
 
-def comparison(verdict: Verdict, ratio: float) -> Comparison:
-    ev = Evidence(ratio, ratio * 0.9, ratio * 1.1, 0.3, 0.5, 0.05, 0.95, 12, 12, 4, 4, 1.0, ratio, 0.12)
+def comparison(verdict: Verdict, ratio: float, min_detectable: float = 0.12) -> Comparison:
+    ev = Evidence(ratio, ratio * 0.9, ratio * 1.1, 0.3, 0.5, 0.05, 0.95, 12, 12, 4, 4, 1.0, ratio, min_detectable)
     return Comparison(name="b", benchmark="b", kind=BenchmarkKind.TIME, unit="seconds",
                       direction=Direction.LOWER_IS_BETTER, verdict=verdict, evidence=ev)  # fmt: skip
 
@@ -22,6 +22,14 @@ def comparison(verdict: Verdict, ratio: float) -> Comparison:
 def test_extra_rounds_go_to_changes_and_to_inconclusive_ones_that_could_cross(verdict, ratio, expected):
     assert is_suspect(comparison(verdict, ratio)) is expected
     assert not is_suspect(Comparison("b", "b", BenchmarkKind.TIME, "s", Direction.LOWER_IS_BETTER, Verdict.FAILED))
+
+
+@pytest.mark.parametrize(("ratio", "min_detectable", "expected"), [
+    (1.0, 0.16, True), (0.99, 0.40, True), (1.01, 0.14, False), (1.0, 0.05, False),
+])  # fmt: skip
+def test_first_rounds_too_disturbed_to_tell_get_extra_rounds_too(ratio, min_detectable, expected):
+    assert is_suspect(comparison(Verdict.INCONCLUSIVE, ratio, min_detectable)) is expected
+    assert not is_suspect(comparison(Verdict.UNCHANGED, ratio, min_detectable))
 
 
 @pytest.mark.parametrize("kw", [{"rounds": 0}, {"repeat": 0}, {"extra_rounds": -1}, {"launch": "fork"}])
