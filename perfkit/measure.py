@@ -60,10 +60,10 @@ class Protocol:
     # process per benchmark, about a third less CPU than "spawn"; use "spawn" for suites
     # that start threads at import time
     launch: str = "forkserver"
-    # asv warmup_time per process (negative: asv's own, 0.1 s). Warming up cost ~22 % of a
-    # round's CPU on the detection suite; the better half of the samples already leaves
-    # out the cold ones
-    warmup: float = 0.0
+    # asv warmup_time per process (negative: asv's own, 0.1 s). Without it a round costs
+    # ~22 % less CPU, but the first of 5 samples came out 36-73 % slow for 5 of the 12
+    # evaluation bodies and later ones alternated (README "Measuring protocol")
+    warmup: float = -1.0
     bench: tuple[str, ...] = ()  # asv --bench regexes (empty: everything)
 
     def __post_init__(self) -> None:

@@ -354,6 +354,24 @@ def markdown(rows: list[dict], scales: list[float]) -> str:
     return "\n".join(lines)
 
 
+def sample_positions(rows: list[dict]) -> str:
+    """Per body: the median excess (%) of a process's 1st..5th sample over its best one,
+    over every 5-sample process perfkit measured (shows what a warm-up leaves out)."""
+    import numpy as np
+
+    by_body: dict[str, list] = {}
+    for r in rows:
+        for side in r.get("runs", {}).values():
+            for name, runs in side.items():
+                for x in (x for x in runs if len(x) == 5):
+                    by_body.setdefault(name.rsplit(".", 1)[-1], []).append(np.log(x) - np.log(min(x)))
+    lines = ["| body | processes | 1st | 2nd | 3rd | 4th | 5th |", "|---|---|---|---|---|---|---|"]
+    for body, logs in sorted(by_body.items()):
+        med = np.median(np.array(logs), axis=0) * 100
+        lines.append(f"| {body} | {len(logs)} | " + " | ".join(f"{v:.1f}" for v in med) + " |")
+    return "\n".join(lines)
+
+
 def save(out: Path, rows: list[dict], scales: list[float], trials: int) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"rows": rows, "scales": scales, "trials": trials,
@@ -369,12 +387,14 @@ def main() -> int:
     ap.add_argument("--perfkit-only", action="store_true", help="measure only perfkit's protocol")
     ap.add_argument("--rejudge", action="store_true",
                     help="with --table-only: recompute perfkit's verdicts from the stored samples")
+    ap.add_argument("--sample-positions", action="store_true",
+                    help="with --table-only: median excess of each sample position over the process's best")
     args = ap.parse_args()
     scales = [float(s) for s in args.conditions.split(",")]
     if args.table_only:
         data = json.loads(args.out.read_text())
         rows = rejudge(data["rows"], Config()) if args.rejudge else data["rows"]
-        print(markdown(rows, data["scales"]))
+        print(sample_positions(rows) if args.sample_positions else markdown(rows, data["scales"]))
         return 0
     config = Config()
     rows: list[dict] = []

@@ -1,5 +1,6 @@
-"""CPU per measuring round: asv's default launch (spawn, up to 5 samples) vs perfkit's
-(forkserver, 10 samples), on the 12-body suite of tools/detection_eval.py.
+"""CPU per measuring round: asv's default launch (spawn, up to 5 samples, 0.1 s warm-up)
+vs perfkit's (forkserver, 5 samples, no warm-up) and perfkit's with asv's warm-up, on the
+12-body suite of tools/detection_eval.py.
 
     python tools/launch_cost.py --repeats 3
 
@@ -25,8 +26,10 @@ import detection_eval  # noqa: E402
 from perfkit import asvrun  # noqa: E402
 from perfkit.measure import Protocol  # noqa: E402
 
-KINDS = {"asv default (spawn, repeat (1,5,10.0))": ("spawn", "(1,5,10.0)"),
-         f"perfkit ({Protocol().launch}, repeat {Protocol().repeat})": (Protocol().launch, Protocol().repeat)}  # fmt: skip
+P = Protocol()
+KINDS = {"asv default (spawn, repeat (1,5,10.0), warm-up 0.1 s)": ("spawn", "(1,5,10.0)", -1.0),
+         f"perfkit ({P.launch}, repeat {P.repeat}, warm-up {P.warmup:g} s)": (P.launch, P.repeat, P.warmup),
+         f"perfkit with asv's warm-up ({P.launch}, repeat {P.repeat}, warm-up 0.1 s)": (P.launch, P.repeat, -1.0)}  # fmt: skip
 
 
 def main() -> int:
@@ -39,9 +42,9 @@ def main() -> int:
         (commit,) = detection_eval.make_repo(repo, [1.0])
         asvrun.run_round(repo, commit, Path(tmp) / "warm-up", repeat=1)  # numba's cache
         for k in range(args.repeats):
-            for label, (launch, repeat) in KINDS.items():
+            for i, (label, (launch, repeat, warmup)) in enumerate(KINDS.items()):
                 c0 = detection_eval.children_cpu()
-                asvrun.run_round(repo, commit, Path(tmp) / f"{k}-{launch}", repeat=repeat, launch=launch)
+                asvrun.run_round(repo, commit, Path(tmp) / f"{k}-{i}", repeat=repeat, launch=launch, warmup=warmup)
                 cpu[label].append(detection_eval.children_cpu() - c0)
     for label, xs in cpu.items():
         print(f"{label}: median {statistics.median(xs):.1f} s CPU per round of 12 benchmarks "
