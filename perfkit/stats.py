@@ -29,14 +29,16 @@ The method, in short (README "Statistics" has the long form):
   regression when significant and ``w >= T``; improvement when significant and
   ``w <= -T``; unchanged when the interval lies inside ``(-T, T)`` or the change is
   significant but below the threshold; inconclusive otherwise, with the smallest change the
-  data could have detected at 80 % power.
+  data could have detected at 80 % power. A change is only called significant when the
+  processes within the disturbed width alone point the same way: a side padded up to its
+  better half with disturbed processes can otherwise fake a change on a busy machine.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import stats as sps
@@ -69,6 +71,10 @@ class _Summary:
     paired: bool
     base_loc: float
     head_loc: float
+    # the processes within the disturbed width alone point the same way as the estimate
+    # (false when one side was padded up to its better half with disturbed processes
+    # and that alone made the difference)
+    consistent: bool = True
 
 
 def _process_values(m: Measurement, direction: Direction) -> tuple[np.ndarray, float]:
@@ -97,7 +103,7 @@ def _process_values(m: Measurement, direction: Direction) -> tuple[np.ndarray, f
     return np.array(values), float(np.mean(within)) if within else 0.0
 
 
-def undisturbed(values: np.ndarray, width: float, direction: Direction) -> np.ndarray:
+def undisturbed(values: np.ndarray, width: float, direction: Direction, *, pad: bool = True) -> np.ndarray:
     """Mask of the processes that were not disturbed: within ``width`` (log) of the
     side's best one, and never fewer than the better half.
 
@@ -106,11 +112,11 @@ def undisturbed(values: np.ndarray, width: float, direction: Direction) -> np.nd
     The better half is always kept because the best process can be the odd one out too
     (a lucky memory layout can make a memory-bound kernel 3x faster): one lucky process
     must not become the reference. For a throughput (higher is better) a disturbed
-    process shows a *lower* value."""
+    process shows a *lower* value. ``pad=False``: only the processes within ``width``."""
     worse = -values if direction is Direction.HIGHER_IS_BETTER else values
     if len(worse) < 3:  # of two processes, which one is the odd one out?
         return np.ones(len(worse), dtype=bool)
-    return worse <= max(worse.min() + width, float(np.median(worse)))
+    return worse <= max(worse.min() + width, float(np.median(worse)) if pad else -np.inf)
 
 
 def measured_together(base: Measurement, head: Measurement, config: Config) -> bool:
@@ -131,6 +137,13 @@ def _summarise(base: Measurement, head: Measurement, config: Config) -> _Summary
     prior = max(config.stats.prior_sigma**2, wx, wy)
     width = math.log1p(config.stats.disturbed)
     keep_x, keep_y = undisturbed(x, width, direction), undisturbed(y, width, direction)
+    clean_x, clean_y = undisturbed(x, width, direction, pad=False), undisturbed(y, width, direction, pad=False)
+    clean_shift = float(y[clean_y].mean() - x[clean_x].mean())
+    summary = _summary(base, head, config, x, y, keep_x, keep_y, prior)
+    return replace(summary, consistent=clean_shift * summary.estimate >= 0)
+
+
+def _summary(base, head, config, x, y, keep_x, keep_y, prior) -> _Summary:
     if base.session and base.session == head.session and len(x) == len(y) and len(x) >= 2:
         both = keep_x & keep_y  # a pair counts when neither of its processes was disturbed
         # too few such pairs would be a chance subset of the rounds: compare unpaired then
@@ -248,15 +261,16 @@ def _decide(pending, b, h, config: Config):
             method="paired moderated t on log process values (better half)" if summ.paired
             else "moderated t on log process values (better half)",
         )  # fmt: skip
-        results.append((name, _verdict(m, direction, ev, est[i], half[i], config)))
+        results.append((name, _verdict(m, direction, ev, est[i], half[i], config, summ.consistent)))
     return results
 
 
-def _verdict(m: Measurement, direction: Direction, ev: Evidence, est: float, half: float, config: Config) -> Comparison:
+def _verdict(m: Measurement, direction: Direction, ev: Evidence, est: float, half: float, config: Config,
+             consistent: bool = True) -> Comparison:  # fmt: skip
     sign = -1.0 if direction is Direction.HIGHER_IS_BETTER else 1.0
     w, lo, hi = sign * est, min(sign * (est - half), sign * (est + half)), max(sign * (est - half), sign * (est + half))
     big = math.log1p(ev.threshold)
-    significant = ev.p_adjusted < config.stats.fdr
+    significant = ev.p_adjusted < config.stats.fdr and consistent
     pct = f"{math.expm1(abs(w)) * 100:.1f} %"
     interval = f"{config.stats.confidence * 100:.0f} % CI {math.expm1(lo) * 100:+.1f} to {math.expm1(hi) * 100:+.1f} %"
     evidence = f"({interval} worse, p_adj = {ev.p_adjusted:.2g}, threshold {ev.threshold * 100:g} %)"

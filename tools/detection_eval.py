@@ -387,13 +387,16 @@ def main() -> int:
     ap.add_argument("--perfkit-only", action="store_true", help="measure only perfkit's protocol")
     ap.add_argument("--rejudge", action="store_true",
                     help="with --table-only: recompute perfkit's verdicts from the stored samples")
+    ap.add_argument("--also", type=Path, action="append", default=[],
+                    help="with --table-only: pool the rows of another run's --out file (repeatable)")
     ap.add_argument("--sample-positions", action="store_true",
                     help="with --table-only: median excess of each sample position over the process's best")
     args = ap.parse_args()
     scales = [float(s) for s in args.conditions.split(",")]
     if args.table_only:
         data = json.loads(args.out.read_text())
-        rows = rejudge(data["rows"], Config()) if args.rejudge else data["rows"]
+        rows = data["rows"] + [r for extra in args.also for r in json.loads(extra.read_text())["rows"]]
+        rows = rejudge(rows, Config()) if args.rejudge else rows
         print(sample_positions(rows) if args.sample_positions else markdown(rows, data["scales"]))
         return 0
     config = Config()

@@ -216,6 +216,21 @@ def test_one_lucky_fast_process_does_not_become_the_reference():
     assert c.verdict is Verdict.INCONCLUSIVE and c.evidence.n_head_runs >= 4
 
 
+def test_a_side_padded_with_disturbed_processes_does_not_make_a_change_up():
+    """Measured (evaluation, +10 % head, two busy neighbours): 9 of 10 base processes ran
+    ~1.6x slow, so the base's better half was padded with slow ones, while 5 head
+    processes were clean. The padded means differed by -28 %, an "improvement" of a
+    slower head; the clean processes alone say the head is slower. Not a change then."""
+    def proc(level):
+        return tuple(level * f for f in (1.0, 1.01, 0.99, 1.02, 1.0))
+
+    base = m(runs=[proc(1.0)] + [proc(1.57 + 0.01 * i) for i in range(9)])
+    head = m(runs=[proc(1.10 + 0.01 * i) for i in range(5)] + [proc(1.75 + 0.01 * i) for i in range(5)])
+    c = one(base, head)
+    assert c.evidence.ratio < 0.9  # what the padded better halves say
+    assert c.verdict is Verdict.INCONCLUSIVE
+
+
 def test_a_process_is_summarised_by_its_better_half():
     """Another tenant arriving half-way through a process doubles its later samples; the
     better half still measures the code (the median would report a 1.5x slowdown)."""
