@@ -61,7 +61,7 @@ class Protocol:
     # that start threads at import time
     launch: str = "forkserver"
     # asv warmup_time per process (negative: asv's own, 0.1 s). Without it a round costs
-    # ~22 % less CPU, but the first of 5 samples came out 36-73 % slow for 5 of the 12
+    # about a fifth less CPU, but the first of 5 samples came out 36-73 % slow for 5 of the 12
     # evaluation bodies and later ones alternated (README "Measuring protocol")
     warmup: float = -1.0
     bench: tuple[str, ...] = ()  # asv --bench regexes (empty: everything)

@@ -1,6 +1,6 @@
 """CPU per measuring round: asv's default launch (spawn, up to 5 samples, 0.1 s warm-up)
-vs perfkit's (forkserver, 5 samples, no warm-up) and perfkit's with asv's warm-up, on the
-12-body suite of tools/detection_eval.py.
+vs perfkit's (forkserver, 5 samples, asv's warm-up) and perfkit's without warm-up, on
+the 12-body suite of tools/detection_eval.py.
 
     python tools/launch_cost.py --repeats 3
 
@@ -27,9 +27,10 @@ from perfkit import asvrun  # noqa: E402
 from perfkit.measure import Protocol  # noqa: E402
 
 P = Protocol()
+WARM = "asv's 0.1 s" if P.warmup < 0 else f"{P.warmup:g} s"
 KINDS = {"asv default (spawn, repeat (1,5,10.0), warm-up 0.1 s)": ("spawn", "(1,5,10.0)", -1.0),
-         f"perfkit ({P.launch}, repeat {P.repeat}, warm-up {P.warmup:g} s)": (P.launch, P.repeat, P.warmup),
-         f"perfkit with asv's warm-up ({P.launch}, repeat {P.repeat}, warm-up 0.1 s)": (P.launch, P.repeat, -1.0)}  # fmt: skip
+         f"perfkit ({P.launch}, repeat {P.repeat}, warm-up {WARM})": (P.launch, P.repeat, P.warmup),
+         f"perfkit without warm-up ({P.launch}, repeat {P.repeat}, --warmup 0)": (P.launch, P.repeat, 0.0)}  # fmt: skip
 
 
 def main() -> int:
