@@ -30,9 +30,26 @@ def test_extra_rounds_go_to_changes_and_to_inconclusive_ones_that_could_cross(ve
 def test_first_rounds_too_disturbed_to_tell_get_extra_rounds_too(ratio, min_detectable, expected):
     assert is_suspect(comparison(Verdict.INCONCLUSIVE, ratio, min_detectable)) is expected
     assert not is_suspect(comparison(Verdict.UNCHANGED, ratio, min_detectable))
+    # across sessions the session shift, not the processes, sets the detectable change
+    assert not is_suspect(comparison(Verdict.INCONCLUSIVE, ratio, min_detectable), one_session=False)
 
 
 @pytest.mark.parametrize("kw", [{"rounds": 0}, {"repeat": 0}, {"extra_rounds": -1}, {"launch": "fork"}])
 def test_protocol_refuses_nonsense(kw):
     with pytest.raises(ValueError, match=next(iter(kw))):
         Protocol(**kw)
+
+
+def test_too_disturbed_to_tell_counts_only_within_one_session():
+    from perfkit.config import Config
+    from perfkit.measure import suspects
+    from perfkit.model import Measurement
+
+    def side(levels, session):
+        runs = tuple(tuple(v * f for f in (1.0, 1.01, 0.99)) for v in levels)
+        return [Measurement(name="b", benchmark="b", kind=BenchmarkKind.TIME, unit="seconds", runs=runs,
+                            runs_known=True, session=session)]  # fmt: skip
+
+    base, head = [1.0, 1.6], [1.6, 1.0]  # no shift; two processes, one of each 1.6x slow
+    assert suspects(side(base, "s"), side(head, "s"), Config()) == ["b"]
+    assert suspects(side(base, "stored"), side(head, "now"), Config()) == []
