@@ -51,8 +51,9 @@ class SearchResult:
 def search(revs: Sequence[str], good: str, level: Level, *, retries: int = 2) -> SearchResult:
     """Bisect ``revs`` (``GOOD..BAD`` oldest first, the last one bad) for the first bad.
 
-    The ends are measured first (G B B G), then every probe measures G M B B M G. The ends' levels are their best processes so far (every
-    probe measures them again, so one disturbed process is soon outvoted). A disturbance
+    The ends are measured first (G B B G), then every probe measures G M B B M G. The
+    ends' levels are their best processes so far (every probe measures them again, so
+    one disturbed process is soon outvoted). A disturbance
     only ever makes a process look worse, so a probed commit nearer the better end in
     any process is at the better end; one nearer the worse end is measured up to
     ``retries`` more times before it is taken for the worse end.

@@ -139,11 +139,13 @@ def _summarise(base: Measurement, head: Measurement, config: Config) -> _Summary
     keep_x, keep_y = undisturbed(x, width, direction), undisturbed(y, width, direction)
     clean_x, clean_y = undisturbed(x, width, direction, pad=False), undisturbed(y, width, direction, pad=False)
     clean_shift = float(y[clean_y].mean() - x[clean_x].mean())
-    summary = _summary(base, head, config, x, y, keep_x, keep_y, prior)
+    summary = _kept_summary(base, head, config, x, y, keep_x, keep_y, prior)
     return replace(summary, consistent=clean_shift * summary.estimate >= 0)
 
 
-def _summary(base, head, config, x, y, keep_x, keep_y, prior) -> _Summary:
+def _kept_summary(base: Measurement, head: Measurement, config: Config, x: np.ndarray, y: np.ndarray,
+                  keep_x: np.ndarray, keep_y: np.ndarray, prior: float) -> _Summary:  # fmt: skip
+    """Paired or unpaired summary of the kept (undisturbed, padded) processes."""
     if base.session and base.session == head.session and len(x) == len(y) and len(x) >= 2:
         both = keep_x & keep_y  # a pair counts when neither of its processes was disturbed
         # too few such pairs would be a chance subset of the rounds: compare unpaired then
@@ -289,5 +291,7 @@ def _verdict(m: Measurement, direction: Direction, ev: Evidence, est: float, hal
         verdict = Verdict.INCONCLUSIVE
         message = (f"noise too high to tell a {ev.threshold * 100:g} % change: this data could "
                    f"detect >= {ev.min_detectable * 100:.0f} % {evidence}")  # fmt: skip
+        if not consistent:
+            message += "; the undisturbed processes alone point the other way"
     return Comparison(name=m.name, benchmark=m.benchmark, kind=m.kind, unit=m.unit, direction=direction,
                       verdict=verdict, severity=severity, evidence=ev, message=message, params=m.params)  # fmt: skip

@@ -234,9 +234,9 @@ def merge_asv_results(work: Path, base: Side, head: Side, rounds, results: Path)
         dest.mkdir(parents=True, exist_ok=True)
         (dest / src.name).write_text(json.dumps(data))
         (dest / "machine.json").write_text((src.parent / "machine.json").read_text())
-        (results / "benchmarks.json").write_text((src_dir / "benchmarks.json").read_text())
         # as `asv continuous` records them: the suite's attributes (rounds 2, repeat 0),
         # not the one-round overrides of each invocation above
+        (results / "benchmarks.json").write_text((src_dir / "benchmarks.json").read_text())
         asvrun.record_attributes(results, 0, rounds=2)
 
 
