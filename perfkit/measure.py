@@ -51,11 +51,11 @@ class Protocol:
     # Even numbers of rounds, so each side runs first in a round equally often (on this
     # machine the side measured first in a round came out ~1 % faster on average).
     rounds: int = 4  # first-stage processes per benchmark and side
-    extra_rounds: int = 6  # more processes for suspects (0 disables the second stage)
-    # samples per process: processes differ by ~3.5 % on a shared machine, the better half
-    # of 5 samples by under 1.5 %, so CPU goes into more processes instead (but on stored
-    # data 10 -> 5 samples also lost detections: README "Measuring protocol")
-    repeat: int = 5
+    extra_rounds: int = 4  # more processes for suspects (0 disables the second stage)
+    # samples per process: a neighbour slows a process down in bursts, and the better half
+    # of 10 samples sheds more of them than that of 5 (on stored data 10 -> 5 samples cost
+    # more detections than 10 -> 8 processes, for less CPU: README "Measuring protocol")
+    repeat: int = 10
     # asv --launch-method: "forkserver" imports the suite once per round and forks a
     # process per benchmark, about a third less CPU than "spawn"; use "spawn" for suites
     # that start threads at import time

@@ -318,6 +318,21 @@ def rejudge(rows: list[dict], config: Config) -> list[dict]:
     return out
 
 
+def truncate(rows: list[dict], max_rounds: int, max_samples: int) -> list[dict]:
+    """perfkit's stored processes cut to the first ``max_rounds`` a side and the first
+    ``max_samples`` samples each (0: all): what a cheaper protocol would have seen."""
+    if not (max_rounds or max_samples):
+        return rows
+    out = []
+    for r in rows:
+        if r["tool"] == "perfkit" and "runs" in r:
+            cut = {label: {name: [run[: max_samples or None] for run in runs[: max_rounds or None]]
+                           for name, runs in side.items()} for label, side in r["runs"].items()}  # fmt: skip
+            r = {**r, "runs": cut}
+        out.append(r)
+    return out
+
+
 def tally(rows: list[dict], tool: str, scale: float) -> dict:
     picked = [r for r in rows if r["tool"] == tool and r["scale"] == scale]
     verdicts = [v for r in picked for v in r["verdicts"].values()]
@@ -389,6 +404,10 @@ def main() -> int:
                     help="with --table-only: recompute perfkit's verdicts from the stored samples")
     ap.add_argument("--also", type=Path, action="append", default=[],
                     help="with --table-only: pool the rows of another run's --out file (repeatable)")
+    ap.add_argument("--max-rounds", type=int, default=0,
+                    help="with --rejudge: keep only the first N processes a side of each benchmark")
+    ap.add_argument("--max-samples", type=int, default=0,
+                    help="with --rejudge: keep only the first N samples of each process")
     ap.add_argument("--sample-positions", action="store_true",
                     help="with --table-only: median excess of each sample position over the process's best")
     args = ap.parse_args()
@@ -396,7 +415,8 @@ def main() -> int:
     if args.table_only:
         data = json.loads(args.out.read_text())
         rows = data["rows"] + [r for extra in args.also for r in json.loads(extra.read_text())["rows"]]
-        rows = rejudge(rows, Config()) if args.rejudge else rows
+        if args.rejudge:
+            rows = rejudge(truncate(rows, args.max_rounds, args.max_samples), Config())
         print(sample_positions(rows) if args.sample_positions else markdown(rows, data["scales"]))
         return 0
     config = Config()
