@@ -60,8 +60,9 @@ class Protocol:
     # process per benchmark, about a third less CPU than "spawn"; use "spawn" for suites
     # that start threads at import time
     launch: str = "forkserver"
-    # asv warmup_time per process (negative: asv's own, 0.1 s). Without it a round costs
-    # about a fifth less CPU, but the first of 5 samples came out 36-73 % slow for 5 of the 12
+    # asv warmup_time per process (negative: asv's own, 0.1 s). Without it a round costs an
+    # eighth less CPU at 10 samples per process (a fifth at 5),
+    # but the first of 5 samples came out 36-73 % slow for 5 of the 12
     # evaluation bodies and later ones alternated (README "Measuring protocol")
     warmup: float = -1.0
     bench: tuple[str, ...] = ()  # asv --bench regexes (empty: everything)
