@@ -11,8 +11,13 @@ several percent within minutes. So
 2. after ``rounds`` rounds the statistics decide; every suspect (a regression or an
    improvement to confirm, or an inconclusive benchmark whose estimate is at least half
    the threshold) gets ``extra_rounds`` more rounds on every side that can still be
-   measured, and the verdict is taken again on all rounds. Confirmation kills the false alarms a lucky process causes, and the
-   extra processes give the power to catch small real changes.
+   measured, and the verdict is taken again on all rounds. Confirmation kills the false
+   alarms a lucky process causes, and the extra processes give the power to catch small
+   real changes;
+3. a benchmark still open after that (inconclusive, could cross the threshold, and near
+   enough to a verdict that a few more processes can settle it) gets ``final_rounds``
+   more. Most changes are settled by then, so this costs little and goes where a verdict
+   is nearest.
 
 Each round is one asv invocation with its own results directory, so the samples of
 every process stay apart (asv itself concatenates its rounds).
@@ -30,7 +35,7 @@ from pathlib import Path
 from perfkit import asvrun
 from perfkit.config import Config
 from perfkit.ingest.asv import read_result_file
-from perfkit.model import Comparison, Measurement, Verdict
+from perfkit.model import Comparison, Evidence, Measurement, Verdict
 from perfkit.stats import compare, measured_together
 
 Progress = Callable[[str], None]
@@ -51,7 +56,8 @@ class Protocol:
     # Even numbers of rounds, so each side runs first in a round equally often (on this
     # machine the side measured first in a round came out ~1 % faster on average).
     rounds: int = 4  # first-stage processes per benchmark and side
-    extra_rounds: int = 4  # more processes for suspects (0 disables the second stage)
+    extra_rounds: int = 4  # more processes for suspects (0 disables the later stages)
+    final_rounds: int = 2  # more still for the ones left open after them (0: none)
     # samples per process: a neighbour slows a process down in bursts, and the better half
     # of 10 samples sheds more of them than that of 5 (on stored data 10 -> 5 samples cost
     # more detections than 10 -> 8 processes, for less CPU: README "Measuring protocol")
@@ -71,8 +77,9 @@ class Protocol:
         for name in ("rounds", "repeat"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
-        if self.extra_rounds < 0:
-            raise ValueError(f"extra_rounds must be >= 0, got {self.extra_rounds}")
+        for name in ("extra_rounds", "final_rounds"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
         if self.launch not in LAUNCH_METHODS:
             raise ValueError(f"launch must be one of {', '.join(LAUNCH_METHODS)}, got {self.launch!r}")
 
@@ -138,30 +145,56 @@ def run_rounds(
             progress(f"round {k + 1}: {side.label} done in {time.monotonic() - t0:.0f} s")
 
 
+def _could_cross(ev: Evidence, *, one_session: bool) -> bool:
+    """The estimate is at least half the threshold: more processes could take it past.
+    Across sessions the session shift keeps the smallest detectable change near 13-15 %
+    whatever the processes say, so there the estimate must be half of that."""
+    reach = math.log1p(ev.threshold) if one_session else math.log1p(max(ev.threshold, ev.min_detectable))
+    return abs(math.log(ev.ratio)) >= reach / 2
+
+
 def is_suspect(c: Comparison, *, one_session: bool = True) -> bool:
-    """Worth more processes: a flagged change (to confirm it), or an inconclusive one whose
-    estimate is at least half the threshold (it could cross it) or whose first rounds
-    were too disturbed to tell anything (they could detect only 3x the threshold or more:
-    on a busy machine half the processes can be set aside, and the estimate of the rest
-    says nothing). An inconclusive estimate near zero from calm rounds stays inconclusive:
-    more processes would mostly confirm 'no change'. Across sessions (``one_session``
-    False: a stored baseline) the session shift alone keeps that smallest detectable
-    change near 13-15 %, which more processes cannot narrow: that rule is off there."""
+    """Worth more processes: a flagged change (to confirm it), or an inconclusive one that
+    could cross the threshold or whose first rounds were too disturbed to tell anything
+    (they could detect only 3x the threshold or more: on a busy machine half the processes
+    can be set aside, and the estimate of the rest says nothing). An inconclusive estimate
+    near zero from calm rounds stays inconclusive: more processes would mostly confirm
+    'no change'. Across sessions (``one_session`` False: a stored baseline) more
+    processes cannot narrow the session shift: only estimates within reach of a verdict
+    count there."""
     if c.verdict in (Verdict.REGRESSION, Verdict.IMPROVEMENT):
         return True
     if c.verdict is not Verdict.INCONCLUSIVE or c.evidence is None:
         return False
     ev = c.evidence
-    could_cross = abs(math.log(ev.ratio)) >= math.log1p(ev.threshold) / 2
-    return could_cross or (one_session and ev.min_detectable >= 3 * ev.threshold)
+    return _could_cross(ev, one_session=one_session) or (one_session and ev.min_detectable >= 3 * ev.threshold)
 
 
-def suspects(base: Sequence[Measurement], head: Sequence[Measurement], config: Config) -> list[str]:
+def is_open(c: Comparison, *, one_session: bool = True) -> bool:
+    """Still undecided after the extra rounds but within reach of a verdict: inconclusive,
+    could cross, and the data could already detect a change under twice the threshold
+    (two more processes a side narrow the interval by about a tenth: enough for a near
+    miss, not for a disturbed benchmark)."""
+    ev = c.evidence
+    return (c.verdict is Verdict.INCONCLUSIVE and ev is not None and ev.min_detectable < 2 * ev.threshold
+            and _could_cross(ev, one_session=one_session))  # fmt: skip
+
+
+def _pick(base: Sequence[Measurement], head: Sequence[Measurement], config: Config,
+          rule: Callable[..., bool]) -> list[str]:  # fmt: skip
     b, h = {m.name: m for m in base}, {m.name: m for m in head}
     return [
         c.name for c in compare(base, head, config)
-        if is_suspect(c, one_session=c.name in b and c.name in h and measured_together(b[c.name], h[c.name], config))
+        if rule(c, one_session=c.name in b and c.name in h and measured_together(b[c.name], h[c.name], config))
     ]  # fmt: skip
+
+
+def suspects(base: Sequence[Measurement], head: Sequence[Measurement], config: Config) -> list[str]:
+    return _pick(base, head, config, is_suspect)
+
+
+def still_open(base: Sequence[Measurement], head: Sequence[Measurement], config: Config) -> list[str]:
+    return _pick(base, head, config, is_open)
 
 
 def measure(
@@ -183,16 +216,20 @@ def measure(
     acc = {side.label: _Accumulator(session) for side in sides}
     run_rounds(sides, range(protocol.rounds), workdir, protocol, acc, progress=progress)
     result = {label: a.measurements() for label, a in acc.items()}
-    if protocol.extra_rounds == 0:
-        return result
-    if len(sides) == 2:
-        base, head = (result[s.label] for s in sides)
-    else:
-        base, head = list(reference), result[sides[0].label]
-    names = suspects(base, head, config)
-    if names:
-        progress(f"{len(names)} suspect(s): {protocol.extra_rounds} more round(s) for them")
-        extra = range(protocol.rounds, protocol.rounds + protocol.extra_rounds)
-        run_rounds(sides, extra, workdir, protocol, acc, names=names, progress=progress)
+    stages = ((protocol.extra_rounds, suspects, "suspect(s)"), (protocol.final_rounds, still_open, "still open"))
+    done = protocol.rounds
+    for n_rounds, pick, what in stages:
+        if n_rounds == 0:
+            break  # no second stage, no third
+        if len(sides) == 2:
+            base, head = (result[s.label] for s in sides)
+        else:
+            base, head = list(reference), result[sides[0].label]
+        names = pick(base, head, config)
+        if not names:
+            break  # nothing left to settle
+        progress(f"{len(names)} {what}: {n_rounds} more round(s) for them")
+        run_rounds(sides, range(done, done + n_rounds), workdir, protocol, acc, names=names, progress=progress)
+        done += n_rounds
         result = {label: a.measurements() for label, a in acc.items()}
     return result

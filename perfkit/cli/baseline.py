@@ -42,7 +42,7 @@ def command() -> None:
 @protocol_options
 @config_option
 @DIR_OPTION
-def save(name, source, commit, run_now, results, bench, rounds, extra_rounds, repeat,
+def save(name, source, commit, run_now, results, bench, rounds, final_rounds, extra_rounds, repeat,
          warmup, launch, config_path, directory) -> None:  # fmt: skip
     """Save baseline NAME for this machine, atomically."""
     baselines.check_name(name)
@@ -51,7 +51,7 @@ def save(name, source, commit, run_now, results, bench, rounds, extra_rounds, re
     if run_now:
         root = repo_root()
         commit = gitrepo.resolve(root, "HEAD")
-        protocol = make_protocol(rounds, 0, repeat, warmup, bench, launch)
+        protocol = make_protocol(rounds, 0, 0, repeat, warmup, bench, launch)
         workdir = Path(click.get_current_context().meta.get("workdir") or ".asv/perfkit-runs") / name
         measured = measure([Side("head", commit, root)], workdir, protocol,
                            config=get_config(config_path), progress=progress_printer())  # fmt: skip

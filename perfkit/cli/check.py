@@ -38,13 +38,13 @@ from perfkit.measure import Side, measure
 @protocol_options
 @config_option
 def command(name, baselines_dir, out, profile, seconds, rate, native, no_memory, bench, rounds,
-            extra_rounds, repeat, warmup, launch, config_path) -> int:  # fmt: skip
+            final_rounds, extra_rounds, repeat, warmup, launch, config_path) -> int:  # fmt: skip
     """Run the suites on the working tree, compare with the baseline, report, gate.
 
     Exit 0 when the gate passes, 1 on a regression or a score below the bar, 2 on bad input.
     """
     config = get_config(config_path)
-    protocol = make_protocol(rounds, extra_rounds, repeat, warmup, bench, launch)
+    protocol = make_protocol(rounds, extra_rounds, final_rounds, repeat, warmup, bench, launch)
     machine, progress = asvrun.current_machine(), progress_printer()
     base, notes = baselines.find(name, machine, baselines_dir)
     root = repo_root()

@@ -65,7 +65,11 @@ def protocol_options(fn: Callable) -> Callable:
     )(fn)  # fmt: skip
     fn = click.option(
         "--extra-rounds", default=default.extra_rounds, show_default=True,
-        help="Extra processes per side for suspects: flagged, or inconclusive and possibly past the threshold (0: none).",
+        help="Extra processes per side for suspects: flagged, or inconclusive and possibly past the threshold (0: no extra stage).",
+    )(fn)  # fmt: skip
+    fn = click.option(
+        "--final-rounds", default=default.final_rounds, show_default=True,
+        help="Extra processes per side for the ones still inconclusive after --extra-rounds but near a verdict.",
     )(fn)  # fmt: skip
     fn = click.option(
         "--rounds", default=default.rounds, show_default=True, help="Processes per benchmark and side."
@@ -75,10 +79,11 @@ def protocol_options(fn: Callable) -> Callable:
     )(fn)
 
 
-def make_protocol(rounds: int, extra_rounds: int, repeat: int, warmup: float, bench: Sequence[str], launch: str) -> Protocol:
+def make_protocol(rounds: int, extra_rounds: int, final_rounds: int, repeat: int, warmup: float,
+                  bench: Sequence[str], launch: str) -> Protocol:  # fmt: skip
     try:
-        return Protocol(rounds=rounds, extra_rounds=extra_rounds, repeat=repeat, warmup=warmup, bench=tuple(bench),
-                        launch=launch)  # fmt: skip
+        return Protocol(rounds=rounds, extra_rounds=extra_rounds, final_rounds=final_rounds, repeat=repeat,
+                        warmup=warmup, bench=tuple(bench), launch=launch)  # fmt: skip
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
 

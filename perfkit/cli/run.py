@@ -38,12 +38,12 @@ def side_tree(stack: contextlib.ExitStack, root: Path, label: str, rev: str | No
               default=Path("reports/run"), show_default=True)
 @protocol_options
 @config_option
-def command(base_rev, head_rev, out, bench, rounds, extra_rounds, repeat, warmup, launch, config_path) -> int:
+def command(base_rev, head_rev, out, bench, rounds, final_rounds, extra_rounds, repeat, warmup, launch, config_path) -> int:
     """Measure with perfkit's protocol: fresh processes, base and head interleaved,
     extra rounds for suspects. Writes OUT/head.json (and OUT/base.json plus the report
     when --base is given)."""  # fmt: skip
     config = get_config(config_path)
-    protocol = make_protocol(rounds, extra_rounds, repeat, warmup, bench, launch)
+    protocol = make_protocol(rounds, extra_rounds, final_rounds, repeat, warmup, bench, launch)
     root, machine, progress = repo_root(), asvrun.current_machine(), progress_printer()
     with contextlib.ExitStack() as stack:
         sides = [side_tree(stack, root, "head", head_rev)]
