@@ -7,8 +7,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from perfkit.workloads import system
-from perfkit.workloads.cache import LEVELS, cache_sizes, chase, chase_ring, working_set
+from perfkit.workloads import cache, system
+from perfkit.workloads.cache import (
+    L3_SHARE_CAP,
+    LEVELS,
+    cache_sizes,
+    chase,
+    chase_ring,
+    working_set,
+)
 
 
 def mix_reference(n_ops: int, seed: int) -> int:
@@ -56,7 +63,23 @@ def test_cache_sizes_come_from_the_machine_and_grow():
     sizes = cache_sizes()
     assert 0 < sizes["L1"] < sizes["L2"] < sizes["L3"]
     sets = [working_set(level) for level in LEVELS]
-    assert sets == sorted(sets) and sets[-1] > sizes["L3"] and sets[2] < sizes["L3"]
+    l3_share = min(sizes["L3"], L3_SHARE_CAP)
+    assert sets == sorted(sets) and sets[-1] > l3_share and sets[2] < l3_share
+
+
+def test_a_vms_whole_socket_l3_is_not_taken_for_one_cores_share(monkeypatch):
+    """One 2-core VM reported 480 MiB of L3: a 2 GiB DRAM ring made asv time out."""
+    monkeypatch.setattr(cache, "cache_sizes", lambda: {"L1": 48 << 10, "L2": 2 << 20, "L3": 480 << 20})
+    assert working_set("L3") == L3_SHARE_CAP // 2 and working_set("DRAM") == 8 * L3_SHARE_CAP
+    monkeypatch.setattr(cache, "cache_sizes", lambda: {"L1": 32 << 10, "L2": 1 << 20, "L3": 4 << 20})
+    assert working_set("L3") == 2 << 20 and working_set("DRAM") == 32 << 20
+
+
+def test_a_ring_is_built_once_per_process_and_cannot_be_changed():
+    ring = chase_ring("L2", seed=7)
+    assert chase_ring("L2", seed=7) is ring and not ring.flags.writeable
+    with pytest.raises(ValueError):
+        ring[0] = 0
 
 
 @pytest.mark.parametrize("level", ["L1", "L2"])
