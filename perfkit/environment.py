@@ -9,6 +9,8 @@ from collections.abc import Mapping
 RELEVANT = ("hostname", "cpu_model_name", "cpu_count", "cpu_freq", "cpu_config", "cpu_affinity",
             "isolated_cpus", "aslr", "python_implementation", "python_version", "python_compiler",
             "python_cflags", "platform", "perf_version")  # fmt: skip
+# keys whose difference makes stored timings useless here: other hardware or another Python
+HARDWARE = ("cpu_model_name", "cpu_count", "python_implementation", "python_version")
 HIGH_LOAD = 1.0  # load average per logical CPU considered "busy"
 
 
@@ -31,6 +33,14 @@ def compare_environments(base: Mapping[str, str], head: Mapping[str, str]) -> li
             out.append(f"base and head were measured on differently configured systems: "
                        f"{key} {b!r} (base) vs {h!r} (head)")  # fmt: skip
     return out
+
+
+def hardware_differences(stored: Mapping[str, str], here: Mapping[str, str]) -> list[str]:
+    """How the machine a baseline was taken on differs from this one in what decides its
+    timings ("cpu_model_name 'AMD EPYC' vs 'Intel Xeon'"); empty when it does not, or
+    when the baseline does not say."""
+    return [f"{key} {stored[key]!r} vs {here[key]!r}" for key in HARDWARE
+            if stored.get(key) is not None and here.get(key) is not None and stored[key] != here[key]]  # fmt: skip
 
 
 def tuning_warnings(env: Mapping[str, str]) -> list[str]:

@@ -41,6 +41,15 @@ def resolve(repo: Path, rev: str) -> str:
         raise GitError(f"{rev!r} is not a commit in {repo}") from None
 
 
+def has_commit(repo: Path, commit: str) -> bool:
+    """True when ``commit`` is in this clone (a shallow clone may lack a baseline's)."""
+    try:
+        resolve(repo, commit)
+    except GitError:
+        return False
+    return True
+
+
 def merge_base(repo: Path, a: str, b: str) -> str:
     return git(repo, "merge-base", a, b)
 

@@ -3,6 +3,7 @@ write the report and return the gate's exit code."""
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import click
@@ -22,7 +23,8 @@ from perfkit.cli.common import (
 )  # fmt: skip
 from perfkit.cli.gate import print_gate
 from perfkit.cli.profile import make_options, profile_options
-from perfkit.environment import collect
+from perfkit.cli.run import side_tree
+from perfkit.environment import collect, hardware_differences
 from perfkit.measure import Side, measure
 
 
@@ -32,12 +34,16 @@ from perfkit.measure import Side, measure
               default=baselines.DEFAULT_DIR, show_default=True)
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False),
               default=Path("reports/latest"), show_default=True)
+@click.option("--remeasure-base", type=click.Choice(["auto", "always", "never"]), default="auto",
+              show_default=True,
+              help="Measure the baseline's commit here, interleaved with the working tree, instead of "
+                   "using its stored timings; auto: when it was taken on other hardware or another Python.")
 @click.option("--profile/--no-profile", default=True, show_default=True,
               help="Profile each regression (py-spy, memray) at the baseline's commit and here.")
 @profile_options
 @protocol_options
 @config_option
-def command(name, baselines_dir, out, profile, seconds, rate, native, no_memory, bench, rounds,
+def command(name, baselines_dir, out, remeasure_base, profile, seconds, rate, native, no_memory, bench, rounds,
             final_rounds, extra_rounds, repeat, warmup, launch, config_path) -> int:  # fmt: skip
     """Run the suites on the working tree, compare with the baseline, report, gate.
 
@@ -47,23 +53,52 @@ def command(name, baselines_dir, out, profile, seconds, rate, native, no_memory,
     protocol = make_protocol(rounds, extra_rounds, final_rounds, repeat, warmup, bench, launch)
     machine, progress = asvrun.current_machine(), progress_printer()
     base, notes = baselines.find(name, machine, baselines_dir)
-    root = repo_root()
+    root, here = repo_root(), collect()
     head = Side("head", gitrepo.resolve(root, "HEAD"), root)
     if gitrepo.is_dirty(root):
         notes.append("the working tree has uncommitted changes: they are what was measured")
     progress(f"baseline {base.name!r}: {len(base.measurements)} benchmarks, commit {(base.commit or '?')[:8]}")
-    measured = measure([head], out / "measure", protocol, config=config,
-                       reference=base.measurements, progress=progress)["head"]  # fmt: skip
-    base_ms = list(base.measurements)
-    if protocol.bench:  # a filtered run compares only what it measured
-        measured_names = {m.name for m in measured}
+    remeasure = _remeasure(remeasure_base, base, here, root, notes)
+    with contextlib.ExitStack() as stack:
+        sides = [head]
+        if remeasure:  # stored timings from other hardware say nothing here: measure both sides now
+            sides.insert(0, side_tree(stack, root, "base", base.commit))
+        measured = measure(sides, out / "measure", protocol, config=config,
+                           reference=() if remeasure else base.measurements, progress=progress)  # fmt: skip
+    base_ms = measured["base"] if remeasure else list(base.measurements)
+    if protocol.bench and not remeasure:  # a filtered run compares only what it measured
+        measured_names = {m.name for m in measured["head"]}
         base_ms = [m for m in base_ms if m.name in measured_names]
-    report = analyse(base_ms, measured, config,
-                     base_label=f"baseline {base.name}@{(base.commit or '?')[:8]}",
+    where = "measured here" if remeasure else "stored"
+    report = analyse(base_ms, measured["head"], config,
+                     base_label=f"baseline {base.name}@{(base.commit or '?')[:8]} ({where})",
                      head_label=f"working tree @{head.commit[:8]}",
-                     base_env=base.environment_info, head_env=collect(), warnings=notes)  # fmt: skip
+                     base_env=here if remeasure else base.environment_info, head_env=collect(),
+                     warnings=notes)  # fmt: skip
     if profile:
         report = profile_report(report, out, base.commit, head.commit,
                                 make_options(seconds, rate, native, no_memory))  # fmt: skip
-    emit_report(report, out, samples_by_name(base_ms, measured))
+    emit_report(report, out, samples_by_name(base_ms, measured["head"]))
     return print_gate(report.gate)
+
+
+def _remeasure(mode: str, base, here: dict[str, str], root: Path, notes: list[str]) -> bool:
+    """Whether to measure the baseline's commit here; says why in ``notes``."""
+    differs = hardware_differences(base.environment_info, here)
+    if mode == "never" or (mode == "auto" and not differs):
+        if differs:
+            notes.append(f"baseline {base.name!r} was taken on other hardware ({'; '.join(differs)}): "
+                         "its stored timings differ for reasons other than the code")  # fmt: skip
+        return False
+    why = f"taken on other hardware ({'; '.join(differs)})" if differs else "asked for with --remeasure-base always"
+    if not base.commit or not gitrepo.has_commit(root, base.commit):
+        if mode == "always":
+            raise click.UsageError(f"baseline {base.name!r}: its commit {base.commit or '(none recorded)'} "
+                                   "is not in this clone (fetch it, or unshallow the clone)")  # fmt: skip
+        notes.append(f"baseline {base.name!r} was {why}, and its commit {(base.commit or '?')[:8]} is not in this "
+                     "clone: compared with its stored timings, which differ for reasons other than the code")  # fmt: skip
+        return False
+    notes.append(f"baseline {base.name!r} was {why}: its commit {base.commit[:8]} was measured here, "
+                 "interleaved with the working tree")  # fmt: skip
+    return True
+

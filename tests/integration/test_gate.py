@@ -50,3 +50,30 @@ def test_gate_passes_unchanged_code_and_fails_an_injected_slowdown(project: Path
     assert reg["benchmark_name"] == NAME and reg["severity"] == "Critical" and reg["change_percent"] > 50
     assert main(["gate", "reports/slow/report.json"]) == 1
     assert main(["gate", "reports/same"]) == 0
+
+
+def test_a_baseline_from_other_hardware_has_its_commit_measured_here(project: Path, monkeypatch, capsys):
+    """Stored timings from another CPU say nothing about this one: `check` measures the
+    baseline's commit here, interleaved; `--remeasure-base never` keeps them, with a warning."""
+    monkeypatch.chdir(project)
+    protocol = ["--bench", BENCH, "--rounds", "2", "--extra-rounds", "0"]
+    assert main(["baseline", "save", "main", "--run", *protocol, "--dir", "baselines"]) == 0
+    path = next((project / "baselines").glob("main--*.json"))
+    saved = json.loads(path.read_text())
+    saved["environment_info"]["cpu_model_name"] = "Elsewhere CPU 9000"
+    path.write_text(json.dumps(saved))
+
+    main(["check", "--baseline", "main", *protocol, "--no-profile", "--out", "reports/other"])
+    out = capsys.readouterr().out
+    report = json.loads((project / "reports" / "other" / "report.json").read_text())
+    assert "measured here" in report["base_label"] and "Elsewhere CPU 9000" in out
+    assert any("was measured here, interleaved" in w for w in report["warnings"])
+    (bench,) = report["benchmarks"]
+    assert bench["name"] == NAME and bench["evidence"]["n_base_samples"] == bench["evidence"]["n_head_samples"] == 20
+    assert (project / "reports" / "other" / "measure" / "base").is_dir()
+
+    main(["check", "--baseline", "main", *protocol, "--remeasure-base", "never", "--no-profile",
+          "--out", "reports/stored"])  # fmt: skip
+    report = json.loads((project / "reports" / "stored" / "report.json").read_text())
+    assert "(stored)" in report["base_label"] and not (project / "reports" / "stored" / "measure" / "base").exists()
+    assert any("other hardware" in w and "Elsewhere CPU 9000" in w for w in report["warnings"])
