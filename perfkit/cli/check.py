@@ -26,6 +26,7 @@ from perfkit.cli.profile import make_options, profile_options
 from perfkit.cli.run import side_tree
 from perfkit.environment import collect, hardware_differences
 from perfkit.measure import Side, measure
+from perfkit.model import Baseline
 
 
 @click.command("check")
@@ -69,11 +70,11 @@ def command(name, baselines_dir, out, remeasure_base, profile, seconds, rate, na
     if protocol.bench and not remeasure:  # a filtered run compares only what it measured
         measured_names = {m.name for m in measured["head"]}
         base_ms = [m for m in base_ms if m.name in measured_names]
-    where = "measured here" if remeasure else "stored"
+    where, head_env = ("measured here" if remeasure else "stored"), collect()  # the load while measuring
     report = analyse(base_ms, measured["head"], config,
                      base_label=f"baseline {base.name}@{(base.commit or '?')[:8]} ({where})",
                      head_label=f"working tree @{head.commit[:8]}",
-                     base_env=here if remeasure else base.environment_info, head_env=collect(),
+                     base_env=head_env if remeasure else base.environment_info, head_env=head_env,
                      warnings=notes)  # fmt: skip
     if profile:
         report = profile_report(report, out, base.commit, head.commit,
@@ -82,7 +83,7 @@ def command(name, baselines_dir, out, remeasure_base, profile, seconds, rate, na
     return print_gate(report.gate)
 
 
-def _remeasure(mode: str, base, here: dict[str, str], root: Path, notes: list[str]) -> bool:
+def _remeasure(mode: str, base: Baseline, here: dict[str, str], root: Path, notes: list[str]) -> bool:
     """Whether to measure the baseline's commit here; says why in ``notes``."""
     differs = hardware_differences(base.environment_info, here)
     if mode == "never" or (mode == "auto" and not differs):
