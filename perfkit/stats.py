@@ -26,10 +26,13 @@ The method, in short (README "Statistics" has the long form):
   interval; p-values are corrected across the run by **Benjamini-Hochberg**.
 * Decisions are taken in log space so that swapping base and head swaps regression and
   improvement exactly. ``w`` is the direction-aware log worseness, ``T = log(1+threshold)``:
-  regression when significant and ``w >= T``; improvement when significant and
-  ``w <= -T``; unchanged when the interval lies inside ``(-T, T)`` or the change is
-  significant but below the threshold; inconclusive otherwise, with the smallest change the
-  data could have detected at 80 % power. A change is only called significant when the
+  regression when significant (``w > 0``) and the interval reaches ``T``; improvement
+  likewise below ``-T``; unchanged when the interval lies inside ``(-T, T)`` (so a change
+  shown to be smaller than the threshold is never a regression, however significant);
+  inconclusive otherwise, with the smallest change the data could have detected at 80 %
+  power. Requiring the *estimate* to reach ``T`` instead would catch a change exactly at
+  the threshold only half the time, and would call "unchanged" a significant slowdown
+  whose interval runs well past the threshold. A change is only called significant when the
   processes within the disturbed width alone point the same way: a side padded up to its
   better half with disturbed processes can otherwise fake a change on a busy machine.
 """
@@ -277,14 +280,17 @@ def _verdict(m: Measurement, direction: Direction, ev: Evidence, est: float, hal
     interval = f"{config.stats.confidence * 100:.0f} % CI {math.expm1(lo) * 100:+.1f} to {math.expm1(hi) * 100:+.1f} %"
     evidence = f"({interval} worse, p_adj = {ev.p_adjusted:.2g}, threshold {ev.threshold * 100:g} %)"
     severity = None
-    if significant and w >= big:
-        verdict, message = Verdict.REGRESSION, f"worse by {pct} {evidence}"
+    # below the threshold, a significant change counts when its interval still reaches it:
+    # only a change the data show to be smaller than the threshold is never a regression
+    reach = "" if abs(w) >= big else f"; a {ev.threshold * 100:g} % change is inside the interval"
+    if significant and w > 0 and hi >= big:
+        verdict, message = Verdict.REGRESSION, f"worse by {pct} {evidence}{reach}"
         frac = math.expm1(w)
         severity = (Severity.CRITICAL if frac >= config.severity.critical else
                     Severity.MAJOR if frac >= config.severity.major else Severity.MINOR)  # fmt: skip
-    elif significant and w <= -big:
-        verdict, message = Verdict.IMPROVEMENT, f"better by {pct} {evidence}"
-    elif (-big < lo and hi < big) or significant:
+    elif significant and w < 0 and lo <= -big:
+        verdict, message = Verdict.IMPROVEMENT, f"better by {pct} {evidence}{reach}"
+    elif -big < lo and hi < big:
         verdict = Verdict.UNCHANGED
         message = f"no change beyond the {ev.threshold * 100:g} % threshold {evidence}"
     else:

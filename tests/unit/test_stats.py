@@ -97,6 +97,22 @@ def test_below_threshold_is_never_a_regression_however_many_samples(seed, scale)
     assert one(base, head).verdict is not Verdict.REGRESSION
 
 
+def test_a_significant_change_below_the_threshold_counts_only_while_its_interval_reaches_it():
+    """4 % slower: with 6 noisy processes a side the interval runs past 5 %, so a 5 %
+    slowdown cannot be ruled out (Minor regression); with 40 steady processes the
+    interval lies below 5 %: a real change, shown to be smaller than the threshold."""
+    rng = np.random.default_rng(8)
+    base = m(runs=noisy(rng, runs=6, proc_sd=0.01))
+    head = m(runs=[tuple(x * 1.04 for x in r) for r in noisy(rng, runs=6, proc_sd=0.01)])
+    c = one(base, head)
+    assert c.evidence.ci_low > 1 and c.evidence.ci_high > 1.05 and c.evidence.ratio < 1.05
+    assert c.verdict is Verdict.REGRESSION and c.severity is Severity.MINOR and "inside the interval" in c.message
+    assert one(head, base).verdict is Verdict.IMPROVEMENT
+    steady = m(runs=noisy(rng, runs=40, proc_sd=0.001, sample_sd=0.001))
+    c = one(steady, m(runs=[tuple(x * 1.04 for x in r) for r in steady.runs]))
+    assert c.evidence.p_adjusted < 0.05 and c.verdict is Verdict.UNCHANGED
+
+
 def test_direction_a_throughput_drop_is_a_regression():
     rng = np.random.default_rng(3)
     kw = dict(kind=BenchmarkKind.TRACK, unit="messages/s", direction=Direction.HIGHER_IS_BETTER)
@@ -162,8 +178,9 @@ def test_failed_benchmarks_score_zero_and_thresholds_are_per_benchmark():
     rng = np.random.default_rng(7)
     base, head = m("x", noisy(rng)), m("x", noisy(rng, 1.08, proc_sd=0.002))
     default = one(base, head)
-    loose = Config(stats=StatsConfig(thresholds=(("x", 0.10),)))
+    loose = Config(stats=StatsConfig(thresholds=(("x", 0.15),)))
     assert default.verdict is Verdict.REGRESSION and one(base, head, loose).verdict is Verdict.UNCHANGED
+    assert one(base, head, Config(stats=StatsConfig(thresholds=(("x", 0.10),)))).verdict is Verdict.REGRESSION
     assert benchmark_score(compare([base], [m("x", (), error="e")])[0]) == 0
 
 
