@@ -48,6 +48,7 @@ def test_gate_passes_unchanged_code_and_fails_an_injected_slowdown(project: Path
     report = json.loads((project / "reports" / "slow" / "report.json").read_text())
     (reg,) = report["regressions"]
     assert reg["benchmark_name"] == NAME and reg["severity"] == "Critical" and reg["change_percent"] > 50
+    assert any("1 confirmed" in w for w in report["warnings"])  # measured again next to the baseline's commit
     assert main(["gate", "reports/slow/report.json"]) == 1
     assert main(["gate", "reports/same"]) == 0
 
@@ -77,3 +78,31 @@ def test_a_baseline_from_other_hardware_has_its_commit_measured_here(project: Pa
     report = json.loads((project / "reports" / "stored" / "report.json").read_text())
     assert "(stored)" in report["base_label"] and not (project / "reports" / "stored" / "measure" / "base").exists()
     assert any("other hardware" in w and "Elsewhere CPU 9000" in w for w in report["warnings"])
+
+
+def test_a_regression_against_stored_timings_is_confirmed_next_to_the_baseline_commit(project: Path, monkeypatch, capsys):
+    """The machine was faster when the baseline was taken (a quiet host, a higher clock):
+    against the stored timings unchanged code looks 1.6x slower. `check` measures the
+    baseline's commit again for that benchmark, interleaved, and the regression goes;
+    with `--remeasure-base never` the stored timings decide and the gate fails."""
+    monkeypatch.chdir(project)
+    protocol = ["--bench", BENCH, "--rounds", "4", "--extra-rounds", "0"]
+    assert main(["baseline", "save", "main", "--run", *protocol, "--dir", "baselines"]) == 0
+    path = next((project / "baselines").glob("main--*.json"))
+    saved = json.loads(path.read_text())
+    entry = saved["benchmarks"][NAME]
+    entry["runs"] = [[x * 0.6 for x in run] for run in entry["runs"]]
+    entry["started_at"] -= 86400  # the day before: another session
+    path.write_text(json.dumps(saved))
+
+    assert main(["check", "--baseline", "main", *protocol, "--no-profile", "--out", "reports/shifted"]) == 0
+    report = json.loads((project / "reports" / "shifted" / "report.json").read_text())
+    assert any("1 regression(s) against the stored timings" in w and "0 confirmed" in w for w in report["warnings"])
+    (bench,) = report["benchmarks"]
+    assert bench["verdict"] != "regression" and bench["evidence"]["paired"]
+    assert (project / "reports" / "shifted" / "confirm" / "base").is_dir()
+    capsys.readouterr()
+
+    assert main(["check", "--baseline", "main", *protocol, "--remeasure-base", "never", "--no-profile",
+                 "--out", "reports/stored"]) == 1  # fmt: skip
+    assert "gate: FAILED" in capsys.readouterr().out
