@@ -118,8 +118,8 @@ def _confirm(base: Baseline, base_ms: list[Measurement], head_ms: list[Measureme
     timings, interleaved with the working tree, and judge those on the fresh pairs.
 
     Stored timings are from another session: a neighbour on the host's memory bus or a
-    lower clock can make memory-bound benchmarks 25-70 % slower for an hour (measured on
-    this project's VM), which no statistic can tell from a code change. Measured side by
+    lower clock made a dozen benchmarks 1.25-1.95x worse for a while (measured on this
+    project's VM), which no statistic can tell from a code change. Measured side by
     side, such a shift hits both commits; a real slowdown stays."""
     flagged = [c.name for c in compare(base_ms, head_ms, config) if c.verdict is Verdict.REGRESSION]
     if not flagged:
