@@ -34,8 +34,12 @@ class SideData:
     warnings: list[str] = field(default_factory=list)
 
 
-def progress_printer(quiet: bool = False) -> Callable[[str], None]:
-    """Progress lines on stderr with the elapsed time, so long steps show they are alive."""
+def progress_printer(quiet: bool | None = None) -> Callable[[str], None]:
+    """Progress lines on stderr with the elapsed time, so long steps show they are alive.
+    ``quiet=None`` follows the global ``perfkit -q`` (no lines)."""
+    if quiet is None:
+        ctx = click.get_current_context(silent=True)
+        quiet = bool(ctx is not None and getattr(ctx.find_root().obj, "quiet", False))
     start = time.monotonic()
 
     def emit(message: str) -> None:
