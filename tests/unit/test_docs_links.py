@@ -18,7 +18,6 @@ EXPECTED_FROM_OTHER_BRANCHES = {
     "docs/history.md",  # the README's "Performance history and change points" section
     "docs/verdicts-on-files.md",
     "docs/history-store.md",
-    "docs/sides.md",  # per-side environments
 }
 
 FENCE = re.compile(r"^\s*(```|~~~).*?^\s*\1", re.M | re.S)
