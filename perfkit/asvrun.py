@@ -152,6 +152,27 @@ def run_round(
     return RoundResult(files[-1], started, proc.returncode)
 
 
+def discover(tree: Path, commit: str, out_dir: Path, *, python: str | None = None,
+             config: Path | None = None, machine: str | None = None, log: Path | None = None) -> list[str]:
+    """The suite's benchmark names (without parameters), discovered by asv in ``python``
+    (``asv run --bench just-discover`` writes benchmarks.json and measures nothing)."""
+    machine = current_machine(machine)
+    tree, out_dir = tree.resolve(), out_dir.resolve()
+    conf_path = write_round_config(tree, out_dir, config)
+    python = python or launcher(tree, out_dir, "same")
+    cmd = [*asv_command(), "run", "--config", str(conf_path), "--environment", f"existing:{python}",
+           "--machine", machine, "--set-commit-hash", commit, "--bench", "just-discover"]  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if k != "ASV_PYTHONPATH"}
+    with open(log or os.devnull, "a") as out:
+        proc = subprocess.run(cmd, cwd=tree, env=env, stdout=out, stderr=subprocess.STDOUT, check=False)
+    try:
+        data = json.loads((out_dir / "benchmarks.json").read_text())
+    except (OSError, ValueError):
+        raise ToolFailedError(f"asv could not discover the benchmarks of {commit[:8]} (exit {proc.returncode})"
+                              + (f"; see {log}" if log else "")) from None  # fmt: skip
+    return sorted(k for k, v in data.items() if isinstance(v, dict) and "name" in v)
+
+
 def record_attributes(results_dir: Path, repeat: int | str | None, rounds: int = 1) -> None:
     """Write the rounds and repeat asv really ran with (``-a`` overrides) into
     benchmarks.json; ``repeat`` None keeps the suite's own.

@@ -34,7 +34,7 @@ EXIT_INTERNAL = 3
 # the order a user meets the commands in: measure and judge, then keep, explain, tell;
 # then the commands over commit history
 COMMAND_ORDER = (
-    "check", "run", "compare", "gate", "baseline", "profile", "comment",
+    "check", "run", "compare", "gate", "baseline", "profile", "comment", "merge", "envs",
     "history", "run-range", "bisect", "continuous",
 )  # fmt: skip
 

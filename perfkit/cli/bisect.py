@@ -25,9 +25,11 @@ from perfkit import bisect, commitrange, gitrepo
 @click.option("--rounds", type=int, default=4, show_default=True,
               help="Processes per side when confirming the commit against its parent.")  # fmt: skip
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("--config", "asv_config", type=click.Path(path_type=Path), default=None,
+              help="The project's asv.conf.json (default: found in --repo as users keep it).")  # fmt: skip
 def command(
     benchmark: str, good: str, bad: str, repo: Path, same_python: bool,
-    invert: bool, rounds: int, as_json: bool,
+    invert: bool, rounds: int, as_json: bool, asv_config: Path | None,
 ) -> int:  # fmt: skip
     """Find the first commit of GOOD..BAD where BENCHMARK changed, then confirm it."""
     good_full, bad_full = gitrepo.resolve(repo, good), gitrepo.resolve(repo, bad)
@@ -45,7 +47,7 @@ def command(
     )
     with tempfile.TemporaryDirectory(prefix="perfkit-bisect-") as work:
         comparison = bisect.confirm(repo, benchmark, parent, commit, Path(work), rounds=rounds,
-                                    same_python=True if same_python else None)  # fmt: skip
+                                    same_python=True if same_python else None, config=asv_config)  # fmt: skip
     ok = bisect.confirmed(comparison, increase)
     _print(benchmark, commit, parent, method, comparison, ok, steps, as_json)
     return 0 if ok else 1

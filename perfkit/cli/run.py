@@ -21,7 +21,7 @@ from perfkit.cli.common import (
     side_options,
 )  # fmt: skip
 from perfkit.environment import collect
-from perfkit.measure import measure
+from perfkit.measure import Protocol, measure
 
 
 @click.command("run")
@@ -29,11 +29,16 @@ from perfkit.measure import measure
 @click.option("--head", "head_rev", help="Commit to measure (default: the working tree).")
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False),
               default=Path("reports/run"), show_default=True)
+@click.option("--shard", "shard_spec", metavar="K/N",
+              help="Measure only slice K of N (balanced by each benchmark's time); `perfkit merge` joins the slices.")
+@click.option("--shard-weights", type=click.Path(path_type=Path, dir_okay=False),
+              help="Baseline or run file whose timings balance the shards (default: the stored baseline "
+                   "'main' of this machine, if any).")  # fmt: skip
 @protocol_options
 @side_options
 @config_option
-def command(base_rev, head_rev, out, bench, rounds, final_rounds, extra_rounds, repeat, warmup, launch,
-            asv_config, machine, same_python, config_path) -> int:  # fmt: skip
+def command(base_rev, head_rev, out, shard_spec, shard_weights, bench, rounds, final_rounds, extra_rounds, repeat,
+            warmup, launch, asv_config, machine, same_python, config_path) -> int:  # fmt: skip
     """Measure with perfkit's protocol: each side built into its own environment (or
     --same-python), fresh processes, base and head interleaved, extra rounds for
     suspects. Writes OUT/head.json (and OUT/base.json plus the report when --base is
@@ -47,6 +52,8 @@ def command(base_rev, head_rev, out, bench, rounds, final_rounds, extra_rounds, 
         made = make_sides(stack, wanted, asv_config=asv_config, same_python=same_python, workdir=out / "sides",
                           config=config, progress=progress)  # fmt: skip
         sides = made.sides
+        if shard_spec:
+            protocol = _my_shard(shard_spec, shard_weights, sides, out, protocol, machine, progress)
         measured = measure(sides, out / "measure", protocol, config=config, progress=progress)
     env = collect()
     envs = {s.label: {**env, **made.provenance[s.label]} for s in sides}
@@ -64,3 +71,40 @@ def command(base_rev, head_rev, out, bench, rounds, final_rounds, extra_rounds, 
                      head_label=f"head {sides[1].commit[:8]}", base_env=envs["base"], head_env=envs["head"])  # fmt: skip
     emit_report(report, out, samples_by_name(base, head))
     return 0
+
+
+def _my_shard(spec_text: str, weights_file: Path | None, sides, out: Path, protocol: Protocol, machine: str,
+              progress) -> Protocol:  # fmt: skip
+    """The protocol narrowed to this shard's benchmarks; the whole plan recorded in OUT."""
+    import dataclasses
+    import re
+
+    from perfkit import shard
+
+    spec = shard.parse(spec_text)
+    head = sides[-1]
+    names = asvrun.discover(head.tree, head.commit, out / "discover", python=head.python, config=head.config,
+                            machine=machine, log=out / "discover.log")  # fmt: skip
+    if protocol.bench:  # --bench narrows the suite before it is split
+        names = [n for n in names if any(re.search(r, n) for r in protocol.bench)]
+    known = shard.weights(_weight_source(weights_file, machine))
+    assignment = shard.plan(names, spec.count, known)
+    shard.write_record(out, spec, assignment, machine=machine, head_commit=head.commit,
+                       base_commit=sides[0].commit if len(sides) == 2 else None)  # fmt: skip
+    mine = sorted(n for n, k in assignment.items() if k == spec.index)
+    progress(f"shard {spec}: {len(mine)} of {len(names)} benchmarks"
+             + (f" (balanced by the timings of {len(known)})" if known else " (no timings: balanced by count)"))  # fmt: skip
+    if not mine:
+        raise click.UsageError(f"shard {spec} has no benchmarks (the suite has {len(names)}); use fewer shards")
+    return dataclasses.replace(protocol, bench=tuple(f"^{re.escape(n)}$" for n in mine))
+
+
+def _weight_source(path: Path | None, machine: str):
+    if path is not None:
+        return baselines.read(path).measurements
+    from perfkit.errors import PerfkitError
+
+    try:
+        return baselines.find("main", machine, baselines.DEFAULT_DIR)[0].measurements
+    except PerfkitError:  # no stored baseline: balance by count
+        return ()

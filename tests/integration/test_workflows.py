@@ -40,12 +40,23 @@ def zizmor() -> str:
 
 
 def steps(workflow: dict[str, Any]) -> list[dict[str, Any]]:
-    (job,) = workflow["jobs"].values()
-    return job["steps"]
+    """The steps of the workflow's last job (the one that comments and gates)."""
+    return list(workflow["jobs"].values())[-1]["steps"]
 
 
-def test_both_workflows_exist():
-    assert {p.name for p in FILES} == {"perf.yml", "perf-main.yml"}
+def test_the_workflows_exist():
+    assert {p.name for p in FILES} == {"perf.yml", "perf-main.yml", "perf-sharded.yml"}
+
+
+def test_sharded_workflow_measures_every_shard_and_merges_them_once():
+    wf = load("perf-sharded.yml")
+    measure, report = wf["jobs"]["measure"], wf["jobs"]["report"]
+    shards = measure["strategy"]["matrix"]["shard"]
+    assert shards == list(range(1, measure["env"]["SHARDS"] + 1))
+    assert measure["strategy"]["fail-fast"] is False and report["needs"] == "measure"
+    script = "\n".join(s.get("run", "") for s in report["steps"])
+    assert all(f"reports/shard-{k}" in script for k in shards)
+    assert report["steps"][-1]["run"].startswith("perfkit gate ") and "if" not in report["steps"][-1]
 
 
 def test_workflows_match_the_github_schema():
@@ -65,21 +76,24 @@ def test_zizmor_finds_nothing(persona):
     assert "No findings" in proc.stdout + proc.stderr
 
 
-@pytest.mark.parametrize("name", ["perf.yml", "perf-main.yml"])
+@pytest.mark.parametrize("name", ["perf.yml", "perf-main.yml", "perf-sharded.yml"])
 def test_least_privilege_pinned_actions_and_no_expressions_in_scripts(name):
     wf = load(name)
     assert wf["permissions"] == {}
-    (job,) = wf["jobs"].values()
-    wanted = {"contents": "read", "pull-requests": "write"} if name == "perf.yml" else {"contents": "read"}
-    assert job["permissions"] == wanted
-    for step in job["steps"]:
-        assert "uses" not in step or SHA_PIN.match(step["uses"]), step["uses"]
-        assert "${{" not in step.get("run", ""), f"{step.get('name')}: pass values through env"
-    checkout = job["steps"][0]
-    assert checkout["uses"].startswith("actions/checkout@")
-    assert checkout["with"]["fetch-depth"] == 0 and checkout["with"]["persist-credentials"] is False
-    python = job["steps"][1]["with"]
-    assert python["cache"] == "pip" and python["python-version"] == "3.11"
+    for job_name, job in wf["jobs"].items():
+        comments = name == "perf.yml" or job_name == "report"
+        wanted = {"contents": "read", "pull-requests": "write"} if comments else {"contents": "read"}
+        assert job["permissions"] == wanted, job_name
+        for step in job["steps"]:
+            assert "uses" not in step or SHA_PIN.match(step["uses"]), step["uses"]
+            assert "${{" not in step.get("run", ""), f"{step.get('name')}: pass values through env"
+        checkout = job["steps"][0]
+        assert checkout["uses"].startswith("actions/checkout@")
+        assert checkout["with"]["persist-credentials"] is False
+        if job_name != "report":  # the merge job reads no history
+            assert checkout["with"]["fetch-depth"] == 0
+        python = job["steps"][1]["with"]
+        assert python["cache"] == "pip" and python["python-version"] == "3.11"
 
 
 def test_pull_request_workflow_measures_uploads_comments_then_gates_last():
@@ -120,13 +134,13 @@ def test_main_workflow_refreshes_baseline_and_history():
 def perfkit_lines(name: str) -> list[tuple[str, dict[str, str]]]:
     """Every `perfkit ...` command line of a workflow with the env it runs under."""
     wf = load(name)
-    (job,) = wf["jobs"].values()
     out = []
-    for step in job["steps"]:
-        env = {**job.get("env", {}), **step.get("env", {})}
-        for line in step.get("run", "").splitlines():
-            if line.strip().startswith("perfkit "):
-                out.append((line.strip(), env))
+    for job in wf["jobs"].values():
+        for step in job["steps"]:
+            env = {**job.get("env", {}), **step.get("env", {})}
+            for line in step.get("run", "").splitlines():
+                if line.strip().startswith("perfkit "):
+                    out.append((line.strip(), env))
     return out
 
 
@@ -137,7 +151,7 @@ def expand(line: str, env: dict[str, str]) -> list[str]:
     return shlex.split(line)
 
 
-@pytest.mark.parametrize("name", ["perf.yml", "perf-main.yml"])
+@pytest.mark.parametrize("name", ["perf.yml", "perf-main.yml", "perf-sharded.yml"])
 def test_every_perfkit_command_line_parses(name):
     lines = perfkit_lines(name)
     assert lines
