@@ -82,6 +82,7 @@ def test_merge_refuses_duplicates_and_mixed_runs(tmp_path: Path):
     for k in (1, 2):
         write_shard(tmp_path / f"s{k}", k, 2, plan)
     one, two = shard.read(tmp_path / "s1"), shard.read(tmp_path / "s2")
+    assert len(shard.merge([one, two]).head) == 6
     with pytest.raises(ResultsFormatError, match="given twice"):
         shard.merge([one, one])
     # shard 2's record with shard 1's results: a benchmark measured by two shards
