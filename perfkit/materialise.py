@@ -72,6 +72,10 @@ def materialise(
         else:
             out.append(sides.same_python(label, commit, tree, project, workdir))
     names = provenance.import_names(out[-1].tree, project.project, import_name)
-    progress(f"checking where {', '.join(names)} is imported from on each side")
+    if names:
+        progress(f"checking where {', '.join(names)} is imported from on each side")
+    else:
+        progress("no package in the checkout to check the origin of (the suite's own code is measured); "
+                 "set import_name in perfkit.toml to name one")  # fmt: skip
     origins = provenance.check(out, names)
     return Materialised(out, {s.label: provenance.describe(s, origins[s.label]) for s in out})

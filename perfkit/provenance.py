@@ -56,7 +56,9 @@ class Origin:
 
 def import_names(tree: Path, project_name: str, configured: Sequence[str] = ()) -> list[str]:
     """The top-level package(s) to check: perfkit.toml's ``import_name``, else asv's
-    ``project`` when the checkout has it, else the packages under ``src/``."""
+    ``project`` when the checkout has it, else every package under ``src/`` (or at the
+    root, benchmarks and tests aside). Empty when the checkout has none (a suite whose
+    code lives in its benchmark folder: nothing can shadow it)."""
     if configured:
         return list(configured)
     guess = project_name.strip().lower().replace("-", "_").replace(".", "_")
@@ -65,15 +67,8 @@ def import_names(tree: Path, project_name: str, configured: Sequence[str] = ()) 
             return [guess]
     src = tree / "src"
     found = sorted(p.name for p in src.iterdir() if (p / "__init__.py").is_file()) if src.is_dir() else []
-    if not found:
-        found = sorted(p.name for p in tree.iterdir()
-                       if (p / "__init__.py").is_file() and p.name not in SKIP_DIRS)  # fmt: skip
-    if len(found) == 1:
-        return found
-    raise ProvenanceError(
-        f"cannot tell which package the benchmarks measure (asv project {project_name!r}; "
-        f"candidates: {', '.join(found) or 'none'}); set import_name in perfkit.toml"
-    )
+    return found or sorted(p.name for p in tree.iterdir()
+                           if (p / "__init__.py").is_file() and p.name not in SKIP_DIRS)  # fmt: skip
 
 
 def probe(side: Side, names: Sequence[str]) -> dict[str, dict]:
