@@ -1,8 +1,10 @@
 """The perfkit command line: the only place that parses arguments, prints and exits.
 
-Every module in this package that defines ``command`` (a click command or group) is
-registered as a sub-command, so features add a command without editing this file;
-``COMMAND_ORDER`` only says where ``perfkit --help`` lists it (unlisted ones come last).
+``COMMANDS`` names each sub-command, the module of this package that defines it as
+``command`` and its one-line summary, in workflow order. A module is imported only when
+its command runs, so ``perfkit --help`` and a light command start without scipy, pandas,
+matplotlib or numba (``tests/unit/test_cli_exit_codes.py`` checks the table against the
+modules and their help).
 
 Exit codes: 0 success / gate passed, 1 gate failed (regression or score below the bar),
 2 bad input or usage (one line on stderr, no traceback), 3 internal error (one line on
@@ -14,7 +16,6 @@ from __future__ import annotations
 import datetime as _dt
 import importlib
 import os
-import pkgutil
 import sys
 import tempfile
 import traceback
@@ -33,10 +34,22 @@ EXIT_INTERNAL = 3
 
 # the order a user meets the commands in: measure and judge, then keep, explain, tell;
 # then the commands over commit history
-COMMAND_ORDER = (
-    "check", "run", "compare", "gate", "baseline", "profile", "comment", "merge", "envs",
-    "history", "run-range", "bisect", "continuous",
-)  # fmt: skip
+COMMANDS = {  # name: (module, summary), in the order a user meets them
+    "check": ("check", "Measure the working tree against a baseline; gate."),
+    "run": ("run", "Measure base and head interleaved, each its own build."),
+    "compare": ("compare", "Compare two result files, baselines or commits."),
+    "gate": ("gate", "Pass (0) or fail (1) on a report; fail closed."),
+    "baseline": ("baseline", "Save, list and show stored baselines."),
+    "profile": ("profile", "Flamegraphs and memory profiles, head vs base."),
+    "comment": ("comment", "Post or update the pull-request comment."),
+    "merge": ("merge", "Join the shards of `run --shard K/N` into one report."),
+    "envs": ("envs", "List or remove the per-side environments."),
+    "history": ("history", "Find the commits where benchmarks changed level."),
+    "run-range": ("run_range", "Measure every commit of a range."),
+    "bisect": ("bisect", "Find the commit that moved a benchmark; confirm it."),
+    "continuous": ("continuous", "`asv continuous BASE HEAD` judged by perfkit."),
+}
+COMMAND_ORDER = tuple(COMMANDS)
 
 
 class GateFailed(click.ClickException):
@@ -59,11 +72,21 @@ class GlobalOptions:
 
 
 class _WorkflowGroup(click.Group):
-    """A group that lists its commands in workflow order instead of alphabetically."""
+    """Commands in workflow order, each module imported only when its command is used."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        rank = {name: i for i, name in enumerate(COMMAND_ORDER)}
-        return sorted(self.commands, key=lambda name: (rank.get(name, len(rank)), name))
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        command = importlib.import_module(f"{__name__}.{COMMANDS[name][0]}").command
+        self.commands[name] = command
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, summary) for name, (_module, summary) in COMMANDS.items()])
 
 
 @click.group(cls=_WorkflowGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -88,17 +111,6 @@ def cli(ctx: click.Context, verbose: bool, quiet: bool) -> None:
     """
     options = ctx.ensure_object(GlobalOptions)
     options.verbose, options.quiet = verbose, quiet
-
-
-def _register_commands() -> None:
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        module = importlib.import_module(f"{__name__}.{info.name}")
-        command = getattr(module, "command", None)
-        if isinstance(command, click.Command):
-            cli.add_command(command)
-
-
-_register_commands()
 
 
 def _log_dir() -> Path:
