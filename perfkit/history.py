@@ -24,10 +24,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from perfkit import changepoint
+from perfkit import changepoint, commitorder
 from perfkit.config import Config
-from perfkit.errors import HistoryError
-from perfkit.gitrepo import git
+from perfkit.errors import HistoryError, ResultsFormatError
 from perfkit.model import ChangePoint, Direction, Measurement
 
 COLUMNS = (
@@ -88,28 +87,79 @@ class HistoryResult:
 
 def commit_order(repo: Path | str = ".", rev: str = "HEAD") -> dict[str, tuple[int, str]]:
     """Full hash -> (position oldest first, committer date ISO) for the history of ``rev``."""
-    out = git(Path(repo), "log", "--topo-order", "--reverse", "--format=%H %cI", rev)
-    order: dict[str, tuple[int, str]] = {}
-    for i, line in enumerate(out.splitlines()):
-        sha, _, date = line.partition(" ")
-        order[sha] = (i, date)
-    return order
+    return commitorder.from_repo(repo, rev).positions
 
 
 def load(
-    results_dir: Path | str, *, repo: Path | str = ".", machine: str | None = None
+    results_dir: Path | str,
+    *,
+    repo: Path | str | None = None,
+    order: commitorder.CommitOrder | None = None,
+    machine: str | None = None,
 ) -> pd.DataFrame:
-    """Tidy DataFrame of every asv result in ``results_dir`` (see module doc).
+    """Tidy DataFrame of every asv result (format 1 or 2) in ``results_dir`` (module doc).
 
-    All machines unless ``machine`` is given (each machine is its own series).
+    The commit order comes from ``order`` or else the git repository ``repo`` (default:
+    the current directory). All machines unless ``machine`` is given (each machine is its
+    own series). A file that cannot be read is skipped and listed in
+    ``attrs["unreadable"]`` (path, reason); when no file can be read: HistoryError.
+    ``attrs["environment_info"]``: commit -> machine -> what asv recorded about the
+    machine and Python (to tell environment changes from code changes).
     """
     from perfkit.ingest import asv as asv_ingest
+    from perfkit.ingest.jsonfile import read_json
 
+    if order is None:
+        order = commitorder.from_repo("." if repo is None else repo)
     results_dir = Path(results_dir)
     files = asv_ingest.list_result_files(results_dir, machine)
     benchmarks = asv_ingest.read_benchmarks_json(results_dir) if files else {}
-    measurements = [m for info in files for m in asv_ingest.read_result_file(info.path, benchmarks)]
-    return frame(measurements, commit_order(repo))
+    measurements: list[Measurement] = []
+    unreadable: list[tuple[str, str]] = []
+    info: dict[str, dict[str, str]] = {}
+    for f in files:
+        try:
+            data = read_json(f.path)
+            read = asv_ingest.read_result_file(f.path, benchmarks, data)
+        except ResultsFormatError as exc:
+            unreadable.append((str(f.path), _reason(exc, f.path)))
+            continue
+        measurements += read
+        if read and isinstance(data, dict):
+            info.setdefault(str(data.get("commit_hash") or f.commit), {})[f.machine] = _env_info(data)
+    if files and not measurements and unreadable:
+        raise HistoryError(f"{results_dir}: none of its {len(files)} result files can be read "
+                           f"(first: {unreadable[0][0]}: {unreadable[0][1]})")  # fmt: skip
+    df = frame(measurements, order.positions)
+    df.attrs["unreadable"] = unreadable
+    df.attrs["order_source"] = order.source
+    df.attrs["environment_info"] = _full_keys(info, order.positions)
+    return df
+
+
+def _reason(exc: Exception, path: Path) -> str:
+    text = str(exc)
+    return text[len(str(path)) + 2 :] if text.startswith(f"{path}: ") else text
+
+
+def _env_info(data: dict) -> str:
+    """What asv recorded about the machine and interpreter, as one comparable string."""
+    params = data.get("params") if isinstance(data.get("params"), dict) else {}
+    keep = {k: params.get(k) for k in ("arch", "cpu", "os", "ram", "num_cpu", "python")}
+    keep["python"] = keep["python"] or data.get("python")
+    return ", ".join(f"{k}={v}" for k, v in keep.items() if v not in (None, ""))
+
+
+def _full_keys(
+    info: dict[str, dict[str, str]], order: Mapping[str, tuple[int, str]]
+) -> dict[str, dict[str, str]]:
+    resolve = _resolver(order)
+    out: dict[str, dict[str, str]] = {}
+    for commit, machines in info.items():
+        full = resolve(commit)
+        if full is not None:
+            out.setdefault(full, {}).update(machines)
+    return out
 
 
 def frame(
