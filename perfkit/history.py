@@ -18,7 +18,7 @@ from __future__ import annotations
 import fnmatch
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -72,6 +72,9 @@ class HistoryResult:
     frame: pd.DataFrame = field(compare=False, hash=False)
     options: HistoryOptions = HistoryOptions()
     skipped_commits: tuple[str, ...] = ()
+    events: tuple = ()  # historyevents.ShiftEvent, largest first
+    unreadable: tuple[tuple[str, str], ...] = ()  # (result file, why) skipped
+    order_source: str = ""
 
     @property
     def changed(self) -> tuple[SeriesResult, ...]:
@@ -190,6 +193,20 @@ def frame(
     return df
 
 
+def _five(s: list[float]) -> list[float]:
+    """Min, quartiles, median and max of sorted ``s`` (numpy's default interpolation;
+    plain Python: ``np.percentile`` costs more than the work for ten samples)."""
+    last = len(s) - 1
+
+    def q(p: float) -> float:
+        h = last * p
+        lo = int(h)
+        hi = min(lo + 1, last)
+        return s[lo] + (s[hi] - s[lo]) * (h - lo)
+
+    return [s[0], q(0.25), q(0.5), q(0.75), s[last]]
+
+
 def _resolver(order: Mapping[str, tuple[int, str]]):
     by_prefix: dict[str, str | None] = {}
 
@@ -207,14 +224,12 @@ def _resolver(order: Mapping[str, tuple[int, str]]):
 
 
 def _row(m: Measurement, commit: str, placed: tuple[int, str]) -> dict:
-    samples = np.asarray(m.samples, dtype=float)
     if m.ok:
-        q = np.percentile(samples, [0, 25, 50, 75, 100])
-        n = samples.size
+        q, n = _five(sorted(float(x) for x in m.samples)), len(m.samples)
     elif m.error is None and not m.skipped and m.value is not None:
-        q, n = np.full(5, float(m.value)), 1  # a summary without samples
+        q, n = [float(m.value)] * 5, 1  # a summary without samples
     else:
-        q, n = np.full(5, math.nan), 0
+        q, n = [math.nan] * 5, 0
     params = ", ".join(f"{k}={v}" for k, v in m.params)
     return dict(
         commit=commit, order=placed[0], date=placed[1], benchmark=m.benchmark, name=m.name,
@@ -239,7 +254,9 @@ def analyse(
     missing = [c for c in ("commit", "order", "name", "median") if c not in df.columns]
     if missing:
         raise HistoryError(f"history table lacks column(s) {', '.join(missing)}")
+    attrs = dict(df.attrs)
     df = _with_defaults(df)
+    df.attrs = {}  # pandas deep-copies attrs on every operation: keep them aside
     if config is not None and config.direction:
         df["direction"] = [
             str(_direction(config, name, Direction(d)))
@@ -265,8 +282,14 @@ def analyse(
     for (i, _), cps in zip(inputs, found, strict=True):
         results[i] = _replace_cps(results[i], cps)
     out = _verdict_frame(df, groups, results)
-    skipped = tuple(df.attrs.get("skipped_commits", ()))
-    return HistoryResult(tuple(results), out, options, skipped)
+    out.attrs = attrs
+    skipped = tuple(attrs.get("skipped_commits", ()))
+    unreadable = tuple(tuple(u) for u in attrs.get("unreadable", ()))
+    result = HistoryResult(tuple(results), out, options, skipped, (), unreadable,  # type: ignore[arg-type]
+                           str(attrs.get("order_source", "")))  # fmt: skip
+    from perfkit import historyevents
+
+    return replace(result, events=historyevents.group(result))
 
 
 def _with_defaults(df: pd.DataFrame) -> pd.DataFrame:
@@ -290,8 +313,8 @@ def _direction(config: Config, name: str, default: Direction) -> Direction:
 def _series_groups(df: pd.DataFrame) -> Iterable[tuple[str, pd.DataFrame]]:
     """(label, rows in history order) per name x machine x environment x version run."""
     keys = ["name", "machine", "environment"]
+    df = df.sort_values([*keys, "order"], kind="stable")
     for (name, machine, env), part in df.groupby(keys, sort=True, dropna=False):
-        part = part.sort_values("order", kind="stable")
         versions = part["version"].fillna("").astype(str)
         run = (versions != versions.shift()).cumsum()
         runs = run.nunique()
@@ -314,7 +337,7 @@ def _series_result(label: str, rows: pd.DataFrame, too_short: bool) -> SeriesRes
     )
 
     def col(c: str) -> tuple[float, ...]:
-        return tuple(float(v) for v in rows[c])
+        return tuple(rows[c].to_numpy(float).tolist())
 
     return SeriesResult(
         series=label,
@@ -323,8 +346,8 @@ def _series_result(label: str, rows: pd.DataFrame, too_short: bool) -> SeriesRes
         environment="" if first is None else str(first["environment"]),
         unit="" if first is None else str(first["unit"]),
         direction=direction,
-        commits=tuple(str(c) for c in rows["commit"]),
-        orders=tuple(int(o) for o in rows["order"]),
+        commits=tuple(rows["commit"].astype(str).tolist()),
+        orders=tuple(rows["order"].to_numpy(np.int64).tolist()),
         median=col("median"),
         q25=col("q25"),
         q75=col("q75"),
@@ -345,27 +368,37 @@ def _series_input(result: SeriesResult, rows: pd.DataFrame) -> changepoint.Serie
 
 
 def _replace_cps(result: SeriesResult, cps: Sequence[ChangePoint]) -> SeriesResult:
-    from dataclasses import replace
-
     return replace(result, change_points=tuple(cps))
 
 
 def _verdict_frame(
     df: pd.DataFrame, groups: list[tuple[str, pd.DataFrame]], results: list[SeriesResult]
 ) -> pd.DataFrame:
+    """``df`` with each row's series label and, on change-point rows, the verdict.
+
+    Filled through numpy arrays, one assignment per column (a ``.loc`` write per series
+    into a million-row table took most of the CLI's time)."""
     out = df.copy()
-    out["series"] = ""
-    out["change"] = ""
-    for col in VERDICT_COLUMNS[2:]:
-        out[col] = math.nan
+    n = len(out)
+    label = np.empty(n, dtype=object)
+    change = np.full(n, "", dtype=object)
+    numbers = {c: np.full(n, math.nan) for c in VERDICT_COLUMNS[2:]}
     by_label = {r.series: r for r in results}
-    for label, part in groups:
-        out.loc[part.index, "series"] = label
-        result = by_label[label]
-        for cp in result.change_points:
-            row = part.index[part["commit"].astype(str) == cp.commit]
-            out.loc[row, ["change", "change_ratio", "change_low", "change_high", "change_p"]] = [
-                str(cp.verdict), cp.ratio, cp.ci_low, cp.ci_high, cp.p_value
-            ]  # fmt: skip
-    out.attrs = dict(df.attrs)
+    for name, part in groups:
+        pos = out.index.get_indexer(part.index)
+        label[pos] = name
+        cps = by_label[name].change_points
+        if not cps:
+            continue
+        commits = part["commit"].astype(str).to_numpy()
+        for cp in cps:
+            rows = pos[commits == cp.commit]
+            change[rows] = str(cp.verdict)
+            for col, value in zip(VERDICT_COLUMNS[2:], (cp.ratio, cp.ci_low, cp.ci_high, cp.p_value),
+                                  strict=True):  # fmt: skip
+                numbers[col][rows] = value
+    out["series"] = label
+    out["change"] = change
+    for col, values in numbers.items():
+        out[col] = values
     return out
