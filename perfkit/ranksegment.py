@@ -448,7 +448,8 @@ def newest_step(
     before them by :func:`_top_p`, raw and after removing a robust slope fitted on the
     baseline alone (a drift makes the newest points extreme without any step); both must
     reject at the level :func:`_edge_shares` gives j, and the step (Hodges-Lehmann) must
-    reach ``min_effect * scale``. The largest such j is the step's start. Under
+    reach ``min_effect * scale``. Of the j that pass, the one with the smallest p-value
+    marks the step's start (a clean step separates best at its true start). Under
     exchangeable noise the probability of a report is at most ``alpha``.
 
     Returns one COL_* row (COL_P is the Bonferroni-adjusted p-value), or an empty table.
@@ -464,7 +465,7 @@ def newest_step(
     shares = _edge_shares(sizes, alpha)
     a = max(lo, n - big_j - EDGE_BASELINE)
     slope = _slope(x, a, n - big_j, n - big_j)
-    best_j, best_p = -1, 1.0
+    best_j, best_p, best_raw = -1, 1.0, 1.0
     for jj in range(big_j):
         if shares[jj] <= 0.0:
             continue
@@ -475,8 +476,8 @@ def newest_step(
         y = x[b0:n] - slope * (np.arange(b0, n) - cp)
         p_det = _top_p(y[: cp - b0], y[cp - b0 :])
         p = max(p_raw, p_det)
-        if p <= shares[jj]:
-            best_j, best_p = j, min(1.0, p * alpha / shares[jj])
+        if p <= shares[jj] and (best_j < 0 or p < best_raw):
+            best_j, best_p, best_raw = j, min(1.0, p * alpha / shares[jj]), p
     if best_j < 0:
         return out
     cp = n - best_j
@@ -549,7 +550,35 @@ def segment(
         out[j, COL_HIGH] = d_hi
         out[j, COL_LEVEL] = level
         out[j, COL_EDGE] = 0.0
-    last = cps[cps.size - 1] if cps.size else 0
+    return _with_newest(x, cps, out, m, alpha, window, z_conf, min_effect, scale)
+
+
+@_njit
+def _with_newest(
+    x: np.ndarray,
+    cps: np.ndarray,
+    out: np.ndarray,
+    m: int,
+    alpha: float,
+    window: int,
+    z_conf: float,
+    min_effect: float,
+    scale: float,
+) -> np.ndarray:
+    """Add the newest-commit step (:func:`newest_step`) after the last change point; when
+    the last change point itself has fewer than ``2 m`` points after it, test the newest
+    points against the segment before it instead: its location at the series' edge is
+    the newest-commit test's (exact for a clean step; the search, which needs ``m``
+    points on each side, can land a commit or two early there)."""
+    n = x.size
+    k = cps.size
+    if k and n - cps[k - 1] < 2 * m:
+        prev = cps[k - 2] if k > 1 else 0
+        edge = newest_step(x, prev, m, alpha, window, z_conf, min_effect, scale)
+        if edge.shape[0] and abs(edge[0, COL_INDEX] - cps[k - 1]) < m:
+            out[k - 1] = edge[0]
+        return out
+    last = cps[k - 1] if k else 0
     edge = newest_step(x, last, m, alpha, window, z_conf, min_effect, scale)
     if edge.shape[0] and edge[0, COL_INDEX] - last >= m:
         out = np.concatenate((out, edge))
