@@ -209,6 +209,6 @@ def _ratio(level: float, delta: float, low: float, high: float) -> tuple[float, 
 
 
 def _normal_quantile(q: float) -> float:
-    from scipy.stats import norm
+    from statistics import NormalDist  # not scipy: importing scipy.stats costs seconds
 
-    return float(norm.ppf(q))
+    return NormalDist().inv_cdf(q)

@@ -262,15 +262,18 @@ def analyse(
             str(_direction(config, name, Direction(d)))
             for name, d in zip(df["name"], df["direction"], strict=True)
         ]
-    groups = list(_series_groups(df))
+    df = df.sort_values(["name", "machine", "environment", "order"], kind="stable")
+    df = df.reset_index(drop=True)
+    cols = _Columns.of(df)
     need = changepoint.min_points(options.min_size)
-    inputs, results = [], []
-    for label, part in groups:
-        valid = part[np.isfinite(part["median"].to_numpy(float))]
-        result = _series_result(label, valid, too_short=len(valid) < need)
+    inputs, results, rows = [], [], []
+    for start, stop, label in _series_bounds(df):
+        idx = start + np.flatnonzero(np.isfinite(cols.median[start:stop]))
+        result = _series_result(label, cols, idx, too_short=idx.size < need)
         results.append(result)
+        rows.append(idx)
         if not result.too_short:
-            inputs.append((len(results) - 1, _series_input(result, valid)))
+            inputs.append((len(results) - 1, _series_input(result, cols, idx)))
     found = changepoint.detect_many(
         [item for _, item in inputs],
         alpha=options.alpha,
@@ -281,7 +284,7 @@ def analyse(
     )
     for (i, _), cps in zip(inputs, found, strict=True):
         results[i] = _replace_cps(results[i], cps)
-    out = _verdict_frame(df, groups, results)
+    out = _verdict_frame(df, list(_series_bounds(df)), results, rows)
     out.attrs = attrs
     skipped = tuple(attrs.get("skipped_commits", ()))
     unreadable = tuple(tuple(u) for u in attrs.get("unreadable", ()))
@@ -310,19 +313,57 @@ def _direction(config: Config, name: str, default: Direction) -> Direction:
     return max(hits, key=lambda h: h[0])[1] if hits else default
 
 
-def _series_groups(df: pd.DataFrame) -> Iterable[tuple[str, pd.DataFrame]]:
-    """(label, rows in history order) per name x machine x environment x version run."""
-    keys = ["name", "machine", "environment"]
-    df = df.sort_values([*keys, "order"], kind="stable")
-    for (name, machine, env), part in df.groupby(keys, sort=True, dropna=False):
-        versions = part["version"].fillna("").astype(str)
-        run = (versions != versions.shift()).cumsum()
-        runs = run.nunique()
-        for r, piece in part.groupby(run, sort=True):
-            label = _label(str(name), str(machine), str(env))
-            if runs > 1:
-                label += f" [version {piece['version'].iloc[0] or '?'} ({r}/{runs})]"
-            yield label, piece
+@dataclass(frozen=True)
+class _Columns:
+    """The sorted history table's columns as numpy arrays (one extraction, many slices)."""
+
+    commit: np.ndarray
+    order: np.ndarray
+    name: np.ndarray
+    machine: np.ndarray
+    environment: np.ndarray
+    unit: np.ndarray
+    direction: np.ndarray
+    n: np.ndarray
+    median: np.ndarray
+    q25: np.ndarray
+    q75: np.ndarray
+
+    @classmethod
+    def of(cls, df: pd.DataFrame) -> _Columns:
+        text = {c: df[c].astype(str).to_numpy() for c in
+                ("commit", "name", "machine", "environment", "unit", "direction")}  # fmt: skip
+        nums = {c: df[c].to_numpy(float) for c in ("n", "median", "q25", "q75")}
+        return cls(order=df["order"].to_numpy(np.int64), **text, **nums)
+
+
+def _series_bounds(df: pd.DataFrame) -> list[tuple[int, int, str]]:
+    """(start, stop, label) of each series in ``df`` (sorted by name, machine, environment,
+    order): one per name x machine x environment, split where ``version`` changes."""
+    n = len(df)
+    if n == 0:
+        return []
+    keys = [df[c].astype(str).to_numpy() for c in ("name", "machine", "environment")]
+    version = df["version"].fillna("").astype(str).to_numpy()
+    new_series = np.zeros(n, dtype=bool)
+    new_series[0] = True
+    for k in keys:
+        new_series[1:] |= k[1:] != k[:-1]
+    new_run = new_series.copy()
+    new_run[1:] |= version[1:] != version[:-1]
+    series_starts = np.flatnonzero(new_series).tolist() + [n]
+    run_starts = np.flatnonzero(new_run).tolist() + [n]
+    out, r = [], 0
+    for a, b in zip(series_starts[:-1], series_starts[1:], strict=True):
+        runs = []
+        while run_starts[r] < b:
+            runs.append((run_starts[r], run_starts[r + 1]))
+            r += 1
+        base = _label(keys[0][a], keys[1][a], keys[2][a])
+        for i, (ra, rb) in enumerate(runs, 1):
+            label = base if len(runs) == 1 else f"{base} [version {version[ra] or '?'} ({i}/{len(runs)})]"
+            out.append((ra, rb, label))
+    return out
 
 
 def _label(name: str, machine: str, env: str) -> str:
@@ -330,37 +371,39 @@ def _label(name: str, machine: str, env: str) -> str:
     return f"{name} @ {where}" if where else name
 
 
-def _series_result(label: str, rows: pd.DataFrame, too_short: bool) -> SeriesResult:
-    first = rows.iloc[0] if len(rows) else None
+def _series_result(label: str, cols: _Columns, idx: np.ndarray, too_short: bool) -> SeriesResult:
+    first = int(idx[0]) if idx.size else None
     direction = (
-        Direction(str(first["direction"])) if first is not None else Direction.LOWER_IS_BETTER
+        Direction(str(cols.direction[first])) if first is not None else Direction.LOWER_IS_BETTER
     )
 
-    def col(c: str) -> tuple[float, ...]:
-        return tuple(rows[c].to_numpy(float).tolist())
+    def text(arr: np.ndarray) -> str:
+        return "" if first is None else str(arr[first])
 
     return SeriesResult(
         series=label,
-        name="" if first is None else str(first["name"]),
-        machine="" if first is None else str(first["machine"]),
-        environment="" if first is None else str(first["environment"]),
-        unit="" if first is None else str(first["unit"]),
+        name=text(cols.name),
+        machine=text(cols.machine),
+        environment=text(cols.environment),
+        unit=text(cols.unit),
         direction=direction,
-        commits=tuple(rows["commit"].astype(str).tolist()),
-        orders=tuple(rows["order"].to_numpy(np.int64).tolist()),
-        median=col("median"),
-        q25=col("q25"),
-        q75=col("q75"),
+        commits=tuple(cols.commit[idx].tolist()),
+        orders=tuple(cols.order[idx].tolist()),
+        median=tuple(cols.median[idx].tolist()),
+        q25=tuple(cols.q25[idx].tolist()),
+        q75=tuple(cols.q75[idx].tolist()),
         too_short=too_short,
     )
 
 
-def _series_input(result: SeriesResult, rows: pd.DataFrame) -> changepoint.SeriesInput:
-    spreads = (rows["q75"].to_numpy(float) - rows["q25"].to_numpy(float)) / 1.349
+def _series_input(
+    result: SeriesResult, cols: _Columns, idx: np.ndarray
+) -> changepoint.SeriesInput:
+    spreads = (cols.q75[idx] - cols.q25[idx]) / 1.349
     return changepoint.SeriesInput(
-        values=np.asarray(result.median),
+        values=cols.median[idx],
         spreads=spreads,
-        counts=rows["n"].to_numpy(float).clip(min=1),
+        counts=cols.n[idx].clip(min=1),
         direction=result.direction,
         commits=result.commits,
         name=result.series,
@@ -372,7 +415,10 @@ def _replace_cps(result: SeriesResult, cps: Sequence[ChangePoint]) -> SeriesResu
 
 
 def _verdict_frame(
-    df: pd.DataFrame, groups: list[tuple[str, pd.DataFrame]], results: list[SeriesResult]
+    df: pd.DataFrame,
+    bounds: list[tuple[int, int, str]],
+    results: list[SeriesResult],
+    rows: list[np.ndarray],
 ) -> pd.DataFrame:
     """``df`` with each row's series label and, on change-point rows, the verdict.
 
@@ -383,20 +429,14 @@ def _verdict_frame(
     label = np.empty(n, dtype=object)
     change = np.full(n, "", dtype=object)
     numbers = {c: np.full(n, math.nan) for c in VERDICT_COLUMNS[2:]}
-    by_label = {r.series: r for r in results}
-    for name, part in groups:
-        pos = out.index.get_indexer(part.index)
-        label[pos] = name
-        cps = by_label[name].change_points
-        if not cps:
-            continue
-        commits = part["commit"].astype(str).to_numpy()
-        for cp in cps:
-            rows = pos[commits == cp.commit]
-            change[rows] = str(cp.verdict)
-            for col, value in zip(VERDICT_COLUMNS[2:], (cp.ratio, cp.ci_low, cp.ci_high, cp.p_value),
-                                  strict=True):  # fmt: skip
-                numbers[col][rows] = value
+    for (start, stop, name), result, idx in zip(bounds, results, rows, strict=True):
+        label[start:stop] = name
+        for cp in result.change_points:
+            row = idx[cp.index]
+            change[row] = str(cp.verdict)
+            values = (cp.ratio, cp.ci_low, cp.ci_high, cp.p_value)
+            for col, value in zip(VERDICT_COLUMNS[2:], values, strict=True):
+                numbers[col][row] = value
     out["series"] = label
     out["change"] = change
     for col, values in numbers.items():

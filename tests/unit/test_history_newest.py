@@ -144,3 +144,36 @@ def test_cli_ranked_summary_is_short(tmp_path, capsys):
     assert len(full["change_points"]) == 55 and len(full["events"]) == 1
     ratios = [abs(math.log(c["ratio"])) for c in full["change_points"]]
     assert ratios == sorted(ratios, reverse=True)
+
+
+# --- numba cache ------------------------------------------------------------------------------
+
+
+def test_kernels_run_without_a_writable_cache(tmp_path):
+    """Read-only HOME and source tree: no numba cache locator works; the kernels must
+    still compile and run (uncached), and the CLI can say so (cache_state "disabled").
+    As root nothing is read-only, so every cache location is made impossible instead: a
+    regular file stands where the cache directories would be created."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import perfkit.ranksegment as rs
+
+    pkg = tmp_path / "src"
+    pkg.mkdir()
+    shutil.copy(Path(rs.__file__), pkg / "ranksegment.py")
+    (pkg / "__pycache__").write_text("not a directory")
+    blocker = tmp_path / "blocker"
+    blocker.write_text("")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NUMBA_CACHE")}
+    env.update(HOME=str(blocker / "home"), XDG_CACHE_HOME=str(blocker / "cache"))
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); import ranksegment as rs; "
+            "print(rs.cache_state(), rs.normal_sf(0.0))")  # fmt: skip
+    proc = subprocess.run([sys.executable, "-c", code, str(pkg)], env=env, capture_output=True,
+                          text=True, timeout=300)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["disabled", "0.5"]
+    assert rs.cache_state() in ("warm", "cold")  # the installed copy caches normally
