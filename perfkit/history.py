@@ -262,12 +262,11 @@ def analyse(
             str(_direction(config, name, Direction(d)))
             for name, d in zip(df["name"], df["direction"], strict=True)
         ]
-    df = df.sort_values(["name", "machine", "environment", "order"], kind="stable")
-    df = df.reset_index(drop=True)
-    cols = _Columns.of(df)
+    perm, bounds = _series_bounds(df)
+    cols = _Columns.of(df, perm)
     need = changepoint.min_points(options.min_size)
     inputs, results, rows = [], [], []
-    for start, stop, label in _series_bounds(df):
+    for start, stop, label in bounds:
         idx = start + np.flatnonzero(np.isfinite(cols.median[start:stop]))
         result = _series_result(label, cols, idx, too_short=idx.size < need)
         results.append(result)
@@ -284,7 +283,7 @@ def analyse(
     )
     for (i, _), cps in zip(inputs, found, strict=True):
         results[i] = _replace_cps(results[i], cps)
-    out = _verdict_frame(df, list(_series_bounds(df)), results, rows)
+    out = _verdict_frame(df, perm, bounds, results, rows)
     out.attrs = attrs
     skipped = tuple(attrs.get("skipped_commits", ()))
     unreadable = tuple(tuple(u) for u in attrs.get("unreadable", ()))
@@ -330,21 +329,36 @@ class _Columns:
     q75: np.ndarray
 
     @classmethod
-    def of(cls, df: pd.DataFrame) -> _Columns:
-        text = {c: df[c].astype(str).to_numpy() for c in
+    def of(cls, df: pd.DataFrame, perm: np.ndarray) -> _Columns:
+        """Columns of ``df`` in the order ``perm`` (series by series, oldest first)."""
+        text = {c: _text(df[c])[perm] for c in
                 ("commit", "name", "machine", "environment", "unit", "direction")}  # fmt: skip
-        nums = {c: df[c].to_numpy(float) for c in ("n", "median", "q25", "q75")}
-        return cls(order=df["order"].to_numpy(np.int64), **text, **nums)
+        nums = {c: df[c].to_numpy(float)[perm] for c in ("n", "median", "q25", "q75")}
+        return cls(order=df["order"].to_numpy(np.int64)[perm], **text, **nums)
 
 
-def _series_bounds(df: pd.DataFrame) -> list[tuple[int, int, str]]:
-    """(start, stop, label) of each series in ``df`` (sorted by name, machine, environment,
-    order): one per name x machine x environment, split where ``version`` changes."""
+def _text(column: pd.Series) -> np.ndarray:
+    """A column as an object array of str (a categorical through its codes: fast)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        labels = np.asarray([str(c) for c in column.cat.categories] + ["nan"], dtype=object)
+        return labels[column.cat.codes.to_numpy()]
+    return column.astype(str).to_numpy(dtype=object)
+
+
+def _series_bounds(df: pd.DataFrame) -> tuple[np.ndarray, list[tuple[int, int, str]]]:
+    """(perm, bounds): ``perm`` orders the rows by name, machine, environment and history
+    order (integer codes and one lexsort: no sorting of the table itself); ``bounds``
+    holds (start, stop, label) in ``perm``'s positions for each series, one per name x
+    machine x environment, split where ``version`` changes."""
     n = len(df)
     if n == 0:
-        return []
-    keys = [df[c].astype(str).to_numpy() for c in ("name", "machine", "environment")]
-    version = df["version"].fillna("").astype(str).to_numpy()
+        return np.zeros(0, np.int64), []
+    coded = [pd.factorize(_text(df[c]), sort=True) for c in ("name", "machine", "environment")]
+    version_codes, versions = pd.factorize(df["version"].fillna("").astype(str))
+    order = df["order"].to_numpy(np.int64)
+    perm = np.lexsort((order, coded[2][0], coded[1][0], coded[0][0]))
+    keys = [codes[perm] for codes, _ in coded]
+    version = version_codes[perm]
     new_series = np.zeros(n, dtype=bool)
     new_series[0] = True
     for k in keys:
@@ -359,11 +373,11 @@ def _series_bounds(df: pd.DataFrame) -> list[tuple[int, int, str]]:
         while run_starts[r] < b:
             runs.append((run_starts[r], run_starts[r + 1]))
             r += 1
-        base = _label(keys[0][a], keys[1][a], keys[2][a])
+        base = _label(*(str(uniques[k[a]]) for k, (_, uniques) in zip(keys, coded, strict=True)))
         for i, (ra, rb) in enumerate(runs, 1):
-            label = base if len(runs) == 1 else f"{base} [version {version[ra] or '?'} ({i}/{len(runs)})]"
-            out.append((ra, rb, label))
-    return out
+            tag = str(versions[version[ra]]) or "?"
+            out.append((ra, rb, base if len(runs) == 1 else f"{base} [version {tag} ({i}/{len(runs)})]"))
+    return perm, out
 
 
 def _label(name: str, machine: str, env: str) -> str:
@@ -416,23 +430,25 @@ def _replace_cps(result: SeriesResult, cps: Sequence[ChangePoint]) -> SeriesResu
 
 def _verdict_frame(
     df: pd.DataFrame,
+    perm: np.ndarray,
     bounds: list[tuple[int, int, str]],
     results: list[SeriesResult],
     rows: list[np.ndarray],
 ) -> pd.DataFrame:
-    """``df`` with each row's series label and, on change-point rows, the verdict.
+    """``df`` (its own row order) with each row's series label and, on change-point rows,
+    the verdict.
 
     Filled through numpy arrays, one assignment per column (a ``.loc`` write per series
     into a million-row table took most of the CLI's time)."""
-    out = df.copy()
+    out = df.copy(deep=False)
     n = len(out)
     label = np.empty(n, dtype=object)
     change = np.full(n, "", dtype=object)
     numbers = {c: np.full(n, math.nan) for c in VERDICT_COLUMNS[2:]}
     for (start, stop, name), result, idx in zip(bounds, results, rows, strict=True):
-        label[start:stop] = name
+        label[perm[start:stop]] = name
         for cp in result.change_points:
-            row = idx[cp.index]
+            row = perm[idx[cp.index]]
             change[row] = str(cp.verdict)
             values = (cp.ratio, cp.ci_low, cp.ci_high, cp.p_value)
             for col, value in zip(VERDICT_COLUMNS[2:], values, strict=True):

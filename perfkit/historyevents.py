@@ -4,8 +4,9 @@ A runner, compiler or Python change moves many benchmarks at the same commit; re
 series by series it looks like dozens of code changes. :func:`group` gathers the change
 points of a :class:`perfkit.history.HistoryResult` by commit (a change point one commit
 off joins its neighbour's group: locations are right to within one place most of the
-time) and turns every group of at least ``min_series`` series into a
-:class:`ShiftEvent`: the commit, how many series moved (and how many were measured
+time) and turns every group of at least ``min_series`` series that chance does not
+explain (change points of unrelated series falling on commits at random: a Poisson
+count, ``EVENT_ALPHA`` shared over the commits) into a :class:`ShiftEvent`: the commit, how many series moved (and how many were measured
 there), their median ratio, which suites, and whether it looks like an environment
 change rather than code:
 
@@ -31,6 +32,7 @@ import numpy as np
 from perfkit.model import ChangePoint, Verdict
 
 MIN_SERIES = 3
+EVENT_ALPHA = 0.001
 ENV_SUITES = 3
 ENV_FRACTION = 0.5
 
@@ -70,18 +72,37 @@ def group(result, min_series: int = MIN_SERIES) -> tuple[ShiftEvent, ...]:
             commit_at[order] = str(cp.commit)
     clusters = _clusters({o: len(v) for o, v in members.items()})
     measured = _measured(result)
+    positions_measured = int(np.count_nonzero(measured))
+    total = sum(len(v) for v in members.values())
+    # chance: change points of independent series fall on commits at random; a cluster
+    # spans up to 3 commits (+-1), so a count is shared only if Poisson(3 total / commits)
+    # reaches it with probability <= EVENT_ALPHA / commits (Bonferroni over commits)
+    rate = 3.0 * total / max(positions_measured, 1)
+    needed = max(min_series, _poisson_quantile(rate, EVENT_ALPHA / max(positions_measured, 1)))
     info = result.frame.attrs.get("environment_info", {}) if result.frame is not None else {}
     positions = _positions(result.frame) if info else {}
     total_suites = len({suite(s.name or s.series) for s in result.series})
     events = []
     for centre, orders in clusters.items():
         rows = [r for o in orders for r in members[o]]
-        if len({s.series for s, _ in rows}) < min_series:
+        if len({s.series for s, _ in rows}) < needed:
             continue
         events.append(
             _event(centre, commit_at[centre], rows, measured, info, positions, total_suites)
         )
     return tuple(sorted(events, key=lambda e: (-e.size, e.order)))
+
+
+def _poisson_quantile(rate: float, tail: float) -> int:
+    """Smallest k with P(Poisson(rate) >= k) <= tail."""
+    if rate <= 0.0:
+        return 1
+    k, pmf, cdf = 0, math.exp(-rate), 0.0
+    while 1.0 - cdf > tail and k < 100_000:
+        cdf += pmf
+        k += 1
+        pmf *= rate / k
+    return k
 
 
 def _clusters(counts: Mapping[int, int]) -> dict[int, list[int]]:

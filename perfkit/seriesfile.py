@@ -72,11 +72,12 @@ def to_history(raw: pd.DataFrame, source: str) -> pd.DataFrame:
                 f"{source}: metric {metric!r} row {int(bad.idxmax()) + 1}: not a number"
             )
         values[i] = numbers.to_numpy(float)
-    names = np.repeat(np.array([str(m) for m in metrics], dtype=object), n)
+    # categoricals: a million-row table of repeated labels costs codes, not strings
+    names = pd.Categorical.from_codes(np.repeat(np.arange(k), n), [str(m) for m in metrics])
     flat = values.ravel()
     out = pd.DataFrame(
         {
-            "commit": np.tile(commits.to_numpy(dtype=object), k),
+            "commit": pd.Categorical.from_codes(np.tile(np.arange(n), k), commits.astype(str)),
             "order": np.tile(np.arange(n), k),
             "date": np.tile(raw["date"].astype(str).to_numpy(), k) if "date" in raw.columns else "",
             "benchmark": names,

@@ -103,7 +103,7 @@ def test_few_series_at_one_commit_are_no_event():
 
 
 def test_machine_info_change_is_named():
-    df = _shared_shift_table(n_series=6, shifted=3)
+    df = _shared_shift_table(n_series=8, shifted=5)
     commits = sorted(df["commit"].unique())
     df["machine"] = "ci"
     df.attrs["environment_info"] = {
