@@ -141,8 +141,8 @@ def _prepare(item: SeriesInput) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         )
     keep = np.flatnonzero(valid)
     x = x[keep]
-    if spreads is None or counts is None:
-        return x, np.ones(x.size), keep
+    if spreads is None or counts is None or not np.any(spreads[keep] > 0):
+        return x, np.ones(x.size), keep  # no within-commit spread: equal weights
     return x, _weights(x, spreads[keep], counts[keep]), keep
 
 
