@@ -61,7 +61,9 @@ def from_file(path: Path | str) -> CommitOrder:
         if not sha:
             continue
         if not all(c in "0123456789abcdefABCDEF" for c in sha) or len(sha) < 7:
-            raise HistoryError(f"--order-from {path}: line {lineno}: {sha[:40]!r} is not a commit hash")
+            raise HistoryError(
+                f"--order-from {path}: line {lineno}: {sha[:40]!r} is not a commit hash"
+            )
         positions.setdefault(sha.lower(), (len(positions), ""))
     if not positions:
         raise HistoryError(f"--order-from {path}: no commit hashes in it")

@@ -106,8 +106,8 @@ def load(
     the current directory). All machines unless ``machine`` is given (each machine is its
     own series). A file that cannot be read is skipped and listed in
     ``attrs["unreadable"]`` (path, reason); when no file can be read: HistoryError.
-    ``attrs["environment_info"]``: commit -> machine -> what asv recorded about the
-    machine and Python (to tell environment changes from code changes).
+    ``attrs["environment_info"]``: commit -> :func:`env_key` (machine and environment) ->
+    what asv recorded about the machine and Python (to tell environment changes from code changes).
     """
     from perfkit.ingest import asv as asv_ingest
     from perfkit.ingest.jsonfile import read_json
@@ -129,7 +129,8 @@ def load(
             continue
         measurements += read
         if read and isinstance(data, dict):
-            info.setdefault(str(data.get("commit_hash") or f.commit), {})[f.machine] = _env_info(data)
+            where = env_key(f.machine, read[0].environment or "")
+            info.setdefault(str(data.get("commit_hash") or f.commit), {})[where] = _env_info(data)
     if files and not measurements and unreadable:
         raise HistoryError(f"{results_dir}: none of its {len(files)} result files can be read "
                            f"(first: {unreadable[0][0]}: {unreadable[0][1]})")  # fmt: skip
@@ -138,6 +139,11 @@ def load(
     df.attrs["order_source"] = order.source
     df.attrs["environment_info"] = _full_keys(info, order.positions)
     return df
+
+
+def env_key(machine: str, environment: str) -> str:
+    """Key of ``attrs["environment_info"]``'s inner mapping: one machine's environment."""
+    return f"{machine} {environment}".strip()
 
 
 def _reason(exc: Exception, path: Path) -> str:

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from perfkit.history import env_key
 from perfkit.model import ChangePoint, Verdict
 
 MIN_SERIES = 3
@@ -137,9 +138,10 @@ def _event(centre, commit, rows, measured, info, positions, total_suites) -> Shi
     ratios = [cp.ratio for _, cp in rows if math.isfinite(cp.ratio) and cp.ratio > 0]
     suites = tuple(sorted({suite(s.name or s.series) for s, _ in rows}))
     machines = tuple(sorted({s.machine for s, _ in rows if s.machine}))
+    envs = tuple(sorted({env_key(s.machine, s.environment) for s, _ in rows}))
     n_measured = int(measured[centre]) if centre < measured.size else len(rows)
     labels = tuple(sorted({s.series for s, _ in rows}))
-    reasons = list(_info_changes(commit, machines, info, positions))
+    reasons = list(_info_changes(commit, envs, info, positions))
     unrelated = len(suites) >= 2 and len(suites) >= min(ENV_SUITES, total_suites)
     if unrelated and len(labels) >= ENV_FRACTION * max(n_measured, 1):
         reasons.append(f"{len(labels)} of {n_measured} measured series in {len(suites)} "
@@ -173,7 +175,7 @@ def _info_changes(
             old, new = dict(_pairs(before)), dict(_pairs(now))
             diff = [f"{k} {old.get(k, '?')} -> {new.get(k, '?')}"
                     for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]  # fmt: skip
-            out.append(f"machine {machine}: {'; '.join(diff)}")
+            out.append(f"{machine}: {'; '.join(diff)}")
     return out
 
 

@@ -161,7 +161,11 @@ def test_index_json_revision_to_hash_orders_the_history(tmp_path):
 
 @pytest.mark.parametrize(
     ("text", "words"),
-    [("{}", "revision_to_hash"), ("not-a-hash\n", "not a commit hash"), ("\n# none\n", "no commit")],
+    [
+        ("{}", "revision_to_hash"),
+        ("not-a-hash\n", "not a commit hash"),
+        ("\n# none\n", "no commit"),
+    ],
 )
 def test_bad_order_files_are_one_line_errors(tmp_path, text, words):
     (tmp_path / "o").write_text(text)
