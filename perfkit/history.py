@@ -230,8 +230,9 @@ def _resolver(order: Mapping[str, tuple[int, str]]):
 
 
 def _row(m: Measurement, commit: str, placed: tuple[int, str]) -> dict:
-    if m.ok:
-        q, n = _five(sorted(float(x) for x in m.samples)), len(m.samples)
+    samples = m.samples if m.error is None and not m.skipped else ()  # m.ok, computed once
+    if samples:
+        q, n = _five(sorted(float(x) for x in samples)), len(samples)
     elif m.error is None and not m.skipped and m.value is not None:
         q, n = [float(m.value)] * 5, 1  # a summary without samples
     else:

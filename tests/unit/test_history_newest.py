@@ -43,6 +43,14 @@ def test_step_becomes_confirmed_as_commits_arrive():
     assert states[3] == (1, False) and states[4] == (1, False)
 
 
+def test_a_blip_is_withdrawn_when_the_level_returns():
+    x = _stable(112, seed=5)
+    x[100:102] *= 3.0  # two slow commits, then back to normal
+    (cp,) = detect(x[:102])
+    assert cp.index == 100 and cp.provisional
+    assert detect(x) == []
+
+
 def test_short_baseline_needs_one_more_point():
     """With 30 stable points, 2 newest points cannot reach 0.001 (best p 2/C(32,2)); 3 can."""
     x = _stable(33, seed=7)
