@@ -76,10 +76,9 @@ def group(result, min_series: int = MIN_SERIES) -> tuple[ShiftEvent, ...]:
     positions_measured = int(np.count_nonzero(measured))
     total = sum(len(v) for v in members.values())
     # chance: change points of independent series fall on commits at random; a cluster
-    # spans up to 3 commits (+-1), so a count is shared only if Poisson(3 total / commits)
-    # reaches it with probability <= EVENT_ALPHA / commits (Bonferroni over commits)
-    rate = 3.0 * total / max(positions_measured, 1)
-    needed = max(min_series, _poisson_quantile(rate, EVENT_ALPHA / max(positions_measured, 1)))
+    # spans up to 3 commits (+-1), so a count is shared only if Poisson(3 x background
+    # change points / commits) reaches it with probability <= EVENT_ALPHA / commits
+    needed = _needed(clusters, members, total, positions_measured, min_series)
     info = result.frame.attrs.get("environment_info", {}) if result.frame is not None else {}
     positions = _positions(result.frame) if info else {}
     total_suites = len({suite(s.name or s.series) for s in result.series})
@@ -92,6 +91,23 @@ def group(result, min_series: int = MIN_SERIES) -> tuple[ShiftEvent, ...]:
             _event(centre, commit_at[centre], rows, measured, info, positions, total_suites)
         )
     return tuple(sorted(events, key=lambda e: (-e.size, e.order)))
+
+
+def _needed(clusters, members, total: int, positions: int, min_series: int) -> int:
+    """Series a cluster needs to beat chance. The background rate leaves out the clusters
+    already found shared (one 100-series shift must not hide the 10-series ones), until
+    nothing changes."""
+    sizes = sorted((sum(len(members[o]) for o in orders) for orders in clusters.values()),
+                   reverse=True)  # fmt: skip
+    tail = EVENT_ALPHA / max(positions, 1)
+    background = total
+    for _ in range(len(sizes) + 1):
+        needed = max(min_series, _poisson_quantile(3.0 * background / max(positions, 1), tail))
+        shared = sum(size for size in sizes if size >= needed)
+        if total - shared == background:
+            break
+        background = total - shared
+    return needed
 
 
 def _poisson_quantile(rate: float, tail: float) -> int:
