@@ -27,7 +27,7 @@ import pandas as pd
 from perfkit import changepoint, commitorder
 from perfkit.config import Config
 from perfkit.errors import HistoryError, ResultsFormatError
-from perfkit.model import ChangePoint, Direction, Measurement
+from perfkit.model import ChangePoint, Direction, Measurement, Verdict
 
 COLUMNS = (
     "commit", "order", "date", "benchmark", "name", "parameters", "machine", "environment",
@@ -449,19 +449,22 @@ def _verdict_frame(
     into a million-row table took most of the CLI's time)."""
     out = df.copy(deep=False)
     n = len(out)
-    label = np.empty(n, dtype=object)
-    change = np.full(n, "", dtype=object)
+    codes = np.full(n, -1, dtype=np.int32)  # series label, as a categorical's codes
+    change = np.zeros(n, dtype=np.int8)  # 0 "", 1 regression, 2 improvement
     numbers = {c: np.full(n, math.nan) for c in VERDICT_COLUMNS[2:]}
-    for (start, stop, name), result, idx in zip(bounds, results, rows, strict=True):
-        label[perm[start:stop]] = name
+    verdicts = ["", str(Verdict.REGRESSION), str(Verdict.IMPROVEMENT)]
+    for i, ((start, stop, _), result, idx) in enumerate(zip(bounds, results, rows, strict=True)):
+        codes[perm[start:stop]] = i
         for cp in result.change_points:
             row = perm[idx[cp.index]]
-            change[row] = str(cp.verdict)
+            change[row] = verdicts.index(str(cp.verdict))
             values = (cp.ratio, cp.ci_low, cp.ci_high, cp.p_value)
             for col, value in zip(VERDICT_COLUMNS[2:], values, strict=True):
                 numbers[col][row] = value
-    out["series"] = label
-    out["change"] = change
+    labels = [label for _, _, label in bounds]
+    out["series"] = pd.Categorical.from_codes(codes, labels) if len(set(labels)) == len(labels) \
+        else np.asarray(labels + [""], dtype=object)[codes]  # fmt: skip
+    out["change"] = pd.Categorical.from_codes(change, verdicts)
     for col, values in numbers.items():
         out[col] = values
     return out

@@ -82,25 +82,29 @@ def to_history(raw: pd.DataFrame, source: str) -> pd.DataFrame:
             "date": np.tile(raw["date"].astype(str).to_numpy(), k) if "date" in raw.columns else "",
             "benchmark": names,
             "name": names,
-            "parameters": "",
-            "machine": "",
-            "environment": "",
-            "unit": "",
-            "direction": "lower_is_better",
-            "version": "",
+            "parameters": _constant("", n * k),
+            "machine": _constant("", n * k),
+            "environment": _constant("", n * k),
+            "unit": _constant("", n * k),
+            "direction": _constant("lower_is_better", n * k),
+            "version": _constant("", n * k),
             "n": 1,
             "median": flat,
             "q25": flat,
             "q75": flat,
             "min": flat,
             "max": flat,
-            "error": "",
+            "error": _constant("", n * k),
         }
     )
     if not np.isfinite(flat).any():
         raise ResultsFormatError(f"{source}: no numeric values")
     out.attrs["skipped_commits"] = []
     return out
+
+
+def _constant(text: str, size: int) -> pd.Categorical:
+    return pd.Categorical.from_codes(np.zeros(size, dtype=np.int8), [text])
 
 
 def _first_line(exc: BaseException) -> str:

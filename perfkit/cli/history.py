@@ -16,7 +16,7 @@ from perfkit.atomic import write_text_atomic
 from perfkit.config import load_config
 from perfkit.errors import ConfigError, HistoryError
 
-COMPILE_SECONDS = 60  # measured cold compile, docs/history.md
+COMPILE_TIME = "about 80 s of CPU, 1-3 minutes on a busy 2-core machine"  # docs/history.md
 
 
 @click.command("history")
@@ -152,6 +152,7 @@ def command(
     _notes(result)
     if str(json_path) != "-":
         _summary(result, files, top)
+    progress("done")
     return 0
 
 
@@ -191,10 +192,10 @@ def _announce_compile() -> None:
     state = ranksegment.cache_state()
     if state == "cold":
         click.echo("perfkit: compiling the change-point kernels (numba, once per install; "
-                   f"about {COMPILE_SECONDS} s on 2 cores), cached for later runs", err=True)  # fmt: skip
+                   f"{COMPILE_TIME}), cached for later runs", err=True)  # fmt: skip
     elif state == "disabled":
         click.echo("perfkit: note: no writable numba cache directory (read-only HOME?): the "
-                   f"change-point kernels compile on every run (about {COMPILE_SECONDS} s); "
+                   f"change-point kernels compile on every run ({COMPILE_TIME}); "
                    "set NUMBA_CACHE_DIR to a writable directory", err=True)  # fmt: skip
 
 def _export(df: pd.DataFrame, path: Path) -> None:
