@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import re
 import subprocess
 import sys
@@ -17,9 +18,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from perfkit.asvconfig import find_config, read_raw
 from perfkit.atomic import write_text_atomic
 from perfkit.errors import ConfigError, ToolFailedError, ToolMissingError
 from perfkit.ingest.names import parse_full_name
+from perfkit.sides import launcher
 
 MACHINE_FILE = Path.home() / ".asv-machine.json"
 
@@ -35,25 +38,34 @@ def asv_command() -> list[str]:
     return [sys.executable, "-m", "asv"]
 
 
-def ensure_machine() -> None:
+def _machines() -> dict:
+    try:
+        data = json.loads(MACHINE_FILE.read_text()) if MACHINE_FILE.exists() else {}
+    except (OSError, ValueError):
+        raise ConfigError(f"{MACHINE_FILE}: unreadable; run `asv machine --yes`") from None
+    return {k: v for k, v in data.items() if k != "version" and isinstance(v, dict)}
+
+
+def ensure_machine(name: str | None = None) -> None:
     """asv asks interactively for machine details once; answer with the defaults."""
-    if MACHINE_FILE.exists():
+    if (name or platform.node()) in _machines():
         return
-    proc = subprocess.run(
-        [*asv_command(), "machine", "--yes"], capture_output=True, text=True, check=False
-    )
+    cmd = [*asv_command(), "machine", "--yes", *(["--machine", name] if name else [])]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise ToolMissingError(f"`asv machine --yes` failed: {_last_line(proc.stderr)}")
 
 
-def current_machine() -> str:
-    """The asv machine name of this machine (what asv writes results under)."""
-    ensure_machine()
-    try:
-        data = json.loads(MACHINE_FILE.read_text())
-        return next(k for k in data if k != "version")
-    except (OSError, ValueError, StopIteration):
-        raise ConfigError(f"{MACHINE_FILE}: unreadable; run `asv machine --yes`") from None
+def current_machine(name: str | None = None) -> str:
+    """The asv machine results are written under, resolved as asv resolves it: ``name``
+    (``--machine``), else the entry named after this host; ``asv machine --yes`` adds it
+    when missing, as asv would ask for it."""
+    machines = _machines()
+    host = name or platform.node()
+    if host not in machines and name is None and len(machines) == 1:
+        return next(iter(machines))  # asv takes a lone entry for this host
+    ensure_machine(name)
+    return host
 
 
 def selection_regex(names: Sequence[str]) -> list[str]:
@@ -71,18 +83,16 @@ def selection_regex(names: Sequence[str]) -> list[str]:
     return regexes
 
 
-def write_round_config(tree: Path, results_dir: Path) -> Path:
-    """A copy of the tree's asv.conf.json with absolute paths and a per-round results dir."""
-    source = tree / "asv.conf.json"
-    try:
-        conf = json.loads(source.read_text())
-    except FileNotFoundError:
-        raise ConfigError(f"{source}: no asv.conf.json in the tree to measure") from None
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"{source}: invalid JSON ({exc.msg} at line {exc.lineno})") from None
-    conf["repo"] = str(tree)
-    conf["benchmark_dir"] = str(tree / conf.get("benchmark_dir", "benchmarks"))
-    conf["env_dir"] = str(tree / conf.get("env_dir", "env"))
+def write_round_config(tree: Path, results_dir: Path, source: Path | None = None) -> Path:
+    """A copy of the tree's asv config (``source``, else found as users keep it) with
+    absolute paths, resolved from the config's folder as asv does, and a per-round
+    results dir."""
+    source = source or find_config(tree)
+    conf = read_raw(source)
+    here = source.parent
+    conf["repo"] = str((here / conf.get("repo", ".")).resolve())
+    conf["benchmark_dir"] = str((here / conf.get("benchmark_dir", "benchmarks")).resolve())
+    conf["env_dir"] = str((here / conf.get("env_dir", "env")).resolve())
     conf["results_dir"] = str(results_dir)
     conf["html_dir"] = str(results_dir / "html")
     # a detached worktree or a CI checkout may have no branch of the configured name
@@ -98,23 +108,29 @@ def run_round(
     commit: str,
     results_dir: Path,
     *,
+    python: str | None = None,
+    config: Path | None = None,
+    machine: str | None = None,
     bench: Sequence[str] = (),
     repeat: int | str = 5,
     launch: str = "spawn",
     warmup: float = -1.0,
     log: Path | None = None,
 ) -> RoundResult:
-    """Run the selected benchmarks once each, in fresh processes, in the current Python.
+    """Run the selected benchmarks once each, in fresh processes, in ``python`` (a side's
+    environment; None: this interpreter with ``tree`` first on the path).
 
     ``repeat`` is samples per process, or asv's "(min, max, max_time)" form; ``warmup``
     is asv's warmup_time in seconds (negative: the suite's own).
     """
-    ensure_machine()
+    machine = current_machine(machine)
     tree, results_dir = tree.resolve(), results_dir.resolve()
     log = log.resolve() if log else None
-    config = write_round_config(tree, results_dir)
+    conf_path = write_round_config(tree, results_dir, config)
+    python = python or launcher(tree, results_dir, "same")
     cmd = [
-        *asv_command(), "run", "--config", str(config), "--python=same",
+        *asv_command(), "run", "--config", str(conf_path), "--environment", f"existing:{python}",
+        "--machine", machine,
         "--set-commit-hash", commit, "--record-samples", "--launch-method", launch,
         "-a", "rounds=1", "-a", f"repeat={str(repeat).replace(' ', '')}",
     ]  # fmt: skip
@@ -122,7 +138,7 @@ def run_round(
         cmd += ["-a", f"warmup_time={warmup:g}"]
     for regex in bench:
         cmd += ["--bench", regex]
-    env = tree_env(tree)
+    env = {k: v for k, v in os.environ.items() if k != "ASV_PYTHONPATH"}
     started = time.time() - 1.0  # asv stores started_at in ms; allow clock rounding
     with open(log or os.devnull, "a") as out:
         proc = subprocess.run(cmd, cwd=tree, env=env, stdout=out, stderr=subprocess.STDOUT, check=False)
@@ -154,18 +170,6 @@ def record_attributes(results_dir: Path, repeat: int | str | None, rounds: int =
             if repeat is not None:
                 meta["repeat"] = json.loads(str(repeat).replace("(", "[").replace(")", "]"))
     write_text_atomic(path, json.dumps(data, indent=4))
-
-
-def tree_env(tree: Path) -> dict[str, str]:
-    """Environment that makes asv's processes import the measured tree's code.
-
-    asv removes PYTHONPATH from its benchmark processes (and with --python=same even
-    ASV_PYTHONPATH ends up removed), so the suite's ``benchmarks/__init__.py`` reads
-    PERFKIT_TREE and puts it first on sys.path (three lines; see the README)."""
-    env = dict(os.environ)
-    env["PERFKIT_TREE"] = str(tree)
-    env["ASV_PYTHONPATH"] = str(tree)
-    return env
 
 
 def _last_line(text: str) -> str:

@@ -161,18 +161,25 @@ class MeasuredLevel:
 
 
 def confirm(
-    repo: Path, benchmark: str, parent: str, commit: str, workdir: Path, *, rounds: int = 4
+    repo: Path, benchmark: str, parent: str, commit: str, workdir: Path, *, rounds: int = 4,
+    same_python: bool | None = True,
 ) -> Comparison | None:
-    """Parent vs commit with perfkit's interleaved protocol and statistics."""
+    """Parent vs commit with perfkit's interleaved protocol and statistics, each side
+    built as the project's asv config says (or in this Python with ``same_python``)."""
+    import contextlib
+
+    from perfkit.asvconfig import discover
     from perfkit.config import Config
-    from perfkit.measure import Protocol, Side, measure
+    from perfkit.materialise import materialise
+    from perfkit.measure import Protocol, measure
     from perfkit.stats import compare
 
     config = Config()
     protocol = Protocol(rounds=rounds, extra_rounds=rounds, repeat=5,
                         bench=tuple(asvrun.selection_regex([benchmark])))  # fmt: skip
-    with gitrepo.worktree(repo, parent) as base_tree, gitrepo.worktree(repo, commit) as head_tree:
-        sides = [Side("base", parent, base_tree), Side("head", commit, head_tree)]
-        got = measure(sides, workdir, protocol, config=config)
+    with contextlib.ExitStack() as stack:
+        made = materialise(stack, discover(repo), [("base", parent), ("head", commit)],
+                           same_python=same_python, workdir=workdir / "sides")  # fmt: skip
+        got = measure(made.sides, workdir, protocol, config=config)
     found = [c for c in compare(got["base"], got["head"], config) if c.name == benchmark]
     return found[0] if found else None

@@ -80,11 +80,16 @@ def same_python(
 
 
 def asv_range(
-    repo: Path, rev_range: str, *, bench: Sequence[str] = (), skip_existing: bool = True
+    repo: Path, rev_range: str, *, bench: Sequence[str] = (), skip_existing: bool = True,
+    config: Path | None = None, machine: str | None = None,
 ) -> int:
-    """``asv run RANGE --skip-existing-commits --record-samples``; asv prints progress."""
-    asvrun.ensure_machine()
-    cmd = [*asvrun.asv_command(), "run", rev_range, "--record-samples"]
+    """``asv run RANGE --skip-existing-commits --record-samples`` with the project's asv
+    config (found as users keep it, or ``config``); asv prints progress."""
+    from perfkit.asvconfig import find_config
+
+    machine = asvrun.current_machine(machine)
+    cmd = [*asvrun.asv_command(), "run", rev_range, "--record-samples", "--config", str(find_config(repo, config)),
+           "--machine", machine]  # fmt: skip
     if skip_existing:
         cmd.append("--skip-existing-commits")
     for regex in bench:

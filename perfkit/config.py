@@ -20,6 +20,9 @@
     allow = ["sync.Flaky*"]   # waived from the fail-closed checks
     [direction]
     "*.track_latency*" = "lower"
+
+A top-level ``import_name = "mypkg"`` (or a list; in TOML it goes before the first
+table) names the package(s) whose origin is checked on every side before measuring.
 """
 
 from __future__ import annotations
@@ -68,6 +71,9 @@ class Config:
     severity: SeverityConfig = field(default_factory=SeverityConfig)
     gate: GateConfig = field(default_factory=GateConfig)
     direction: tuple[tuple[str, Direction], ...] = ()
+    # the top-level package(s) the benchmarks measure, checked on every side before
+    # measuring (default: asv's "project", or the one package under src/)
+    import_name: tuple[str, ...] = ()
 
     def threshold_for(self, name: str) -> float:
         """The most specific (longest) matching pattern's threshold, else the default."""
@@ -102,7 +108,7 @@ def _section(cls: type, name: str, raw: Any) -> Any:
 
 def from_dict(raw: dict[str, Any], source: str = "config") -> Config:
     try:
-        unknown = sorted(set(raw) - {"stats", "severity", "gate", "direction"})
+        unknown = sorted(set(raw) - {"stats", "severity", "gate", "direction", "import_name"})
         if unknown:
             raise ConfigError(f"unknown section(s): {', '.join(unknown)}")
         s = dict(_section(StatsConfig, "stats", raw.get("stats", {})))
@@ -137,8 +143,12 @@ def from_dict(raw: dict[str, Any], source: str = "config") -> Config:
         d = raw.get("direction", {})
         if not isinstance(d, dict) or not all(v in DIRECTIONS for v in d.values()):
             raise ConfigError('[direction] maps benchmark patterns to "higher" or "lower"')
+        names = raw.get("import_name", [])
+        names = [names] if isinstance(names, str) else names
+        if not isinstance(names, list) or not all(isinstance(n, str) and n.isidentifier() for n in names):
+            raise ConfigError("import_name must be a package name or a list of them")
         return Config(stats, severity, GateConfig(float(min_score), max_reg, tuple(allow)),
-                      tuple((p, DIRECTIONS[v]) for p, v in sorted(d.items())))  # fmt: skip
+                      tuple((p, DIRECTIONS[v]) for p, v in sorted(d.items())), tuple(names))  # fmt: skip
     except ConfigError as exc:
         raise ConfigError(f"{source}: {exc}") from None
 

@@ -29,17 +29,17 @@ class ContinuousRun:
     log: Path
 
 
-def results_dir_of(repo: Path) -> Path:
-    """The results directory named by the repository's asv.conf.json (absolute)."""
-    from asv.util import load_json
+def results_dir_of(repo: Path, config: Path | None = None) -> Path:
+    """The results directory named by the project's asv config (absolute; the config
+    found in ``repo`` as users keep it, or ``config``)."""
+    from perfkit.asvconfig import find_config, read_raw
 
-    conf_path = repo / "asv.conf.json"
-    try:
-        conf = load_json(str(conf_path), js_comments=True)
-    except Exception as exc:  # asv raises its own UserError/ValueError for bad files
-        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise ConfigError(f"{conf_path}: cannot read asv configuration ({reason})") from None
-    return (repo / conf.get("results_dir", "results")).resolve()
+    conf_path = find_config(repo, config)
+    conf = read_raw(conf_path)
+    value = conf.get("results_dir", "results")
+    if not isinstance(value, str):
+        raise ConfigError(f"{conf_path}: results_dir must be a path")
+    return (conf_path.parent / value).resolve()
 
 
 def run(
@@ -51,11 +51,16 @@ def run(
     bench: Sequence[str] = (),
     rounds: int = 2,
     repeat: int | None = None,
+    config: Path | None = None,
+    machine: str | None = None,
 ) -> ContinuousRun:
     """``asv continuous BASE HEAD`` with samples recorded and rounds interleaved."""
-    machine = asvrun.current_machine()
-    cmd = [*asvrun.asv_command(), "continuous", base, head, "--interleave-rounds",
-           "-a", f"rounds={rounds}"]  # fmt: skip
+    from perfkit.asvconfig import find_config
+
+    machine = asvrun.current_machine(machine)
+    conf_path = find_config(repo, config)
+    cmd = [*asvrun.asv_command(), "continuous", base, head, "--interleave-rounds", "--config", str(conf_path),
+           "--machine", machine, "-a", f"rounds={rounds}"]  # fmt: skip
     if repeat is not None:
         cmd += ["-a", f"repeat={repeat}"]
     for regex in bench:
@@ -64,8 +69,9 @@ def run(
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "w") as out:
         proc = subprocess.run(cmd, cwd=repo, stdout=out, stderr=subprocess.STDOUT, check=False)
-    asvrun.record_attributes(results_dir_of(repo), repeat, rounds=rounds)
-    return ContinuousRun(proc.returncode, started, results_dir_of(repo), machine, log)
+    results_dir = results_dir_of(repo, conf_path)
+    asvrun.record_attributes(results_dir, repeat, rounds=rounds)
+    return ContinuousRun(proc.returncode, started, results_dir, machine, log)
 
 
 def read_side(result: ContinuousRun, commit: str) -> list[Measurement]:

@@ -51,3 +51,7 @@ class GitHubError(PerfkitError):
 
 class HistoryError(PerfkitError):
     """History / change-point analysis cannot run on the given input."""
+
+
+class ProvenanceError(PerfkitError):
+    """A side would not measure its own commit's code (foreign import, import failure)."""

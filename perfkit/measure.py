@@ -36,19 +36,11 @@ from perfkit import asvrun
 from perfkit.config import Config
 from perfkit.ingest.asv import read_result_file
 from perfkit.model import Comparison, Evidence, Measurement, Verdict
+from perfkit.sides import Side
 from perfkit.stats import compare, measured_together
 
 Progress = Callable[[str], None]
 LAUNCH_METHODS = ("forkserver", "spawn")
-
-
-@dataclass(frozen=True)
-class Side:
-    """One thing to measure: a commit checked out at ``tree``."""
-
-    label: str  # "base" or "head"
-    commit: str
-    tree: Path
 
 
 @dataclass(frozen=True)
@@ -72,6 +64,7 @@ class Protocol:
     # evaluation bodies and later ones alternated (README "Measuring protocol")
     warmup: float = -1.0
     bench: tuple[str, ...] = ()  # asv --bench regexes (empty: everything)
+    machine: str | None = None  # asv --machine (None: as asv resolves it, by host name)
 
     def __post_init__(self) -> None:
         for name in ("rounds", "repeat"):
@@ -133,7 +126,8 @@ def run_rounds(
             progress(f"round {k + 1}: measuring {side.label} ({side.commit[:8]})")
             out_dir = workdir / side.label / f"round-{k:03d}"
             result = asvrun.run_round(
-                side.tree, side.commit, out_dir, bench=bench, repeat=protocol.repeat, launch=protocol.launch,
+                side.tree, side.commit, out_dir, python=side.python, config=side.config, machine=protocol.machine,
+                bench=bench, repeat=protocol.repeat, launch=protocol.launch,
                 warmup=protocol.warmup,
                 log=workdir / f"asv-{side.label}.log",
             )  # fmt: skip

@@ -1,17 +1,25 @@
 """The perfkit command line: the only place that parses arguments, prints and exits.
 
 Every module in this package that defines ``command`` (a click command or group) is
-registered as a sub-command, so features add a command without editing this file.
+registered as a sub-command, so features add a command without editing this file;
+``COMMAND_ORDER`` only says where ``perfkit --help`` lists it (unlisted ones come last).
 
 Exit codes: 0 success / gate passed, 1 gate failed (regression or score below the bar),
-2 bad input or usage (one line on stderr, no traceback), 3 internal error.
+2 bad input or usage (one line on stderr, no traceback), 3 internal error (one line on
+stderr naming a log file that holds the traceback; ``-v`` prints the traceback too).
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import importlib
+import os
 import pkgutil
 import sys
+import tempfile
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
 
 import click
 
@@ -22,6 +30,13 @@ EXIT_OK = 0
 EXIT_GATE_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 3
+
+# the order a user meets the commands in: measure and judge, then keep, explain, tell;
+# then the commands over commit history
+COMMAND_ORDER = (
+    "check", "run", "compare", "gate", "baseline", "profile", "comment",
+    "history", "run-range", "bisect", "continuous",
+)  # fmt: skip
 
 
 class GateFailed(click.ClickException):
@@ -34,10 +49,45 @@ class GateFailed(click.ClickException):
             click.echo(self.message, err=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@dataclass
+class GlobalOptions:
+    """The group's options, shared with the commands through ``ctx.obj`` (mutable on purpose:
+    the group callback fills it in and ``main`` reads it after the command has failed)."""
+
+    verbose: bool = False
+    quiet: bool = False
+
+
+class _WorkflowGroup(click.Group):
+    """A group that lists its commands in workflow order instead of alphabetically."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        rank = {name: i for i, name in enumerate(COMMAND_ORDER)}
+        return sorted(self.commands, key=lambda name: (rank.get(name, len(rank)), name))
+
+
+@click.group(cls=_WorkflowGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="perfkit")
-def cli() -> None:
-    """perfkit: trustworthy performance verdicts on top of asv."""
+@click.option("-v", "--verbose", is_flag=True, help="Show the traceback of an internal error on stderr.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress lines on stderr (results and errors still print).")
+@click.pass_context
+def cli(ctx: click.Context, verbose: bool, quiet: bool) -> None:
+    """perfkit: trustworthy performance verdicts on top of asv.
+
+    \b
+    A workflow, from an asv project to a pull-request check:
+      perfkit baseline save main --run    # measure the tree, store baselines/main--MACHINE.json
+      perfkit check --baseline main       # measure again, compare, profile, report, gate
+      perfkit run --base origin/main --out reports/pr   # a PR: base and head interleaved
+      perfkit comment reports/pr          # post or update the PR comment
+      perfkit gate reports/pr/report.json # exit 1 on a regression
+
+    \b
+    Exit codes: 0 pass, 1 gate failed, 2 bad input or usage, 3 internal error
+    (one line naming a log file with the traceback; -v prints it).
+    """
+    options = ctx.ensure_object(GlobalOptions)
+    options.verbose, options.quiet = verbose, quiet
 
 
 def _register_commands() -> None:
@@ -51,10 +101,45 @@ def _register_commands() -> None:
 _register_commands()
 
 
+def _log_dir() -> Path:
+    """Where crash logs go: ``$XDG_CACHE_HOME/perfkit`` (``~/.cache/perfkit``), else the temp dir."""
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "perfkit"
+
+
+def _write_crash_log(exc: BaseException, argv: list[str]) -> Path | None:
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    text = (f"perfkit {__version__}, Python {sys.version.split()[0]}\n"
+            f"command: perfkit {' '.join(argv)}\n\n"
+            + "".join(traceback.format_exception(exc)))  # fmt: skip
+    for folder in (_log_dir(), Path(tempfile.gettempdir()) / "perfkit"):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"crash-{stamp}-{os.getpid()}.log"
+            path.write_text(text, encoding="utf-8")
+            return path
+        except OSError:
+            continue
+    return None
+
+
+def _internal_error(exc: BaseException, argv: list[str], verbose: bool) -> int:
+    """One line on stderr, the traceback in a log file (and on stderr with -v): exit 3."""
+    what = " ".join(f"{type(exc).__name__}: {exc}".split())  # one line, whatever the message
+    log = _write_crash_log(exc, argv)
+    if verbose:
+        click.echo("".join(traceback.format_exception(exc)).rstrip(), err=True)
+    where = f"traceback in {log}" if log else "the traceback could not be written (-v prints it)"
+    click.echo(f"perfkit: internal error: {what}; {where}", err=True)
+    return EXIT_INTERNAL
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI in-process and return its exit code (never raises SystemExit)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    options = GlobalOptions()
     try:
-        result = cli.main(args=argv, prog_name="perfkit", standalone_mode=False)
+        result = cli.main(args=args, prog_name="perfkit", standalone_mode=False, obj=options)
     except PerfkitError as exc:
         click.echo(f"perfkit: error: {exc}", err=True)
         return exc.exit_code
@@ -74,6 +159,8 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    except Exception as exc:  # a bug: never let it look like a failed gate (exit 1)
+        return _internal_error(exc, args, options.verbose)
     # commands may return their exit code (e.g. the gate); None means success
     return result if isinstance(result, int) else EXIT_OK
 

@@ -14,13 +14,15 @@ from perfkit.cli.common import (
     get_config,
     load_side,
     make_protocol,
+    make_sides,
     progress_printer,
     protocol_options,
     repo_root,
+    side_options,
 )  # fmt: skip
 from perfkit.environment import collect
 from perfkit.ingest.asv import load_results
-from perfkit.measure import Side, measure
+from perfkit.measure import measure
 
 DIR_OPTION = click.option(
     "--dir", "directory", type=click.Path(path_type=Path, file_okay=False),
@@ -40,22 +42,27 @@ def command() -> None:
 @click.option("--run", "run_now", is_flag=True, help="Measure the working tree now (interleaved protocol).")
 @click.option("--results", type=click.Path(path_type=Path), default=ASV_RESULTS, show_default=True)
 @protocol_options
+@side_options
 @config_option
 @DIR_OPTION
 def save(name, source, commit, run_now, results, bench, rounds, final_rounds, extra_rounds, repeat,
-         warmup, launch, config_path, directory) -> None:  # fmt: skip
+         warmup, launch, asv_config, machine, same_python, config_path, directory) -> None:  # fmt: skip
     """Save baseline NAME for this machine, atomically."""
+    import contextlib
+
     baselines.check_name(name)
-    machine = asvrun.current_machine()
+    machine = asvrun.current_machine(machine)
     env: dict[str, str] = {}
     if run_now:
-        root = repo_root()
-        commit = gitrepo.resolve(root, "HEAD")
-        protocol = make_protocol(rounds, 0, 0, repeat, warmup, bench, launch)
+        protocol = make_protocol(rounds, 0, 0, repeat, warmup, bench, launch, machine)
         workdir = Path(click.get_current_context().meta.get("workdir") or ".asv/perfkit-runs") / name
-        measured = measure([Side("head", commit, root)], workdir, protocol,
-                           config=get_config(config_path), progress=progress_printer())  # fmt: skip
-        measurements, env = measured["head"], collect()
+        config, progress = get_config(config_path), progress_printer()
+        with contextlib.ExitStack() as stack:
+            made = make_sides(stack, [("head", None)], asv_config=asv_config, same_python=same_python,
+                              workdir=workdir / "sides", config=config, progress=progress)  # fmt: skip
+            measured = measure(made.sides, workdir, protocol, config=config, progress=progress)
+        commit = made.sides[0].commit
+        measurements, env = measured["head"], {**collect(), **made.provenance["head"]}
     elif source:
         side = load_side(source, "base", machine=None, results_dir=results, baselines_dir=directory)
         measurements, env = side.measurements, side.env

@@ -44,7 +44,8 @@ def command(
         f"{method}: first changed commit {commit[:12]} (parent {parent[:12]}); confirming", err=True
     )
     with tempfile.TemporaryDirectory(prefix="perfkit-bisect-") as work:
-        comparison = bisect.confirm(repo, benchmark, parent, commit, Path(work), rounds=rounds)
+        comparison = bisect.confirm(repo, benchmark, parent, commit, Path(work), rounds=rounds,
+                                    same_python=True if same_python else None)  # fmt: skip
     ok = bisect.confirmed(comparison, increase)
     _print(benchmark, commit, parent, method, comparison, ok, steps, as_json)
     return 0 if ok else 1

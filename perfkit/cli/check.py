@@ -13,6 +13,8 @@ from perfkit import asvrun, gitrepo
 from perfkit import baseline as baselines
 from perfkit.analysis import analyse, samples_by_name
 from perfkit.cli.common import (
+    asv_project,
+    built_pythons,
     config_option,
     emit_report,
     get_config,
@@ -20,14 +22,14 @@ from perfkit.cli.common import (
     profile_report,
     progress_printer,
     protocol_options,
-    repo_root,
+    side_options,
 )  # fmt: skip
 from perfkit.cli.gate import print_gate
 from perfkit.cli.profile import make_options, profile_options
-from perfkit.cli.run import side_tree
 from perfkit.config import Config
 from perfkit.environment import collect, hardware_differences
-from perfkit.measure import Progress, Protocol, Side, measure
+from perfkit.materialise import Materialised, materialise
+from perfkit.measure import Progress, Protocol, measure
 from perfkit.model import Baseline, Measurement, Verdict
 from perfkit.stats import compare
 
@@ -47,45 +49,54 @@ from perfkit.stats import compare
               help="Profile each regression (py-spy, memray) at the baseline's commit and here.")
 @profile_options
 @protocol_options
+@side_options
 @config_option
 def command(name, baselines_dir, out, remeasure_base, profile, seconds, rate, native, no_memory, bench, rounds,
-            final_rounds, extra_rounds, repeat, warmup, launch, config_path) -> int:  # fmt: skip
+            final_rounds, extra_rounds, repeat, warmup, launch, asv_config, machine, same_python,
+            config_path) -> int:  # fmt: skip
     """Run the suites on the working tree, compare with the baseline, report, gate.
 
     Exit 0 when the gate passes, 1 on a regression or a score below the bar, 2 on bad input.
     """
     config = get_config(config_path)
-    protocol = make_protocol(rounds, extra_rounds, final_rounds, repeat, warmup, bench, launch)
-    machine, progress = asvrun.current_machine(), progress_printer()
+    protocol = make_protocol(rounds, extra_rounds, final_rounds, repeat, warmup, bench, launch, machine)
+    machine, progress = asvrun.current_machine(machine), progress_printer()
     base, notes = baselines.find(name, machine, baselines_dir)
-    root, here = repo_root(), collect()
-    head = Side("head", gitrepo.resolve(root, "HEAD"), root)
+    project, here = asv_project(asv_config), collect()
+    root = project.root
     if gitrepo.is_dirty(root):
         notes.append("the working tree has uncommitted changes: they are what was measured")
     progress(f"baseline {base.name!r}: {len(base.measurements)} benchmarks, commit {(base.commit or '?')[:8]}")
     remeasure = _remeasure(remeasure_base, base, here, root, notes)
+
+    def make(stack: contextlib.ExitStack, wanted: list, workdir: Path) -> Materialised:
+        return materialise(stack, project, wanted, same_python=same_python, workdir=workdir,
+                           import_name=config.import_name, progress=progress)  # fmt: skip
+
     with contextlib.ExitStack() as stack:
-        sides = [head]
-        if remeasure:  # stored timings from other hardware say nothing here: measure both sides now
-            sides.insert(0, side_tree(stack, root, "base", base.commit))
-        measured = measure(sides, out / "measure", protocol, config=config,
+        # stored timings from other hardware say nothing here: measure both sides now
+        wanted = [("base", base.commit), ("head", None)] if remeasure else [("head", None)]
+        made = make(stack, wanted, out / "sides")
+        head = made.sides[-1]
+        measured = measure(made.sides, out / "measure", protocol, config=config,
                            reference=() if remeasure else base.measurements, progress=progress)  # fmt: skip
     base_ms, head_ms = measured["base"] if remeasure else list(base.measurements), measured["head"]
     if protocol.bench and not remeasure:  # a filtered run compares only what it measured
         measured_names = {m.name for m in head_ms}
         base_ms = [m for m in base_ms if m.name in measured_names]
-    head_env = collect()  # the load while measuring
+    head_env = {**collect(), **made.provenance["head"]}  # the load while measuring
     if not remeasure and remeasure_base == "auto":
-        base_ms, head_ms = _confirm(base, base_ms, head_ms, root, head, out, protocol, config, notes, progress)
+        base_ms, head_ms = _confirm(base, base_ms, head_ms, root, make, out, protocol, config, notes, progress)
     where = "measured here" if remeasure else "stored"
     report = analyse(base_ms, head_ms, config,
                      base_label=f"baseline {base.name}@{(base.commit or '?')[:8]} ({where})",
                      head_label=f"working tree @{head.commit[:8]}",
-                     base_env=head_env if remeasure else base.environment_info, head_env=head_env,
+                     base_env={**head_env, **made.provenance["base"]} if remeasure else base.environment_info,
+                     head_env=head_env,
                      warnings=notes)  # fmt: skip
     if profile:
         report = profile_report(report, out, base.commit, head.commit,
-                                make_options(seconds, rate, native, no_memory))  # fmt: skip
+                                make_options(seconds, rate, native, no_memory), built_pythons(made.sides))  # fmt: skip
     emit_report(report, out, samples_by_name(base_ms, head_ms))
     return print_gate(report.gate)
 
@@ -111,7 +122,7 @@ def _remeasure(mode: str, base: Baseline, here: dict[str, str], root: Path, note
     return True
 
 
-def _confirm(base: Baseline, base_ms: list[Measurement], head_ms: list[Measurement], root: Path, head: Side,
+def _confirm(base: Baseline, base_ms: list[Measurement], head_ms: list[Measurement], root: Path, make,
              out: Path, protocol: Protocol, config: Config, notes: list[str], progress: Progress,
              ) -> tuple[list[Measurement], list[Measurement]]:  # fmt: skip
     """Measure the baseline's commit again for the regressions found against its stored
@@ -131,7 +142,7 @@ def _confirm(base: Baseline, base_ms: list[Measurement], head_ms: list[Measureme
     progress(f"{len(flagged)} regression(s) against the stored timings: measuring the baseline's commit "
              f"{base.commit[:8]} again for them, interleaved")  # fmt: skip
     with contextlib.ExitStack() as stack:
-        sides = [side_tree(stack, root, "base", base.commit), head]
+        sides = make(stack, [("base", base.commit), ("head", None)], out / "confirm" / "sides").sides
         fresh = measure(sides, out / "confirm", replace(protocol, bench=tuple(asvrun.selection_regex(flagged))),
                         config=config, progress=progress)  # fmt: skip
     wanted = set(flagged)

@@ -34,8 +34,12 @@ class SideData:
     warnings: list[str] = field(default_factory=list)
 
 
-def progress_printer(quiet: bool = False) -> Callable[[str], None]:
-    """Progress lines on stderr with the elapsed time, so long steps show they are alive."""
+def progress_printer(quiet: bool | None = None) -> Callable[[str], None]:
+    """Progress lines on stderr with the elapsed time, so long steps show they are alive.
+    ``quiet=None`` follows the global ``perfkit -q`` (no lines)."""
+    if quiet is None:
+        ctx = click.get_current_context(silent=True)
+        quiet = bool(ctx is not None and getattr(ctx.find_root().obj, "quiet", False))
     start = time.monotonic()
 
     def emit(message: str) -> None:
@@ -47,9 +51,40 @@ def progress_printer(quiet: bool = False) -> Callable[[str], None]:
 
 def config_option(fn: Callable) -> Callable:
     return click.option(
-        "--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
+        "--settings", "config_path", type=click.Path(path_type=Path, dir_okay=False),
         default=None, help="perfkit.toml to use (default: ./perfkit.toml or [tool.perfkit] in pyproject.toml).",
     )(fn)  # fmt: skip
+
+
+def side_options(fn: Callable) -> Callable:
+    """How sides are made: the asv config (asv's --config), the machine, the fast path."""
+    fn = click.option(
+        "--same-python/--no-same-python", "same_python", default=None,
+        help="Measure in this interpreter with each side's checkout first on sys.path (fast; pure-Python "
+             "projects only) instead of building each commit into its own asv environment. "
+             "Default: built environments when the asv config asks for them.",
+    )(fn)  # fmt: skip
+    fn = click.option("--machine", default=None, help="asv machine name (default: as asv resolves it, by host name).")(fn)
+    return click.option(
+        "--config", "asv_config", type=click.Path(path_type=Path), default=None,
+        help="The project's asv.conf.json (default: ./asv.conf.json, then benchmarks/, asv_bench/, benchmark/, bench/).",
+    )(fn)  # fmt: skip
+
+
+def make_sides(stack: contextlib.ExitStack, wanted: Sequence[tuple[str, str | None]], *, asv_config: Path | None,
+               same_python: bool | None, workdir: Path, config: Config, progress: Callable[[str], None]):  # fmt: skip
+    """Sides for (label, revision) pairs, each proven to import its own code."""
+    from perfkit.materialise import materialise
+
+    return materialise(stack, asv_project(asv_config), wanted, same_python=same_python, workdir=workdir,
+                       import_name=config.import_name, progress=progress)  # fmt: skip
+
+
+def asv_project(asv_config: Path | None):
+    """The asv project to measure: ``--config``, else found from the current directory."""
+    from perfkit.asvconfig import discover
+
+    return discover(Path.cwd(), asv_config)
 
 
 def protocol_options(fn: Callable) -> Callable:
@@ -80,10 +115,10 @@ def protocol_options(fn: Callable) -> Callable:
 
 
 def make_protocol(rounds: int, extra_rounds: int, final_rounds: int, repeat: int, warmup: float,
-                  bench: Sequence[str], launch: str) -> Protocol:  # fmt: skip
+                  bench: Sequence[str], launch: str, machine: str | None = None) -> Protocol:  # fmt: skip
     try:
         return Protocol(rounds=rounds, extra_rounds=extra_rounds, final_rounds=final_rounds, repeat=repeat,
-                        warmup=warmup, bench=tuple(bench), launch=launch)  # fmt: skip
+                        warmup=warmup, bench=tuple(bench), launch=launch, machine=machine)  # fmt: skip
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
 
@@ -139,17 +174,20 @@ def repo_root() -> Path:
 
 
 def profile_report(report: Report, out: Path, base_commit: str | None, head_commit: str | None,
-                   options) -> Report:  # fmt: skip
+                   options, pythons: dict[str, str | None] | None = None) -> Report:  # fmt: skip
     """Attach profiles of the report's regressions; the head runs from the working tree when
-    it is the measured commit, else from a worktree like the base. Failures become warnings."""
+    it is the measured commit, else from a worktree like the base; ``pythons`` are the
+    built sides' interpreters by label. Failures become warnings."""
+    from perfkit.asvconfig import discover
     from perfkit.errors import PerfkitError
     from perfkit.profile import Trees, attach_profiles
 
     if not report.by_verdict(Verdict.REGRESSION):
         return report
-    progress = progress_printer()
+    progress, pythons = progress_printer(), pythons or {}
     try:
-        root = repo_root()
+        project = discover(Path.cwd())
+        root = project.root
         with contextlib.ExitStack() as stack:
             def tree(commit: str | None) -> Path:
                 if commit is None:
@@ -159,10 +197,17 @@ def profile_report(report: Report, out: Path, base_commit: str | None, head_comm
                     return root
                 return stack.enter_context(gitrepo.worktree(root, full))
 
-            trees = Trees(head=tree(head_commit), base=tree(base_commit))
+            trees = Trees(head=tree(head_commit), base=tree(base_commit), head_python=pythons.get("head"),
+                          base_python=pythons.get("base"),
+                          benchmark_dir=str(project.benchmark_dir.relative_to(root)))  # fmt: skip
             return attach_profiles(report, out, trees, options=options, progress=progress)
     except PerfkitError as exc:
         return dataclasses.replace(report, warnings=(*report.warnings, f"profiling skipped: {exc}"))
+
+
+def built_pythons(sides) -> dict[str, str | None]:
+    """The interpreters of built sides by label (same-python sides profile in this one)."""
+    return {s.label: s.python for s in sides if s.env_prefix is not None}
 
 
 def commit_of(measurements: Sequence[Measurement]) -> str | None:

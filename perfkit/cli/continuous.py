@@ -21,11 +21,14 @@ from perfkit import continuous, gitrepo
               default=Path("reports/continuous"), show_default=True, help="Report directory.")  # fmt: skip
 @click.option("--json", "json_path", type=click.Path(path_type=Path, dir_okay=False),
               help="Also write report.json here.")  # fmt: skip
-@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
+@click.option("--settings", "config_path", type=click.Path(path_type=Path, dir_okay=False),
               help="perfkit.toml to use.")  # fmt: skip
+@click.option("--config", "asv_config", type=click.Path(path_type=Path), default=None,
+              help="The project's asv.conf.json (default: found in --repo as users keep it).")  # fmt: skip
+@click.option("--machine", default=None, help="asv machine name (default: as asv resolves it).")
 def command(
     base: str, head: str, repo: Path, bench: tuple[str, ...], rounds: int, repeat: int | None,
-    out: Path, json_path: Path | None, config_path: Path | None,
+    out: Path, json_path: Path | None, config_path: Path | None, asv_config: Path | None, machine: str | None,
 ) -> int:  # fmt: skip
     """Run `asv continuous BASE HEAD` (virtualenvs, samples, interleaved rounds) and gate.
 
@@ -39,7 +42,7 @@ def command(
     base_sha, head_sha = gitrepo.resolve(repo, base), gitrepo.resolve(repo, head)
     click.echo(f"asv continuous {base_sha[:8]} {head_sha[:8]} (log in {out}/asv.log)", err=True)
     run = continuous.run(repo, base_sha, head_sha, out / "asv.log", bench=bench, rounds=rounds,
-                         repeat=repeat)  # fmt: skip
+                         repeat=repeat, config=asv_config, machine=machine)  # fmt: skip
     base_ms = continuous.read_side(run, base_sha)
     head_ms = continuous.read_side(run, head_sha)
     for m in base_ms + head_ms:

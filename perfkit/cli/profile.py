@@ -7,8 +7,7 @@ from pathlib import Path
 
 import click
 
-from perfkit import gitrepo
-from perfkit.cli.common import progress_printer, repo_root
+from perfkit.cli.common import built_pythons, get_config, make_sides, progress_printer, side_options
 from perfkit.profile import Options, Trees, profile_benchmark
 from perfkit.profile.runner import DEFAULT_RATE
 
@@ -31,14 +30,21 @@ def make_options(seconds: float, rate: int, native: bool, no_memory: bool) -> Op
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False),
               default=Path("reports/profile"), show_default=True)
 @profile_options
-def command(names, base_rev, out, seconds, rate, native, no_memory) -> int:
+@side_options
+def command(names, base_rev, out, seconds, rate, native, no_memory, asv_config, machine, same_python) -> int:
     """Profile benchmarks NAMES (full names with parameters, as in the report) at the
-    working tree (head) and at --base, and write flamegraphs and memory profiles."""  # fmt: skip
-    root, progress = repo_root(), progress_printer()
+    working tree (head) and at --base, each side made as for measuring (its own build,
+    or --same-python), and write flamegraphs and memory profiles."""  # fmt: skip
+    progress = progress_printer()
     options = make_options(seconds, rate, native, no_memory)
     with contextlib.ExitStack() as stack:
-        base_tree = stack.enter_context(gitrepo.worktree(root, gitrepo.resolve(root, base_rev)))
-        trees = Trees(head=root, base=base_tree)
+        made = make_sides(stack, [("base", base_rev), ("head", None)], asv_config=asv_config,
+                          same_python=same_python, workdir=out / "sides", config=get_config(None),
+                          progress=progress)  # fmt: skip
+        base, head = made.sides
+        pythons = built_pythons(made.sides)
+        trees = Trees(head=head.tree, base=base.tree, head_python=pythons.get("head"), base_python=pythons.get("base"),
+                      benchmark_dir=_benchmark_dir(asv_config))  # fmt: skip
         for name in names:
             progress(f"profiling {name}")
             got = profile_benchmark(name, trees, out / "profiles", out, options)
@@ -52,3 +58,10 @@ def command(names, base_rev, out, seconds, rate, native, no_memory) -> int:
             for a in got.artifacts:
                 click.echo(f"  {a.description}: {out / a.path}")
     return 0
+
+
+def _benchmark_dir(asv_config: Path | None) -> str:
+    from perfkit.cli.common import asv_project
+
+    project = asv_project(asv_config)
+    return str(project.benchmark_dir.relative_to(project.root))

@@ -28,6 +28,9 @@ from perfkit import commitrange
 @click.option("--bench", "-b", multiple=True, help="asv --bench regex (repeatable).")
 @click.option("--repeat", type=int, default=10, show_default=True, help="Samples per commit.")
 @click.option("--rerun", is_flag=True, help="Measure commits that already have results too.")
+@click.option("--config", "asv_config", type=click.Path(path_type=Path), default=None,
+              help="The project's asv.conf.json (default: found in --repo as users keep it).")  # fmt: skip
+@click.option("--machine", default=None, help="asv machine name (default: as asv resolves it).")
 def command(
     rev_range: str,
     repo: Path,
@@ -36,11 +39,14 @@ def command(
     bench: tuple[str, ...],
     repeat: int,
     rerun: bool,
+    asv_config: Path | None,
+    machine: str | None,
 ) -> int:
     """Measure the commits of REV_RANGE (A..B, oldest first), skipping measured ones."""
     revs = commitrange.commits(repo, rev_range)
     if not same_python:
-        return commitrange.asv_range(repo, rev_range, bench=bench, skip_existing=not rerun)
+        return commitrange.asv_range(repo, rev_range, bench=bench, skip_existing=not rerun, config=asv_config,
+                                     machine=machine)  # fmt: skip
     done = commitrange.same_python(
         repo,
         revs,

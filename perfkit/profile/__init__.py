@@ -31,6 +31,10 @@ class Trees:
 
     head: Path
     base: Path
+    # built sides' interpreters (None: this one with the tree first on sys.path)
+    head_python: str | None = None
+    base_python: str | None = None
+    benchmark_dir: str = "benchmarks"  # relative to each tree
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,8 @@ def profile_benchmark(
 ) -> BenchmarkProfile:
     """Profile one benchmark on both sides and write every artifact under ``out_dir``."""
     folder = out_dir / slug(name)
-    sides = {label: Target(tree, name) for label, tree in (("base", trees.base), ("head", trees.head))}
+    sides = {"base": Target(trees.base, name, trees.benchmark_dir, trees.base_python),
+             "head": Target(trees.head, name, trees.benchmark_dir, trees.head_python)}  # fmt: skip
     cpu = {label: profile_cpu(t, folder, label, seconds=options.seconds, rate=options.rate,
                               native=options.native) for label, t in sides.items()}  # fmt: skip
     base, head = cpu["base"][0], cpu["head"][0]

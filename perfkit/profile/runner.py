@@ -27,9 +27,10 @@ PTRACE_HINT = (
 
 @dataclass(frozen=True)
 class Target:
-    tree: Path  # source tree: benchmarks/ and the package under test
+    tree: Path  # source tree: benchmarks/ and, without ``python``, the package under test
     name: str  # full benchmark name
     benchmark_dir: str = "benchmarks"
+    python: str | None = None  # a built side's interpreter (None: this one, the tree first)
 
     @property
     def root(self) -> Path:
@@ -46,15 +47,17 @@ def _tool(name: str) -> str:
 def _driver_cmd(target: Target, mode: str, extra: list[str]) -> list[str]:
     """The driver runs by path (-P: its folder not on sys.path) so the tree's packages win."""
     base, params = parse_full_name(target.name)
-    return [sys.executable, "-P", driver.__file__, "--root", str(target.root),
+    return [target.python or sys.executable, "-P", driver.__file__, "--root", str(target.root),
             "--benchmark", base, "--values", json.dumps([v for _k, v in params]),
             "--mode", mode, *extra]  # fmt: skip
 
 
 def _env(target: Target) -> dict[str, str]:
-    env = dict(os.environ)
-    env["PERFKIT_TREE"] = str(target.tree)
-    env["PYTHONPATH"] = str(target.tree)
+    from perfkit.sides import source_roots
+
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "ASV_PYTHONPATH")}
+    if target.python is None:  # the checkout first; a built side imports its own build
+        env["PYTHONPATH"] = os.pathsep.join(str(r) for r in source_roots(target.tree))
     env["RUST_BACKTRACE"] = "0"  # a py-spy panic should be one line, not a backtrace
     return env
 
@@ -106,6 +109,8 @@ def profile_memory(target: Target, out_dir: Path, label: str) -> tuple[MemorySta
         import memray  # noqa: F401
     except ImportError:
         raise ToolMissingError("memray is not installed or not supported on this platform") from None
+    if target.python is not None:
+        _ensure_memray(target.python)
     out_dir.mkdir(parents=True, exist_ok=True)
     capture = out_dir / f".memray-{label}.bin"
     capture.unlink(missing_ok=True)
@@ -122,6 +127,22 @@ def profile_memory(target: Target, out_dir: Path, label: str) -> tuple[MemorySta
                                           "total_num_allocations": stats.allocations}))  # fmt: skip
     capture.unlink(missing_ok=True)
     return stats, html, stats_json
+
+
+def _ensure_memray(python: str) -> None:
+    """A built side's environment (perfkit's own slot) gets the memray this process reads
+    captures with, pinned to the same version so the capture format matches."""
+    import importlib.metadata
+
+    version = importlib.metadata.version("memray")
+    probe = f"import memray, sys; sys.exit(memray.__version__ != {version!r})"
+    if subprocess.run([python, "-c", probe], capture_output=True, check=False).returncode == 0:
+        return
+    proc = subprocess.run([python, "-m", "pip", "install", "-q", f"memray=={version}"], capture_output=True,
+                          text=True, check=False)  # fmt: skip
+    if proc.returncode != 0:
+        last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        raise ToolMissingError(f"memray {version} could not be installed into {python}: {last}")
 
 
 def read_memory_stats(capture: Path) -> MemoryStats:

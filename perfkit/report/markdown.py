@@ -136,14 +136,29 @@ def _table(report: Report) -> Section:
     )  # fmt: skip
 
 
+def side_lines(report: Report) -> list[str]:
+    """What each side measured (its provenance, when perfkit built the sides)."""
+    out = []
+    for label in ("base", "head"):
+        env = report.environment_info.get(label, {})
+        if "side.commit" not in env:
+            continue
+        packages = [f"{k.removeprefix('side.package.')} {v}" for k, v in env.items() if k.startswith("side.package.")]
+        out.append(f"- {label}: {md(env['side.commit'][:12])} in {md(env.get('side.environment', '?'))}"
+                   + "".join(f"; {md(p, TEXT_LIMIT)}" for p in packages))  # fmt: skip
+    return out
+
+
 def _header(report: Report) -> str:
     g = report.gate
     mark, word = ("✅", "passed") if g.passed else ("❌", "FAILED")
     counts = ranking.summary(report)
+    sides = side_lines(report)
     return "\n".join([
         MARKER,
         f"## {mark} perfkit: gate {word} — performance score {g.score:.1f} / 100 (minimum {g.min_score:g})",
         "", f"{md(report.base_label)} → {md(report.head_label)} · {counts}",
+        *(["", "Measured:", *sides] if sides else []),
     ])  # fmt: skip
 
 

@@ -34,12 +34,10 @@ def copy_project(dest: Path) -> Path:
     return dest
 
 
-def asv(*args: str, cwd: Path, check: bool = True, tree_on_path: bool = True) -> subprocess.CompletedProcess:
-    """Run asv in ``cwd``; with tree_on_path the benchmarks import that tree's package
-    (as perfkit's own runs do), else the package asv installed into its environment."""
-    env = {k: v for k, v in os.environ.items() if k != "PERFKIT_TREE"}
-    if tree_on_path:
-        env["PERFKIT_TREE"] = str(cwd)
+def asv(*args: str, cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
+    """Run asv in ``cwd`` as a user would (no perfkit launcher: with --python=same the
+    benchmarks import the package installed in this Python)."""
+    env = {k: v for k, v in os.environ.items() if k != "ASV_PYTHONPATH"}
     proc = subprocess.run([sys.executable, "-m", "asv", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, check=False)  # fmt: skip
     if check and proc.returncode != 0:

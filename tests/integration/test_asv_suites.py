@@ -46,7 +46,7 @@ def test_quick_run_discovers_every_category_and_records_samples(project: Path):
 def test_real_virtualenv_run_builds_and_measures(project: Path):
     """asv's own environment (virtualenv, wheel built without re-resolving dependencies)."""
     proc = asv("run", "--quick", "--bench", r"^sync\.BlockProcessingRate\.time_", "HEAD^!",
-               cwd=project, check=False, tree_on_path=False)  # fmt: skip
+               cwd=project, check=False)  # fmt: skip
     commit = git(project, "rev-parse", "HEAD")
     measurements = load_results(project / ".asv" / "results", commit=commit)
     assert measurements, proc.stdout[-2000:]

@@ -20,7 +20,7 @@ NAME = "sync.BlockProcessingRate.time_validate_chain"
 
 def test_gate_passes_unchanged_code_and_fails_an_injected_slowdown(project: Path, monkeypatch, capsys):
     monkeypatch.chdir(project)
-    protocol = ["--bench", BENCH, "--rounds", "4", "--extra-rounds", "4"]
+    protocol = ["--same-python", "--bench", BENCH, "--rounds", "4", "--extra-rounds", "4"]
     assert main(["baseline", "save", "main", "--run", *protocol, "--dir", "baselines"]) == 0
     saved = json.loads(next((project / "baselines").glob("main--*.json")).read_text())
     assert list(saved["benchmarks"]) == [NAME] and len(saved["benchmarks"][NAME]["runs"]) == 4
@@ -38,7 +38,7 @@ def test_gate_passes_unchanged_code_and_fails_an_injected_slowdown(project: Path
     # On a heavily loaded machine the honest verdict can be "inconclusive"; a user would
     # measure again with more processes, so the test does too (never on a wrong verdict).
     for rounds in ("4", "8"):
-        code = main(["check", "--baseline", "main", "--bench", BENCH, "--rounds", rounds,
+        code = main(["check", "--baseline", "main", "--same-python", "--bench", BENCH, "--rounds", rounds,
                      "--extra-rounds", rounds, "--no-profile", "--out", "reports/slow"])  # fmt: skip
         out = capsys.readouterr().out
         if "inconclusive" not in out:
@@ -57,7 +57,7 @@ def test_a_baseline_from_other_hardware_has_its_commit_measured_here(project: Pa
     """Stored timings from another CPU say nothing about this one: `check` measures the
     baseline's commit here, interleaved; `--remeasure-base never` keeps them, with a warning."""
     monkeypatch.chdir(project)
-    protocol = ["--bench", BENCH, "--rounds", "2", "--extra-rounds", "0"]
+    protocol = ["--same-python", "--bench", BENCH, "--rounds", "2", "--extra-rounds", "0"]
     assert main(["baseline", "save", "main", "--run", *protocol, "--dir", "baselines"]) == 0
     path = next((project / "baselines").glob("main--*.json"))
     saved = json.loads(path.read_text())
@@ -86,7 +86,7 @@ def test_a_regression_against_stored_timings_is_confirmed_next_to_the_baseline_c
     baseline's commit again for that benchmark, interleaved, and the regression goes;
     with `--remeasure-base never` the stored timings decide and the gate fails."""
     monkeypatch.chdir(project)
-    protocol = ["--bench", BENCH, "--rounds", "4", "--extra-rounds", "0"]
+    protocol = ["--same-python", "--bench", BENCH, "--rounds", "4", "--extra-rounds", "0"]
     assert main(["baseline", "save", "main", "--run", *protocol, "--dir", "baselines"]) == 0
     path = next((project / "baselines").glob("main--*.json"))
     saved = json.loads(path.read_text())

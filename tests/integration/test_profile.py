@@ -100,7 +100,7 @@ def test_compare_profile_names_the_slowed_kernel(fixture_repo, monkeypatch, caps
     git(repo, "checkout", "-q", c2)
     monkeypatch.chdir(repo)
     for rounds in ("4", "8"):  # a loaded machine may leave it inconclusive: measure more
-        run = ["run", "--base", c1, "--bench", "time_both", "--rounds", rounds, "--extra-rounds", rounds,
+        run = ["run", "--same-python", "--base", c1, "--bench", "time_both", "--rounds", rounds, "--extra-rounds", rounds,
                "--out", "reports/run"]  # fmt: skip
         assert main(run) == 0
         if json.loads((repo / "reports" / "run" / "report.json").read_text())["regressions"]:

@@ -1,0 +1,42 @@
+"""perfkit envs list|clean: the per-side asv environments perfkit keeps between runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+ASV_CONFIG = click.option("--config", "asv_config", type=click.Path(path_type=Path), default=None,
+                          help="The project's asv.conf.json (default: found from the current directory).")  # fmt: skip
+
+
+@click.group("envs")
+def command() -> None:
+    """The environments perfkit builds for the sides it measures (one slot each, kept
+    between runs under asv's env_dir/perfkit/ so a merge base is built only once)."""
+
+
+@command.command("list")
+@ASV_CONFIG
+def list_(asv_config: Path | None) -> None:
+    """Each slot and the commit installed in it."""
+    from perfkit import sides
+    from perfkit.cli.common import asv_project
+
+    project = asv_project(asv_config)
+    slots = sides.listing(project)
+    for slot, commit in slots:
+        click.echo(f"{slot}  {commit[:12] if commit else '(no build installed)'}")
+    if not slots:
+        click.echo(f"no environments under {sides.slots_dir(project)}")
+
+
+@command.command("clean")
+@ASV_CONFIG
+def clean(asv_config: Path | None) -> None:
+    """Remove every environment perfkit built for this project (they are rebuilt on demand)."""
+    from perfkit import sides
+    from perfkit.cli.common import asv_project
+
+    removed = sides.clean(asv_project(asv_config))
+    click.echo(f"removed {len(removed)} environment slot(s)" + (f" under {removed[0].parent}" if removed else ""))

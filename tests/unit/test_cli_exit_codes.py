@@ -1,0 +1,127 @@
+"""The CLI's exit codes (0 pass, 1 gate failed, 2 bad input, 3 internal error), the crash log,
+-v/-q, and the order of ``perfkit --help``; all in-process through ``perfkit.cli.main``."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import click
+import pytest
+
+import perfkit.cli.gate as gate_cli
+from perfkit.cli import COMMAND_ORDER, GlobalOptions, cli, main
+from perfkit.cli.common import progress_printer
+from perfkit.errors import ResultsFormatError
+
+GOLDEN = Path(__file__).resolve().parents[1] / "data" / "report" / "report.json"
+
+
+@pytest.fixture
+def report(tmp_path, monkeypatch) -> Path:
+    """A copy of the golden report (3 regressions, score 61.5: the gate fails) in a clean cwd."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    path = tmp_path / "report.json"
+    shutil.copyfile(GOLDEN, path)
+    return path
+
+
+def _boom(*args, **kwargs):
+    raise RuntimeError("boom\nsecond line")
+
+
+def test_exit_0_when_the_gate_passes(report, capsys):
+    assert main(["gate", str(report), "--min-score", "0", "--max-regressions", "10", "--allow", "*"]) == 0
+    assert "PASSED" in capsys.readouterr().out
+
+
+def test_exit_1_when_the_gate_fails(report, capsys):
+    assert main(["gate", str(report)]) == 1
+    out = capsys.readouterr().out
+    assert "FAILED" in out and "3 regression(s)" in out
+
+
+@pytest.mark.parametrize("argv", [["gate", "missing.json"], ["gate"], ["no-such-command"], ["gate", "--bogus", "x"]])
+def test_exit_2_on_bad_input_or_usage_in_one_line(report, capsys, argv):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert err.strip()
+
+
+def test_exit_2_on_a_malformed_report_is_one_line(report, capsys):
+    report.write_text('{"schema": "perfkit-report", "version": 1}')
+    assert main(["gate", str(report)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and err.startswith("perfkit: error:")
+
+
+def test_a_perfkit_error_raised_by_a_command_stays_exit_2(report, capsys, monkeypatch):
+    monkeypatch.setattr(gate_cli, "report_from_json", lambda path: (_ for _ in ()).throw(ResultsFormatError("bad file")))
+    assert main(["gate", str(report)]) == 2
+    assert capsys.readouterr().err.strip() == "perfkit: error: bad file"
+
+
+def test_exit_3_on_an_internal_error_one_line_and_a_log(report, capsys, monkeypatch, tmp_path):
+    monkeypatch.setattr(gate_cli, "report_from_json", _boom)
+    assert main(["gate", str(report)]) == 3
+    captured = capsys.readouterr()
+    err_lines = captured.err.strip().splitlines()
+    assert len(err_lines) == 1, captured.err
+    line = err_lines[0]
+    assert line.startswith("perfkit: internal error: RuntimeError: boom second line; traceback in ")
+    assert "Traceback" not in captured.err and "Traceback" not in captured.out
+    log = Path(line.rsplit("traceback in ", 1)[1])
+    assert log.is_file() and log.is_relative_to(tmp_path / "cache" / "perfkit")
+    text = log.read_text()
+    assert "Traceback (most recent call last)" in text and "_boom" in text and "perfkit gate" in text
+
+
+def test_exit_3_with_verbose_shows_the_traceback(report, capsys, monkeypatch):
+    monkeypatch.setattr(gate_cli, "report_from_json", _boom)
+    assert main(["-v", "gate", str(report)]) == 3
+    err = capsys.readouterr().err
+    assert "Traceback (most recent call last)" in err and "_boom" in err
+    assert err.strip().splitlines()[-1].startswith("perfkit: internal error: RuntimeError: boom")
+
+
+def test_exit_3_when_the_log_folder_cannot_be_written_falls_back(report, capsys, monkeypatch, tmp_path):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))  # mkdir under a file fails
+    monkeypatch.setattr(gate_cli, "report_from_json", _boom)
+    assert main(["gate", str(report)]) == 3
+    line = capsys.readouterr().err.strip()
+    log = Path(line.rsplit("traceback in ", 1)[1])
+    assert log.is_file() and "boom" in log.read_text()
+
+
+def test_quiet_silences_progress_lines_only(capsys):
+    with click.Context(cli, obj=GlobalOptions(quiet=True)):
+        progress_printer()("measuring")
+    assert capsys.readouterr().err == ""
+    with click.Context(cli, obj=GlobalOptions(quiet=False)):
+        progress_printer()("measuring")
+    assert "measuring" in capsys.readouterr().err
+    progress_printer()("outside any command")  # no click context: prints
+    assert "outside any command" in capsys.readouterr().err
+    with click.Context(cli, obj=GlobalOptions(quiet=True)):
+        progress_printer(quiet=False)("explicit")  # an explicit argument wins
+    assert "explicit" in capsys.readouterr().err
+
+
+def test_quiet_and_verbose_are_accepted_before_a_command(report, capsys):
+    assert main(["-q", "gate", str(report)]) == 1
+    assert main(["--verbose", "--quiet", "gate", str(report)]) == 1
+
+
+def test_help_lists_commands_in_workflow_order_with_an_example(capsys):
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    assert "perfkit check --baseline main" in out  # the example workflow
+    listed = [line.split()[0] for line in out.split("Commands:", 1)[1].splitlines() if line.startswith("  ")]
+    assert listed[:7] == ["check", "run", "compare", "gate", "baseline", "profile", "comment"]
+    known = [name for name in COMMAND_ORDER if name in listed]
+    assert listed[: len(known)] == known  # every ordered command before any unordered one
+    assert sorted(listed) == sorted(cli.commands)
