@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-import time
 from pathlib import Path
 
 import click
@@ -13,6 +12,7 @@ import pandas as pd
 
 from perfkit import commitorder, history, historyreport, seriesfile
 from perfkit.atomic import write_text_atomic
+from perfkit.cli.common import config_option, progress_printer
 from perfkit.config import load_config
 from perfkit.errors import ConfigError, HistoryError
 
@@ -104,12 +104,7 @@ COMPILE_TIME = "about 80 s of CPU, 1-3 minutes on a busy 2-core machine"  # docs
     show_default=True,
     help="Fewest commits in a segment.",
 )
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="perfkit.toml to use (benchmark directions).",
-)
+@config_option
 def command(
     results_dir: Path, machine: str | None, repo: Path | None, order_from: Path | None,
     csv_file: Path | None, json_file: Path | None, json_path: Path | None, fmt: str, top: int,
@@ -127,11 +122,7 @@ def command(
         raise ConfigError(f"--export {export}: the file name must end in .csv or .parquet")
     if top < 0:
         raise ConfigError(f"--top {top}: must be 0 or more")
-    start = time.monotonic()
-
-    def progress(msg: str) -> None:
-        click.echo(f"[{time.monotonic() - start:5.1f}s] {msg}", err=True)
-
+    progress = progress_printer()  # follows perfkit -q
     df = _read(results_dir, machine, repo, order_from, csv_file, json_file, progress)
     _warn_unreadable(df.attrs.get("unreadable", ()))
     _announce_compile()
