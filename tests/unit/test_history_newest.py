@@ -185,3 +185,17 @@ def test_kernels_run_without_a_writable_cache(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["disabled", "0.5"]
     assert rs.cache_state() in ("warm", "cold")  # the installed copy caches normally
+
+
+def test_cli_format_html_renders_the_shared_shift_and_no_json(tmp_path, capsys):
+    df = _shared_shift_table()
+    wide = df.pivot(index="commit", columns="name", values="median").reset_index()
+    wide["<b>x"] = wide.iloc[:, 1]
+    wide.to_csv(tmp_path / "s.csv", index=False)
+    out = tmp_path / "o"
+    code = main(["history", "--csv", str(tmp_path / "s.csv"), "--format", "html", "--out", str(out)])
+    assert code == 0 and not (out / "history.json").exists()
+    html = (out / "index.html").read_text()
+    assert "Shifts shared by many series" in html and "environment change" in html
+    assert "<b>x" not in html and "&lt;b&gt;x" in html
+    assert len(list((out / "plots").glob("*.png"))) == 31
