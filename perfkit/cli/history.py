@@ -226,21 +226,21 @@ def _summary(result: history.HistoryResult, files: historyreport.HistoryFiles, t
     click.echo(f"{len(result.series)} series, {n_cps} change points in {len(result.changed)} "
                f"series, {len(result.events)} shared shifts (alpha {result.options.alpha})")  # fmt: skip
     grouped = historyreport.in_events(result)
-    lines: list[tuple[float, str]] = []
+    lines: list[str] = []  # shared shifts first, then single change points, biggest first
     for e in result.events:
         kind = "ENVIRONMENT?" if e.environment_change else "shared shift"
         why = f"  [{e.reasons[0]}]" if e.reasons else ""
-        lines.append((float("inf"), f"  {kind:<12} {e.commit[:12]:<12} {_pct(e.median_ratio)} median, "
+        lines.append(f"  {kind:<12} {e.commit[:12]:<12} {_pct(e.median_ratio)} median, "
                       f"{e.size}/{e.measured} series ({e.regressions} slower/worse, "
                       f"{e.improvements} better), suites: {', '.join(e.suites[:5])}"
-                      f"{' ...' if len(e.suites) > 5 else ''}{why}"))  # fmt: skip
+                      f"{' ...' if len(e.suites) > 5 else ''}{why}")  # fmt: skip
     for s, cp in historyreport.ranked(result):
         if (s.series, str(cp.commit)) in grouped:
             continue
         mark = f"  (provisional: {cp.points_after} point(s) after)" if cp.provisional else ""
-        lines.append((0.0, f"  {cp.verdict.value:<12} {str(cp.commit)[:12]:<12} {_pct(cp.ratio)}  "
-                      f"p={cp.p_value:.2g}  {s.series}{mark}"))  # fmt: skip
-    for _, line in lines[:top]:
+        lines.append(f"  {cp.verdict.value:<12} {str(cp.commit)[:12]:<12} {_pct(cp.ratio)}  "
+                      f"p={cp.p_value:.2g}  {s.series}{mark}")  # fmt: skip
+    for line in lines[:top]:
         click.echo(line)
     rest = lines[top:]
     if rest:
