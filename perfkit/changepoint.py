@@ -107,7 +107,7 @@ def detect_many(
     out: list[list[ChangePoint]] = []
     for i, item in enumerate(inputs):
         rows = table[offsets[i] : offsets[i] + found[i]]
-        out.append([_change_point(row, item, prepared[i][2]) for row in rows])
+        out.append([_change_point(row, item, prepared[i][2], min_size) for row in rows])
     return out
 
 
@@ -141,8 +141,8 @@ def _prepare(item: SeriesInput) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         )
     keep = np.flatnonzero(valid)
     x = x[keep]
-    if spreads is None or counts is None:
-        return x, np.ones(x.size), keep
+    if spreads is None or counts is None or not np.any(spreads[keep] > 0):
+        return x, np.ones(x.size), keep  # no within-commit spread: equal weights
     return x, _weights(x, spreads[keep], counts[keep]), keep
 
 
@@ -169,8 +169,12 @@ def _weights(x: np.ndarray, spreads: np.ndarray, counts: np.ndarray) -> np.ndarr
     return np.clip(w, 1.0 / _WEIGHT_CLIP, _WEIGHT_CLIP)
 
 
-def _change_point(row: np.ndarray, item: SeriesInput, positions: np.ndarray) -> ChangePoint:
-    index = int(positions[int(row[rs.COL_INDEX])])
+def _change_point(
+    row: np.ndarray, item: SeriesInput, positions: np.ndarray, min_size: int
+) -> ChangePoint:
+    at = int(row[rs.COL_INDEX])
+    index = int(positions[at])
+    after = positions.size - at
     delta, level = float(row[rs.COL_DELTA]), float(row[rs.COL_LEVEL])
     ratio, low, high = _ratio(level, delta, float(row[rs.COL_LOW]), float(row[rs.COL_HIGH]))
     worse = delta > 0 if item.direction is Direction.LOWER_IS_BETTER else delta < 0
@@ -184,7 +188,17 @@ def _change_point(row: np.ndarray, item: SeriesInput, positions: np.ndarray) -> 
         p_value=float(row[rs.COL_P]),
         verdict=Verdict.REGRESSION if worse else Verdict.IMPROVEMENT,
         direction=item.direction,
+        points_after=after,
+        provisional=after < provisional_below(min_size),
     )
+
+
+def provisional_below(min_size: int = DEFAULT_MIN_SIZE) -> int:
+    """A change point with fewer valid points after it than this is provisional: found
+    from the newest commits (:func:`perfkit.ranksegment.newest_step`) or with less than a
+    full window of evidence on its right, it can be confirmed or withdrawn as commits
+    arrive."""
+    return 2 * min_size
 
 
 def _ratio(level: float, delta: float, low: float, high: float) -> tuple[float, float, float]:
@@ -195,6 +209,6 @@ def _ratio(level: float, delta: float, low: float, high: float) -> tuple[float, 
 
 
 def _normal_quantile(q: float) -> float:
-    from scipy.stats import norm
+    from statistics import NormalDist  # not scipy: importing scipy.stats costs seconds
 
-    return float(norm.ppf(q))
+    return NormalDist().inv_cdf(q)

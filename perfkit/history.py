@@ -18,17 +18,16 @@ from __future__ import annotations
 import fnmatch
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from perfkit import changepoint
+from perfkit import changepoint, commitorder
 from perfkit.config import Config
-from perfkit.errors import HistoryError
-from perfkit.gitrepo import git
-from perfkit.model import ChangePoint, Direction, Measurement
+from perfkit.errors import HistoryError, ResultsFormatError
+from perfkit.model import ChangePoint, Direction, Measurement, Verdict
 
 COLUMNS = (
     "commit", "order", "date", "benchmark", "name", "parameters", "machine", "environment",
@@ -73,6 +72,9 @@ class HistoryResult:
     frame: pd.DataFrame = field(compare=False, hash=False)
     options: HistoryOptions = HistoryOptions()
     skipped_commits: tuple[str, ...] = ()
+    events: tuple = ()  # historyevents.ShiftEvent, largest first
+    unreadable: tuple[tuple[str, str], ...] = ()  # (result file, why) skipped
+    order_source: str = ""
 
     @property
     def changed(self) -> tuple[SeriesResult, ...]:
@@ -88,28 +90,85 @@ class HistoryResult:
 
 def commit_order(repo: Path | str = ".", rev: str = "HEAD") -> dict[str, tuple[int, str]]:
     """Full hash -> (position oldest first, committer date ISO) for the history of ``rev``."""
-    out = git(Path(repo), "log", "--topo-order", "--reverse", "--format=%H %cI", rev)
-    order: dict[str, tuple[int, str]] = {}
-    for i, line in enumerate(out.splitlines()):
-        sha, _, date = line.partition(" ")
-        order[sha] = (i, date)
-    return order
+    return commitorder.from_repo(repo, rev).positions
 
 
 def load(
-    results_dir: Path | str, *, repo: Path | str = ".", machine: str | None = None
+    results_dir: Path | str,
+    *,
+    repo: Path | str | None = None,
+    order: commitorder.CommitOrder | None = None,
+    machine: str | None = None,
 ) -> pd.DataFrame:
-    """Tidy DataFrame of every asv result in ``results_dir`` (see module doc).
+    """Tidy DataFrame of every asv result (format 1 or 2) in ``results_dir`` (module doc).
 
-    All machines unless ``machine`` is given (each machine is its own series).
+    The commit order comes from ``order`` or else the git repository ``repo`` (default:
+    the current directory). All machines unless ``machine`` is given (each machine is its
+    own series). A file that cannot be read is skipped and listed in
+    ``attrs["unreadable"]`` (path, reason); when no file can be read: HistoryError.
+    ``attrs["environment_info"]``: commit -> :func:`env_key` (machine and environment) ->
+    what asv recorded about the machine and Python (to tell environment changes from code changes).
     """
     from perfkit.ingest import asv as asv_ingest
+    from perfkit.ingest.jsonfile import read_json
 
+    if order is None:
+        order = commitorder.from_repo("." if repo is None else repo)
     results_dir = Path(results_dir)
     files = asv_ingest.list_result_files(results_dir, machine)
     benchmarks = asv_ingest.read_benchmarks_json(results_dir) if files else {}
-    measurements = [m for info in files for m in asv_ingest.read_result_file(info.path, benchmarks)]
-    return frame(measurements, commit_order(repo))
+    measurements: list[Measurement] = []
+    unreadable: list[tuple[str, str]] = []
+    info: dict[str, dict[str, str]] = {}
+    for f in files:
+        try:
+            data = read_json(f.path)
+            read = asv_ingest.read_result_file(f.path, benchmarks, data)
+        except ResultsFormatError as exc:
+            unreadable.append((str(f.path), _reason(exc, f.path)))
+            continue
+        measurements += read
+        if read and isinstance(data, dict):
+            where = env_key(f.machine, read[0].environment or "")
+            info.setdefault(str(data.get("commit_hash") or f.commit), {})[where] = _env_info(data)
+    if files and not measurements and unreadable:
+        raise HistoryError(f"{results_dir}: none of its {len(files)} result files can be read "
+                           f"(first: {unreadable[0][0]}: {unreadable[0][1]})")  # fmt: skip
+    df = frame(measurements, order.positions)
+    df.attrs["unreadable"] = unreadable
+    df.attrs["order_source"] = order.source
+    df.attrs["environment_info"] = _full_keys(info, order.positions)
+    return df
+
+
+def env_key(machine: str, environment: str) -> str:
+    """Key of ``attrs["environment_info"]``'s inner mapping: one machine's environment."""
+    return f"{machine} {environment}".strip()
+
+
+def _reason(exc: Exception, path: Path) -> str:
+    text = str(exc)
+    return text[len(str(path)) + 2 :] if text.startswith(f"{path}: ") else text
+
+
+def _env_info(data: dict) -> str:
+    """What asv recorded about the machine and interpreter, as one comparable string."""
+    params = data.get("params") if isinstance(data.get("params"), dict) else {}
+    keep = {k: params.get(k) for k in ("arch", "cpu", "os", "ram", "num_cpu", "python")}
+    keep["python"] = keep["python"] or data.get("python")
+    return ", ".join(f"{k}={v}" for k, v in keep.items() if v not in (None, ""))
+
+
+def _full_keys(
+    info: dict[str, dict[str, str]], order: Mapping[str, tuple[int, str]]
+) -> dict[str, dict[str, str]]:
+    resolve = _resolver(order)
+    out: dict[str, dict[str, str]] = {}
+    for commit, machines in info.items():
+        full = resolve(commit)
+        if full is not None:
+            out.setdefault(full, {}).update(machines)
+    return out
 
 
 def frame(
@@ -140,6 +199,20 @@ def frame(
     return df
 
 
+def _five(s: list[float]) -> list[float]:
+    """Min, quartiles, median and max of sorted ``s`` (numpy's default interpolation;
+    plain Python: ``np.percentile`` costs more than the work for ten samples)."""
+    last = len(s) - 1
+
+    def q(p: float) -> float:
+        h = last * p
+        lo = int(h)
+        hi = min(lo + 1, last)
+        return s[lo] + (s[hi] - s[lo]) * (h - lo)
+
+    return [s[0], q(0.25), q(0.5), q(0.75), s[last]]
+
+
 def _resolver(order: Mapping[str, tuple[int, str]]):
     by_prefix: dict[str, str | None] = {}
 
@@ -157,14 +230,13 @@ def _resolver(order: Mapping[str, tuple[int, str]]):
 
 
 def _row(m: Measurement, commit: str, placed: tuple[int, str]) -> dict:
-    samples = np.asarray(m.samples, dtype=float)
-    if m.ok:
-        q = np.percentile(samples, [0, 25, 50, 75, 100])
-        n = samples.size
+    samples = m.samples if m.error is None and not m.skipped else ()  # m.ok, computed once
+    if samples:
+        q, n = _five(sorted(float(x) for x in samples)), len(samples)
     elif m.error is None and not m.skipped and m.value is not None:
-        q, n = np.full(5, float(m.value)), 1  # a summary without samples
+        q, n = [float(m.value)] * 5, 1  # a summary without samples
     else:
-        q, n = np.full(5, math.nan), 0
+        q, n = [math.nan] * 5, 0
     params = ", ".join(f"{k}={v}" for k, v in m.params)
     return dict(
         commit=commit, order=placed[0], date=placed[1], benchmark=m.benchmark, name=m.name,
@@ -189,21 +261,25 @@ def analyse(
     missing = [c for c in ("commit", "order", "name", "median") if c not in df.columns]
     if missing:
         raise HistoryError(f"history table lacks column(s) {', '.join(missing)}")
+    attrs = dict(df.attrs)
     df = _with_defaults(df)
+    df.attrs = {}  # pandas deep-copies attrs on every operation: keep them aside
     if config is not None and config.direction:
         df["direction"] = [
             str(_direction(config, name, Direction(d)))
             for name, d in zip(df["name"], df["direction"], strict=True)
         ]
-    groups = list(_series_groups(df))
+    perm, bounds = _series_bounds(df)
+    cols = _Columns.of(df, perm)
     need = changepoint.min_points(options.min_size)
-    inputs, results = [], []
-    for label, part in groups:
-        valid = part[np.isfinite(part["median"].to_numpy(float))]
-        result = _series_result(label, valid, too_short=len(valid) < need)
+    inputs, results, rows = [], [], []
+    for start, stop, label in bounds:
+        idx = start + np.flatnonzero(np.isfinite(cols.median[start:stop]))
+        result = _series_result(label, cols, idx, too_short=idx.size < need)
         results.append(result)
+        rows.append(idx)
         if not result.too_short:
-            inputs.append((len(results) - 1, _series_input(result, valid)))
+            inputs.append((len(results) - 1, _series_input(result, cols, idx)))
     found = changepoint.detect_many(
         [item for _, item in inputs],
         alpha=options.alpha,
@@ -214,9 +290,15 @@ def analyse(
     )
     for (i, _), cps in zip(inputs, found, strict=True):
         results[i] = _replace_cps(results[i], cps)
-    out = _verdict_frame(df, groups, results)
-    skipped = tuple(df.attrs.get("skipped_commits", ()))
-    return HistoryResult(tuple(results), out, options, skipped)
+    out = _verdict_frame(df, perm, bounds, results, rows)
+    out.attrs = attrs
+    skipped = tuple(attrs.get("skipped_commits", ()))
+    unreadable = tuple(tuple(u) for u in attrs.get("unreadable", ()))
+    result = HistoryResult(tuple(results), out, options, skipped, (), unreadable,  # type: ignore[arg-type]
+                           str(attrs.get("order_source", "")))  # fmt: skip
+    from perfkit import historyevents
+
+    return replace(result, events=historyevents.group(result))
 
 
 def _with_defaults(df: pd.DataFrame) -> pd.DataFrame:
@@ -237,19 +319,72 @@ def _direction(config: Config, name: str, default: Direction) -> Direction:
     return max(hits, key=lambda h: h[0])[1] if hits else default
 
 
-def _series_groups(df: pd.DataFrame) -> Iterable[tuple[str, pd.DataFrame]]:
-    """(label, rows in history order) per name x machine x environment x version run."""
-    keys = ["name", "machine", "environment"]
-    for (name, machine, env), part in df.groupby(keys, sort=True, dropna=False):
-        part = part.sort_values("order", kind="stable")
-        versions = part["version"].fillna("").astype(str)
-        run = (versions != versions.shift()).cumsum()
-        runs = run.nunique()
-        for r, piece in part.groupby(run, sort=True):
-            label = _label(str(name), str(machine), str(env))
-            if runs > 1:
-                label += f" [version {piece['version'].iloc[0] or '?'} ({r}/{runs})]"
-            yield label, piece
+@dataclass(frozen=True)
+class _Columns:
+    """The sorted history table's columns as numpy arrays (one extraction, many slices)."""
+
+    commit: np.ndarray
+    order: np.ndarray
+    name: np.ndarray
+    machine: np.ndarray
+    environment: np.ndarray
+    unit: np.ndarray
+    direction: np.ndarray
+    n: np.ndarray
+    median: np.ndarray
+    q25: np.ndarray
+    q75: np.ndarray
+
+    @classmethod
+    def of(cls, df: pd.DataFrame, perm: np.ndarray) -> _Columns:
+        """Columns of ``df`` in the order ``perm`` (series by series, oldest first)."""
+        text = {c: _text(df[c])[perm] for c in
+                ("commit", "name", "machine", "environment", "unit", "direction")}  # fmt: skip
+        nums = {c: df[c].to_numpy(float)[perm] for c in ("n", "median", "q25", "q75")}
+        return cls(order=df["order"].to_numpy(np.int64)[perm], **text, **nums)
+
+
+def _text(column: pd.Series) -> np.ndarray:
+    """A column as an object array of str (a categorical through its codes: fast)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        labels = np.asarray([str(c) for c in column.cat.categories] + ["nan"], dtype=object)
+        return labels[column.cat.codes.to_numpy()]
+    return column.astype(str).to_numpy(dtype=object)
+
+
+def _series_bounds(df: pd.DataFrame) -> tuple[np.ndarray, list[tuple[int, int, str]]]:
+    """(perm, bounds): ``perm`` orders the rows by name, machine, environment and history
+    order (integer codes and one lexsort: no sorting of the table itself); ``bounds``
+    holds (start, stop, label) in ``perm``'s positions for each series, one per name x
+    machine x environment, split where ``version`` changes."""
+    n = len(df)
+    if n == 0:
+        return np.zeros(0, np.int64), []
+    coded = [pd.factorize(_text(df[c]), sort=True) for c in ("name", "machine", "environment")]
+    version_codes, versions = pd.factorize(df["version"].fillna("").astype(str))
+    order = df["order"].to_numpy(np.int64)
+    perm = np.lexsort((order, coded[2][0], coded[1][0], coded[0][0]))
+    keys = [codes[perm] for codes, _ in coded]
+    version = version_codes[perm]
+    new_series = np.zeros(n, dtype=bool)
+    new_series[0] = True
+    for k in keys:
+        new_series[1:] |= k[1:] != k[:-1]
+    new_run = new_series.copy()
+    new_run[1:] |= version[1:] != version[:-1]
+    series_starts = np.flatnonzero(new_series).tolist() + [n]
+    run_starts = np.flatnonzero(new_run).tolist() + [n]
+    out, r = [], 0
+    for a, b in zip(series_starts[:-1], series_starts[1:], strict=True):
+        runs = []
+        while run_starts[r] < b:
+            runs.append((run_starts[r], run_starts[r + 1]))
+            r += 1
+        base = _label(*(str(uniques[k[a]]) for k, (_, uniques) in zip(keys, coded, strict=True)))
+        for i, (ra, rb) in enumerate(runs, 1):
+            tag = str(versions[version[ra]]) or "?"
+            out.append((ra, rb, base if len(runs) == 1 else f"{base} [version {tag} ({i}/{len(runs)})]"))
+    return perm, out
 
 
 def _label(name: str, machine: str, env: str) -> str:
@@ -257,37 +392,39 @@ def _label(name: str, machine: str, env: str) -> str:
     return f"{name} @ {where}" if where else name
 
 
-def _series_result(label: str, rows: pd.DataFrame, too_short: bool) -> SeriesResult:
-    first = rows.iloc[0] if len(rows) else None
+def _series_result(label: str, cols: _Columns, idx: np.ndarray, too_short: bool) -> SeriesResult:
+    first = int(idx[0]) if idx.size else None
     direction = (
-        Direction(str(first["direction"])) if first is not None else Direction.LOWER_IS_BETTER
+        Direction(str(cols.direction[first])) if first is not None else Direction.LOWER_IS_BETTER
     )
 
-    def col(c: str) -> tuple[float, ...]:
-        return tuple(float(v) for v in rows[c])
+    def text(arr: np.ndarray) -> str:
+        return "" if first is None else str(arr[first])
 
     return SeriesResult(
         series=label,
-        name="" if first is None else str(first["name"]),
-        machine="" if first is None else str(first["machine"]),
-        environment="" if first is None else str(first["environment"]),
-        unit="" if first is None else str(first["unit"]),
+        name=text(cols.name),
+        machine=text(cols.machine),
+        environment=text(cols.environment),
+        unit=text(cols.unit),
         direction=direction,
-        commits=tuple(str(c) for c in rows["commit"]),
-        orders=tuple(int(o) for o in rows["order"]),
-        median=col("median"),
-        q25=col("q25"),
-        q75=col("q75"),
+        commits=tuple(cols.commit[idx].tolist()),
+        orders=tuple(cols.order[idx].tolist()),
+        median=tuple(cols.median[idx].tolist()),
+        q25=tuple(cols.q25[idx].tolist()),
+        q75=tuple(cols.q75[idx].tolist()),
         too_short=too_short,
     )
 
 
-def _series_input(result: SeriesResult, rows: pd.DataFrame) -> changepoint.SeriesInput:
-    spreads = (rows["q75"].to_numpy(float) - rows["q25"].to_numpy(float)) / 1.349
+def _series_input(
+    result: SeriesResult, cols: _Columns, idx: np.ndarray
+) -> changepoint.SeriesInput:
+    spreads = (cols.q75[idx] - cols.q25[idx]) / 1.349
     return changepoint.SeriesInput(
-        values=np.asarray(result.median),
+        values=cols.median[idx],
         spreads=spreads,
-        counts=rows["n"].to_numpy(float).clip(min=1),
+        counts=cols.n[idx].clip(min=1),
         direction=result.direction,
         commits=result.commits,
         name=result.series,
@@ -295,27 +432,39 @@ def _series_input(result: SeriesResult, rows: pd.DataFrame) -> changepoint.Serie
 
 
 def _replace_cps(result: SeriesResult, cps: Sequence[ChangePoint]) -> SeriesResult:
-    from dataclasses import replace
-
     return replace(result, change_points=tuple(cps))
 
 
 def _verdict_frame(
-    df: pd.DataFrame, groups: list[tuple[str, pd.DataFrame]], results: list[SeriesResult]
+    df: pd.DataFrame,
+    perm: np.ndarray,
+    bounds: list[tuple[int, int, str]],
+    results: list[SeriesResult],
+    rows: list[np.ndarray],
 ) -> pd.DataFrame:
-    out = df.copy()
-    out["series"] = ""
-    out["change"] = ""
-    for col in VERDICT_COLUMNS[2:]:
-        out[col] = math.nan
-    by_label = {r.series: r for r in results}
-    for label, part in groups:
-        out.loc[part.index, "series"] = label
-        result = by_label[label]
+    """``df`` (its own row order) with each row's series label and, on change-point rows,
+    the verdict.
+
+    Filled through numpy arrays, one assignment per column (a ``.loc`` write per series
+    into a million-row table took most of the CLI's time)."""
+    out = df.copy(deep=False)
+    n = len(out)
+    codes = np.full(n, -1, dtype=np.int32)  # series label, as a categorical's codes
+    change = np.zeros(n, dtype=np.int8)  # 0 "", 1 regression, 2 improvement
+    numbers = {c: np.full(n, math.nan) for c in VERDICT_COLUMNS[2:]}
+    verdicts = ["", str(Verdict.REGRESSION), str(Verdict.IMPROVEMENT)]
+    for i, ((start, stop, _), result, idx) in enumerate(zip(bounds, results, rows, strict=True)):
+        codes[perm[start:stop]] = i
         for cp in result.change_points:
-            row = part.index[part["commit"].astype(str) == cp.commit]
-            out.loc[row, ["change", "change_ratio", "change_low", "change_high", "change_p"]] = [
-                str(cp.verdict), cp.ratio, cp.ci_low, cp.ci_high, cp.p_value
-            ]  # fmt: skip
-    out.attrs = dict(df.attrs)
+            row = perm[idx[cp.index]]
+            change[row] = verdicts.index(str(cp.verdict))
+            values = (cp.ratio, cp.ci_low, cp.ci_high, cp.p_value)
+            for col, value in zip(VERDICT_COLUMNS[2:], values, strict=True):
+                numbers[col][row] = value
+    labels = [label for _, _, label in bounds]
+    out["series"] = pd.Categorical.from_codes(codes, labels) if len(set(labels)) == len(labels) \
+        else np.asarray(labels + [""], dtype=object)[codes]  # fmt: skip
+    out["change"] = pd.Categorical.from_codes(change, verdicts)
+    for col, values in numbers.items():
+        out[col] = values
     return out

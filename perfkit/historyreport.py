@@ -27,16 +27,18 @@ import numpy as np
 
 from perfkit.atomic import write_bytes_atomic, write_text_atomic
 from perfkit.history import HistoryResult, SeriesResult
+from perfkit.historyevents import ShiftEvent
 from perfkit.model import ChangePoint, Verdict
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: events, ranked change points, provisional, unreadable files
+FORMATS = ("json", "html", "all")
 METHOD = "rank binary segmentation + drift-corrected window test (perfkit.changepoint)"
 
 
 @dataclass(frozen=True)
 class HistoryFiles:
-    json: Path
-    html: Path
+    json: Path | None
+    html: Path | None
     plots: tuple[Path, ...]
 
 
@@ -53,11 +55,53 @@ def change_point_dict(cp: ChangePoint) -> dict[str, Any]:
         "ci_high": _number(cp.ci_high),
         "p_value": _number(cp.p_value),
         "verdict": str(cp.verdict),
+        "points_after": cp.points_after,
+        "provisional": cp.provisional,
     }
+
+
+def event_dict(e: ShiftEvent) -> dict[str, Any]:
+    return {
+        "commit": e.commit,
+        "series_changed": e.size,
+        "series_measured": e.measured,
+        "median_ratio": _number(e.median_ratio),
+        "regressions": e.regressions,
+        "improvements": e.improvements,
+        "suites": list(e.suites),
+        "machines": list(e.machines),
+        "environment_change": e.environment_change,
+        "reasons": list(e.reasons),
+        "series": list(e.series),
+    }
+
+
+def ranked(result: HistoryResult) -> list[tuple[SeriesResult, ChangePoint]]:
+    """Every change point, biggest step first (|log ratio|), then smallest p-value."""
+    pairs = [(s, cp) for s in result.series for cp in s.change_points]
+    return sorted(pairs, key=lambda sc: (-_size(sc[1].ratio), sc[1].p_value, sc[0].series))
+
+
+def _size(ratio: float) -> float:
+    return abs(math.log(ratio)) if math.isfinite(ratio) and ratio > 0 else 0.0
+
+
+def in_events(result: HistoryResult) -> dict[tuple[str, str], str]:
+    """(series, change-point commit) -> commit of the event it belongs to."""
+    out = {}
+    for e in result.events:
+        members = set(e.series)
+        for s in result.series:
+            if s.series in members:
+                for cp in s.change_points:
+                    if abs(s.orders[cp.index] - e.order) <= 1:
+                        out[(s.series, str(cp.commit))] = e.commit
+    return out
 
 
 def to_dict(result: HistoryResult) -> dict[str, Any]:
     o = result.options
+    grouped = in_events(result)
     return {
         "version": SCHEMA_VERSION,
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -87,6 +131,14 @@ def to_dict(result: HistoryResult) -> dict[str, Any]:
         ],
         "too_short": [s.series for s in result.too_short],
         "skipped_commits": list(result.skipped_commits),
+        "order_source": result.order_source,
+        "unreadable_files": [{"path": p, "reason": r} for p, r in result.unreadable],
+        "events": [event_dict(e) for e in result.events],
+        "change_points": [
+            {"series": s.series, **change_point_dict(cp),
+             "event": grouped.get((s.series, str(cp.commit)))}
+            for s, cp in ranked(result)
+        ],  # fmt: skip
     }
 
 
@@ -178,14 +230,21 @@ def render_html(result: HistoryResult, images: dict[str, str]) -> str:
     )  # fmt: skip
 
 
-def write(result: HistoryResult, out_dir: Path | str) -> HistoryFiles:
+def write(result: HistoryResult, out_dir: Path | str, fmt: str = "all") -> HistoryFiles:
+    """``history.json`` (``fmt`` json or all) and ``index.html`` with its plots (html or
+    all) in ``out_dir``; a format not asked for is not rendered at all."""
+    if fmt not in FORMATS:
+        raise ValueError(f"format {fmt!r} is not one of {FORMATS}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    json_path = write_text_atomic(out / "history.json", json.dumps(to_dict(result), indent=2))
+    json_path = html_path = None
+    if fmt in ("json", "all"):
+        json_path = write_text_atomic(out / "history.json", json.dumps(to_dict(result), indent=2))
     plots, images = [], {}
-    for series in result.changed:
-        png = plot_png(series)
-        plots.append(write_bytes_atomic(out / "plots" / f"{slug(series.series)}.png", png))
-        images[series.series] = base64.b64encode(png).decode("ascii")
-    html_path = write_text_atomic(out / "index.html", render_html(result, images))
+    if fmt in ("html", "all"):
+        for series in result.changed:
+            png = plot_png(series)
+            plots.append(write_bytes_atomic(out / "plots" / f"{slug(series.series)}.png", png))
+            images[series.series] = base64.b64encode(png).decode("ascii")
+        html_path = write_text_atomic(out / "index.html", render_html(result, images))
     return HistoryFiles(json_path, html_path, tuple(plots))

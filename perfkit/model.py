@@ -215,6 +215,8 @@ class ChangePoint:
     p_value: float
     verdict: Verdict  # REGRESSION or IMPROVEMENT (direction-aware)
     direction: Direction = Direction.LOWER_IS_BETTER
+    points_after: int | None = None  # valid points from this one to the series' end
+    provisional: bool = False  # too few points after it yet: may be withdrawn later
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ the detrended windows) with the Moses distribution-free confidence interval.
 from __future__ import annotations
 
 import math
+import os
 
 import numba as nb
 import numpy as np
@@ -36,17 +37,49 @@ import numpy as np
 _SQRT2 = math.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
-# columns of the per-change-point output table
-COL_INDEX, COL_P, COL_DELTA, COL_LOW, COL_HIGH, COL_LEVEL = range(6)
-N_COLS = 6
+# columns of the per-change-point output table (COL_EDGE: 1 if found by the newest-commit
+# test, :func:`newest_step`, 0 if by the search)
+COL_INDEX, COL_P, COL_DELTA, COL_LOW, COL_HIGH, COL_LEVEL, COL_EDGE = range(7)
+N_COLS = 7
+EDGE_BASELINE = 100  # most points before the newest ones that the newest-commit test uses
+
+_CACHE_DISABLED: list[str] = []
 
 
-@nb.njit(cache=True)
+def _njit(*args, **kwargs):
+    """``numba.njit(cache=True)``, falling back to no caching when numba finds no writable
+    cache directory (read-only HOME and source tree): slower start, never a crash."""
+
+    def wrap(func):
+        try:
+            return nb.njit(cache=True, **kwargs)(func)
+        except RuntimeError:  # "cannot cache function ...: no locator available"
+            _CACHE_DISABLED.append(func.__name__)
+            return nb.njit(cache=False, **kwargs)(func)
+
+    return wrap(args[0]) if args and callable(args[0]) else wrap
+
+
+def cache_state() -> str:
+    """"warm" (compiled kernels on disk, newer than this file), "cold" (the first call
+    compiles them) or "disabled" (no writable cache: every process compiles)."""
+    if _CACHE_DISABLED:
+        return "disabled"
+    try:
+        index = segment_many._cache._cache_file._index_path
+        if os.path.getmtime(index) >= os.path.getmtime(__file__):
+            return "warm"
+    except (AttributeError, OSError):
+        pass
+    return "cold"
+
+
+@_njit
 def normal_sf(z: float) -> float:
     return 0.5 * math.erfc(z / _SQRT2)
 
 
-@nb.njit(cache=True)
+@_njit
 def _nu(x: float) -> float:
     """Siegmund's overshoot correction for a Gaussian random walk (approximation)."""
     if x < 1e-9:
@@ -57,7 +90,7 @@ def _nu(x: float) -> float:
     return (2.0 / x) * (cdf - 0.5) / (h * cdf + pdf)
 
 
-@nb.njit(cache=True)
+@_njit
 def tail_p(b: float, length: int, m: int) -> float:
     """P(max_{m<=k<=L-m} T_k >= b) under no change (two-sided, conservative)."""
     if b <= 0.0:
@@ -70,7 +103,7 @@ def tail_p(b: float, length: int, m: int) -> float:
     return min(p, 1.0)
 
 
-@nb.njit(cache=True)
+@_njit
 def ranks(x: np.ndarray) -> np.ndarray:
     """Ranks 1..n with ties given their average rank."""
     n = x.size
@@ -88,7 +121,7 @@ def ranks(x: np.ndarray) -> np.ndarray:
     return r
 
 
-@nb.njit(cache=True)
+@_njit
 def noise_scale(x: np.ndarray) -> float:
     """Robust commit-to-commit noise: 1.4826 MAD of successive differences / sqrt(2)."""
     if x.size < 3:
@@ -97,7 +130,7 @@ def noise_scale(x: np.ndarray) -> float:
     return 1.4826 * np.median(np.abs(d - np.median(d))) / math.sqrt(2.0)
 
 
-@nb.njit(cache=True)
+@_njit
 def _scores(x: np.ndarray, w: np.ndarray, a: int, b: int) -> np.ndarray:
     r = ranks(x[a:b])
     ww = w[a:b]
@@ -105,7 +138,7 @@ def _scores(x: np.ndarray, w: np.ndarray, a: int, b: int) -> np.ndarray:
     return ww * (r - centre)
 
 
-@nb.njit(cache=True)
+@_njit
 def _best_split(s: np.ndarray, m: int, lo: int, hi: int) -> tuple[int, float]:
     """Split k in [lo, hi] (k = size of the left part) maximising the standardised CUSUM."""
     n = s.size
@@ -123,7 +156,7 @@ def _best_split(s: np.ndarray, m: int, lo: int, hi: int) -> tuple[int, float]:
     return best_k, best
 
 
-@nb.njit(cache=True)
+@_njit
 def _slope(x: np.ndarray, a: int, cp: int, b: int) -> float:
     """Theil-Sen slope from pairs within [a, cp) and within [cp, b) (never across cp)."""
     nl, nr = cp - a, b - cp
@@ -139,7 +172,7 @@ def _slope(x: np.ndarray, a: int, cp: int, b: int) -> float:
     return np.median(slopes[:t])
 
 
-@nb.njit(cache=True)
+@_njit
 def _detrended(x: np.ndarray, lo: int, c: int, hi: int, window: int) -> tuple[int, int, np.ndarray]:
     """Window ``[a, b)`` of up to ``window`` commits each side of ``c`` within ``[lo, hi)``,
     minus a robust local slope (Theil-Sen on within-side pairs of windows up to 3x wider)."""
@@ -151,7 +184,7 @@ def _detrended(x: np.ndarray, lo: int, c: int, hi: int, window: int) -> tuple[in
     return a, b, y
 
 
-@nb.njit(cache=True)
+@_njit
 def step_estimate(
     x: np.ndarray, lo: int, cp: int, hi: int, window: int, z_conf: float
 ) -> tuple[float, float, float, float]:
@@ -172,13 +205,13 @@ def step_estimate(
     return np.median(diffs), diffs[c], diffs[diffs.size - 1 - c], np.median(y[:n1])
 
 
-@nb.njit(cache=True)
+@_njit
 def _t_loss(r: np.ndarray) -> np.ndarray:
     """Negative log-likelihood of a Student t with 3 degrees of freedom (up to constants)."""
     return 2.0 * np.log1p(r * r / 3.0)
 
 
-@nb.njit(cache=True)
+@_njit
 def _t_split(y: np.ndarray, k: int, m: int, scale: float) -> int:
     """With the levels either side of ``k`` fixed (medians), the split in ``[m, n - m]``
     that maximises a Student-t (df 3) likelihood; twice, re-estimating the levels."""
@@ -195,7 +228,7 @@ def _t_split(y: np.ndarray, k: int, m: int, scale: float) -> int:
     return k
 
 
-@nb.njit(cache=True)
+@_njit
 def _relocate(
     x: np.ndarray, w: np.ndarray, lo: int, c: int, hi: int, m: int, window: int, scale: float
 ) -> int:
@@ -214,7 +247,7 @@ def _relocate(
     return a + (k if scale <= 0.0 else _t_split(y, k, m, scale))
 
 
-@nb.njit(cache=True)
+@_njit
 def _local_p(x: np.ndarray, w: np.ndarray, lo: int, cp: int, hi: int, m: int, window: int) -> float:
     """Drift-corrected local test: the rank CUSUM of the detrended window around ``cp``
     at ``cp``, judged by the tail of its maximum over the window (the location was
@@ -229,7 +262,7 @@ def _local_p(x: np.ndarray, w: np.ndarray, lo: int, cp: int, hi: int, m: int, wi
     return tail_p(stat, n, min(m, k, n - k))
 
 
-@nb.njit(cache=True)
+@_njit
 def _assess(
     x: np.ndarray,
     w: np.ndarray,
@@ -257,7 +290,7 @@ def _assess(
     return cp, _local_p(x, w, lo, cp, hi, m, window)
 
 
-@nb.njit(cache=True)
+@_njit
 def _binary_segmentation(
     x: np.ndarray, w: np.ndarray, lo: int, hi: int, m: int, alpha: float
 ) -> np.ndarray:
@@ -283,7 +316,7 @@ def _binary_segmentation(
     return cands[:nc]
 
 
-@nb.njit(cache=True)
+@_njit
 def _window_search(x: np.ndarray, w: np.ndarray, m: int, alpha: float, window: int) -> np.ndarray:
     """Best split of each window of ``2 * window`` commits (overlapping by half) whose
     test rejects at ``alpha`` shared among the windows (Bonferroni)."""
@@ -301,7 +334,7 @@ def _window_search(x: np.ndarray, w: np.ndarray, m: int, alpha: float, window: i
     return cands[:nc]
 
 
-@nb.njit(cache=True)
+@_njit
 def _distinct(cands: np.ndarray, m: int) -> np.ndarray:
     """Sorted candidates, dropping any closer than ``m`` to the one kept before it."""
     c = np.unique(cands)
@@ -315,7 +348,7 @@ def _distinct(cands: np.ndarray, m: int) -> np.ndarray:
     return c[keep]
 
 
-@nb.njit(cache=True)
+@_njit
 def _prune(
     x: np.ndarray,
     w: np.ndarray,
@@ -353,7 +386,116 @@ def _prune(
     return cps[:nc], pv[:nc]
 
 
-@nb.njit(cache=True)
+@_njit
+def _top_p(base: np.ndarray, new: np.ndarray) -> float:
+    """Exact two-sided p-value that the ``j`` newest points are all this extreme.
+
+    Up: ``K`` = points of the pool (base + new) at or above the lowest new point; under
+    exchangeability the new points are a random j-subset of the pool, so
+    ``P(all in the top K) = C(K, j) / C(N + j, j)`` (ties counted against the test)."""
+    j, total = new.size, base.size + new.size
+    lo_new, hi_new = new.min(), new.max()
+    k_up = j + (base >= lo_new).sum()
+    k_down = j + (base <= hi_new).sum()
+    p_up, p_down = 1.0, 1.0
+    for i in range(j):
+        p_up *= (k_up - i) / (total - i)
+        p_down *= (k_down - i) / (total - i)
+    return min(1.0, 2.0 * min(p_up, p_down))
+
+
+@_njit
+def _edge_shares(sizes: np.ndarray, alpha: float) -> np.ndarray:
+    """Level for each number of newest points j = 1..J (0 = not tested), fixed by the
+    baseline sizes alone (never by the values): the smallest j whose best possible p-value
+    fits within alpha/2 gets alpha/2, the larger ones share the other half (Bonferroni).
+    """
+    big_j = sizes.size
+    shares = np.zeros(big_j)
+    first = -1
+    for jj in range(big_j):
+        j = jj + 1
+        best = 2.0
+        for i in range(j):
+            best *= (j - i) / (sizes[jj] + j - i)
+        if sizes[jj] >= 2 and best <= 0.5 * alpha:
+            first = jj
+            break
+    if first < 0:
+        return shares
+    rest = big_j - first - 1
+    shares[first] = alpha if rest == 0 else 0.5 * alpha
+    for jj in range(first + 1, big_j):
+        shares[jj] = 0.5 * alpha / rest
+    return shares
+
+
+@_njit
+def newest_step(
+    x: np.ndarray,
+    lo: int,
+    m: int,
+    alpha: float,
+    window: int,
+    z_conf: float,
+    min_effect: float,
+    scale: float,
+) -> np.ndarray:
+    """A step in the newest ``j < 2m`` points of ``x[lo:]``, which the search cannot see
+    (it needs ``m`` points on each side and a window's worth of evidence).
+
+    For each j the newest j points are compared with up to ``EDGE_BASELINE`` points
+    before them by :func:`_top_p`, raw and after removing a robust slope fitted on the
+    baseline alone (a drift makes the newest points extreme without any step); both must
+    reject at the level :func:`_edge_shares` gives j, and the step (Hodges-Lehmann) must
+    reach ``min_effect * scale``. Of the j that pass, the one with the smallest p-value
+    marks the step's start (a clean step separates best at its true start). Under
+    exchangeable noise the probability of a report is at most ``alpha``.
+
+    Returns one COL_* row (COL_P is the Bonferroni-adjusted p-value), or an empty table.
+    """
+    n = x.size
+    big_j = min(2 * m - 1, n - lo - 2)
+    out = np.empty((0, N_COLS))
+    if big_j < 1:
+        return out
+    sizes = np.empty(big_j, np.int64)
+    for jj in range(big_j):
+        sizes[jj] = min(EDGE_BASELINE, n - lo - (jj + 1))
+    shares = _edge_shares(sizes, alpha)
+    a = max(lo, n - big_j - EDGE_BASELINE)
+    slope = _slope(x, a, n - big_j, n - big_j)
+    best_j, best_p, best_raw = -1, 1.0, 1.0
+    for jj in range(big_j):
+        if shares[jj] <= 0.0:
+            continue
+        j = jj + 1
+        cp = n - j
+        b0 = cp - sizes[jj]
+        p_raw = _top_p(x[b0:cp], x[cp:n])
+        y = x[b0:n] - slope * (np.arange(b0, n) - cp)
+        p_det = _top_p(y[: cp - b0], y[cp - b0 :])
+        p = max(p_raw, p_det)
+        if p <= shares[jj] and (best_j < 0 or p < best_raw):
+            best_j, best_p, best_raw = j, min(1.0, p * alpha / shares[jj]), p
+    if best_j < 0:
+        return out
+    cp = n - best_j
+    delta, d_lo, d_hi, level = step_estimate(x, max(lo, cp - window), cp, n, window, z_conf)
+    if abs(delta) < min_effect * scale:
+        return out
+    out = np.empty((1, N_COLS))
+    out[0, COL_INDEX] = cp
+    out[0, COL_P] = best_p
+    out[0, COL_DELTA] = delta
+    out[0, COL_LOW] = d_lo
+    out[0, COL_HIGH] = d_hi
+    out[0, COL_LEVEL] = level
+    out[0, COL_EDGE] = 1.0
+    return out
+
+
+@_njit
 def segment(
     x: np.ndarray,
     w: np.ndarray,
@@ -407,10 +549,43 @@ def segment(
         out[j, COL_LOW] = d_lo
         out[j, COL_HIGH] = d_hi
         out[j, COL_LEVEL] = level
+        out[j, COL_EDGE] = 0.0
+    return _with_newest(x, cps, out, m, alpha, window, z_conf, min_effect, scale)
+
+
+@_njit
+def _with_newest(
+    x: np.ndarray,
+    cps: np.ndarray,
+    out: np.ndarray,
+    m: int,
+    alpha: float,
+    window: int,
+    z_conf: float,
+    min_effect: float,
+    scale: float,
+) -> np.ndarray:
+    """Add the newest-commit step (:func:`newest_step`) after the last change point; when
+    the last change point itself has fewer than ``2 m`` points after it, test the newest
+    points against the segment before it instead: its location at the series' edge is
+    the newest-commit test's (exact for a clean step; the search, which needs ``m``
+    points on each side, can land a commit or two early there)."""
+    n = x.size
+    k = cps.size
+    if k and n - cps[k - 1] < 2 * m:
+        prev = cps[k - 2] if k > 1 else 0
+        edge = newest_step(x, prev, m, alpha, window, z_conf, min_effect, scale)
+        if edge.shape[0] and abs(edge[0, COL_INDEX] - cps[k - 1]) < m:
+            out[k - 1] = edge[0]
+        return out
+    last = cps[k - 1] if k else 0
+    edge = newest_step(x, last, m, alpha, window, z_conf, min_effect, scale)
+    if edge.shape[0] and edge[0, COL_INDEX] - last >= m:
+        out = np.concatenate((out, edge))
     return out
 
 
-@nb.njit(cache=True, parallel=True)
+@_njit(parallel=True)
 def segment_many(
     x: np.ndarray,
     w: np.ndarray,

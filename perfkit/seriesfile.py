@@ -10,9 +10,9 @@ label); an optional ``date`` column is kept. JSON may be an object of equal-leng
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from perfkit.errors import ResultsFormatError
@@ -58,43 +58,53 @@ def to_history(raw: pd.DataFrame, source: str) -> pd.DataFrame:
     if commits.duplicated().any():
         dup = commits[commits.duplicated()].iloc[0]
         raise ResultsFormatError(f"{source}: commit {dup!r} appears more than once")
-    parts = []
-    for metric in metrics:
-        values = pd.to_numeric(raw[metric], errors="coerce")
-        bad = raw[metric].notna() & values.isna()
+    n, k = len(raw), len(metrics)
+    values = np.empty((k, n))
+    for i, metric in enumerate(metrics):
+        column = raw[metric]
+        if column.dtype.kind in "fiu":
+            values[i] = column.to_numpy(float)
+            continue
+        numbers = pd.to_numeric(column, errors="coerce")
+        bad = column.notna() & numbers.isna()
         if bad.any():
             raise ResultsFormatError(
                 f"{source}: metric {metric!r} row {int(bad.idxmax()) + 1}: not a number"
             )
-        parts.append(
-            pd.DataFrame(
-                {
-                    "commit": commits.to_numpy(),
-                    "order": range(len(raw)),
-                    "date": raw["date"].astype(str) if "date" in raw.columns else "",
-                    "benchmark": str(metric),
-                    "name": str(metric),
-                    "parameters": "",
-                    "machine": "",
-                    "environment": "",
-                    "unit": "",
-                    "direction": "lower_is_better",
-                    "version": "",
-                    "n": 1,
-                    "median": values.to_numpy(float),
-                    "q25": values.to_numpy(float),
-                    "q75": values.to_numpy(float),
-                    "min": values.to_numpy(float),
-                    "max": values.to_numpy(float),
-                    "error": "",
-                }
-            )
-        )
-    out = pd.concat(parts, ignore_index=True)
-    if not out["median"].map(math.isfinite).any():
+        values[i] = numbers.to_numpy(float)
+    # categoricals: a million-row table of repeated labels costs codes, not strings
+    names = pd.Categorical.from_codes(np.repeat(np.arange(k), n), [str(m) for m in metrics])
+    flat = values.ravel()
+    out = pd.DataFrame(
+        {
+            "commit": pd.Categorical.from_codes(np.tile(np.arange(n), k), commits.astype(str)),
+            "order": np.tile(np.arange(n), k),
+            "date": np.tile(raw["date"].astype(str).to_numpy(), k) if "date" in raw.columns else "",
+            "benchmark": names,
+            "name": names,
+            "parameters": _constant("", n * k),
+            "machine": _constant("", n * k),
+            "environment": _constant("", n * k),
+            "unit": _constant("", n * k),
+            "direction": _constant("lower_is_better", n * k),
+            "version": _constant("", n * k),
+            "n": 1,
+            "median": flat,
+            "q25": flat,
+            "q75": flat,
+            "min": flat,
+            "max": flat,
+            "error": _constant("", n * k),
+        }
+    )
+    if not np.isfinite(flat).any():
         raise ResultsFormatError(f"{source}: no numeric values")
     out.attrs["skipped_commits"] = []
     return out
+
+
+def _constant(text: str, size: int) -> pd.Categorical:
+    return pd.Categorical.from_codes(np.zeros(size, dtype=np.int8), [text])
 
 
 def _first_line(exc: BaseException) -> str:

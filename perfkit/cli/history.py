@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
-import time
 from pathlib import Path
 
 import click
 import pandas as pd
 
-from perfkit import history, historyreport, seriesfile
+from perfkit import commitorder, history, historyreport, seriesfile
+from perfkit.atomic import write_text_atomic
+from perfkit.cli.common import config_option, progress_printer
 from perfkit.config import load_config
 from perfkit.errors import ConfigError, HistoryError
+
+COMPILE_TIME = "about 80 s of CPU, 1-3 minutes on a busy 2-core machine"  # docs/history.md
 
 
 @click.command("history")
@@ -27,10 +31,16 @@ from perfkit.errors import ConfigError, HistoryError
 @click.option("--machine", help="Only this asv machine's results.")
 @click.option(
     "--repo",
-    type=click.Path(path_type=Path),
-    default=Path("."),
-    show_default=True,
-    help="git repository whose history orders the commits.",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="git repository whose history orders the commits (default: the current "
+    "directory, if it is one).",
+)
+@click.option(
+    "--order-from",
+    "order_from",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Commit order without git: asv's published index.json (revision_to_hash), or a "
+    "file of commit hashes, one per line, oldest first.",
 )
 @click.option(
     "--csv",
@@ -46,9 +56,25 @@ from perfkit.errors import ConfigError, HistoryError
 )
 @click.option(
     "--json",
-    "as_json",
-    is_flag=True,
-    help="Print, per series, the index and commit of each change point as JSON.",
+    "json_path",
+    type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
+    help="Also write history.json (every series, change point and event) to FILE ('-': stdout).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(historyreport.FORMATS),
+    default="all",
+    show_default=True,
+    help="What to write into --out: history.json, index.html with plots, or both "
+    "(json alone renders no plots).",
+)
+@click.option(
+    "--top",
+    type=int,
+    default=15,
+    show_default=True,
+    help="Lines of the ranked summary (events and change points); the rest are counted.",
 )
 @click.option(
     "--export",
@@ -78,65 +104,90 @@ from perfkit.errors import ConfigError, HistoryError
     show_default=True,
     help="Fewest commits in a segment.",
 )
-@click.option(
-    "--config",
-    "config_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="perfkit.toml to use (benchmark directions).",
-)
+@config_option
 def command(
-    results_dir: Path, machine: str | None, repo: Path, csv_file: Path | None,
-    json_file: Path | None, as_json: bool, export: Path | None, out_dir: Path,
-    alpha: float, min_size: int, config_path: Path | None,
+    results_dir: Path, machine: str | None, repo: Path | None, order_from: Path | None,
+    csv_file: Path | None, json_file: Path | None, json_path: Path | None, fmt: str, top: int,
+    export: Path | None, out_dir: Path, alpha: float, min_size: int, config_path: Path | None,
 ) -> int:  # fmt: skip
-    """Find the commits where each benchmark's level changed."""
+    """Find the commits where each benchmark's level changed.
+
+    Reads asv results (format 1 or 2), ordered by git (--repo), asv's index.json or an
+    order file (--order-from); or plain series (--csv, --json-series). Prints a ranked
+    summary; the full list goes to --out (history.json, index.html) and --json FILE.
+    """
     if csv_file and json_file:
         raise ConfigError("give --csv or --json-series, not both")
     if export and export.suffix.lower() not in (".csv", ".parquet"):
         raise ConfigError(f"--export {export}: the file name must end in .csv or .parquet")
-    start = time.monotonic()
-
-    def progress(msg: str) -> None:
-        click.echo(f"[{time.monotonic() - start:5.1f}s] {msg}", err=True)
-
-    progress("reading results")
-    df = _read(results_dir, machine, repo, csv_file, json_file)
+    if top < 0:
+        raise ConfigError(f"--top {top}: must be 0 or more")
+    progress = progress_printer()  # follows perfkit -q
+    df = _read(results_dir, machine, repo, order_from, csv_file, json_file, progress)
+    _warn_unreadable(df.attrs.get("unreadable", ()))
+    _announce_compile()
     progress(f"analysing {len(df)} results")
     config = load_config(Path.cwd(), config_path)
     options = history.HistoryOptions(alpha=alpha, min_size=min_size)
     result = history.analyse(df, config, options)
-    progress(f"writing {out_dir} ({len(result.changed)} plots)")
-    files = historyreport.write(result, out_dir)
+    progress(f"writing {out_dir} ({fmt}{f', {len(result.changed)} plots' if fmt != 'json' else ''})")
+    files = historyreport.write(result, out_dir, fmt)
+    if json_path:
+        text = json.dumps(historyreport.to_dict(result), indent=2)
+        if str(json_path) == "-":
+            click.echo(text)
+        else:
+            write_text_atomic(json_path, text)
     if export:
         _export(result.frame, export)
-    for commit in result.skipped_commits:
-        click.echo(f"perfkit: warning: results for commit {commit[:12]} skipped: "
-                   "not in the history of the repository (rebased away?)", err=True)  # fmt: skip
-    for s in result.too_short:
-        click.echo(f"perfkit: note: {s.series}: too short ({len(s.commits)} points)", err=True)
-    if as_json:
-        click.echo(historyreport.change_points_json(result))
-    else:
-        _summary(result, files)
+    _notes(result)
+    if str(json_path) != "-":
+        _summary(result, files, top)
+    progress("done")
     return 0
 
 
 def _read(
-    results_dir: Path, machine: str | None, repo: Path, csv_file: Path | None,
-    json_file: Path | None,
+    results_dir: Path, machine: str | None, repo: Path | None, order_from: Path | None,
+    csv_file: Path | None, json_file: Path | None, progress,
 ) -> pd.DataFrame:  # fmt: skip
     if csv_file:
+        progress(f"reading {csv_file}")
         return seriesfile.read_csv(csv_file)
     if json_file:
+        progress(f"reading {json_file}")
         return seriesfile.read_json(json_file)
     if not results_dir.is_dir():
         raise HistoryError(f"{results_dir}: no asv results directory (run asv first, or --csv)")
-    df = history.load(results_dir, repo=repo, machine=machine)
+    order = commitorder.choose(repo, order_from)  # fails before any result is read
+    progress(f"reading results (commit order: {order.source}, {len(order.positions)} commits)")
+    df = history.load(results_dir, order=order, machine=machine)
     if df.empty:
         where = f" for machine {machine}" if machine else ""
-        raise HistoryError(f"{results_dir}: no results{where} for commits in {repo}'s history")
+        raise HistoryError(f"{results_dir}: no results{where} for commits in {order.source}")
     return df
 
+
+def _warn_unreadable(unreadable) -> None:
+    if not unreadable:
+        return
+    named = ", ".join(f"{p} ({why})" for p, why in unreadable[:3])
+    more = f" and {len(unreadable) - 3} more" if len(unreadable) > 3 else ""
+    click.echo(f"perfkit: warning: skipped {len(unreadable)} result file(s) that cannot be read: "
+               f"{named}{more} (all listed in history.json)", err=True)  # fmt: skip
+
+
+def _announce_compile() -> None:
+    from perfkit import ranksegment
+
+    state = ranksegment.cache_state()
+    if state == "cold":
+        click.echo("perfkit: compiling the change-point kernels (numba, once per install; "
+                   f"{COMPILE_TIME}), cached for later runs", err=True)  # fmt: skip
+    elif state == "disabled":
+        click.echo("perfkit: note: no writable numba cache directory (read-only HOME?): the "
+                   f"change-point kernels compile on every run ({COMPILE_TIME}); "
+                   "set NUMBA_CACHE_DIR to a writable directory", err=True)  # fmt: skip
 
 def _export(df: pd.DataFrame, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -153,12 +204,48 @@ def _export(df: pd.DataFrame, path: Path) -> None:
         raise
 
 
-def _summary(result: history.HistoryResult, files: historyreport.HistoryFiles) -> None:
-    click.echo(f"{len(result.series)} series, {len(result.changed)} with change points "
-               f"(alpha {result.options.alpha})")  # fmt: skip
-    for s in result.changed:
-        for cp in s.change_points:
-            pct = (cp.ratio - 1.0) * 100.0
-            click.echo(f"  {cp.verdict.value:<11} {str(cp.commit)[:12]:<12} {pct:+6.1f}%  "
-                       f"p={cp.p_value:.2g}  {s.series}")  # fmt: skip
-    click.echo(f"report: {files.html}")
+def _notes(result: history.HistoryResult) -> None:
+    for commit in result.skipped_commits[:5]:
+        click.echo(f"perfkit: warning: results for commit {commit[:12]} skipped: "
+                   "not in the commit order (rebased away?)", err=True)  # fmt: skip
+    if len(result.skipped_commits) > 5:
+        click.echo(f"perfkit: warning: {len(result.skipped_commits) - 5} more commits skipped "
+                   "(listed in history.json)", err=True)  # fmt: skip
+    if result.too_short:
+        need = history.changepoint.min_points(result.options.min_size)
+        click.echo(f"perfkit: note: {len(result.too_short)} series too short to analyse "
+                   f"(fewer than {need} points; listed in history.json)", err=True)  # fmt: skip
+
+
+def _pct(ratio: float) -> str:
+    return f"{(ratio - 1.0) * 100.0:+6.1f}%" if ratio == ratio else "   n/a "
+
+
+def _summary(result: history.HistoryResult, files: historyreport.HistoryFiles, top: int) -> None:
+    n_cps = sum(len(s.change_points) for s in result.series)
+    click.echo(f"{len(result.series)} series, {n_cps} change points in {len(result.changed)} "
+               f"series, {len(result.events)} shared shifts (alpha {result.options.alpha})")  # fmt: skip
+    grouped = historyreport.in_events(result)
+    lines: list[str] = []  # shared shifts first, then single change points, biggest first
+    for e in result.events:
+        kind = "ENVIRONMENT?" if e.environment_change else "shared shift"
+        why = f"  [{e.reasons[0]}]" if e.reasons else ""
+        lines.append(f"  {kind:<12} {e.commit[:12]:<12} {_pct(e.median_ratio)} median, "
+                      f"{e.size}/{e.measured} series ({e.regressions} slower/worse, "
+                      f"{e.improvements} better), suites: {', '.join(e.suites[:5])}"
+                      f"{' ...' if len(e.suites) > 5 else ''}{why}")  # fmt: skip
+    for s, cp in historyreport.ranked(result):
+        if (s.series, str(cp.commit)) in grouped:
+            continue
+        mark = f"  (provisional: {cp.points_after} point(s) after)" if cp.provisional else ""
+        lines.append(f"  {cp.verdict.value:<12} {str(cp.commit)[:12]:<12} {_pct(cp.ratio)}  "
+                      f"p={cp.p_value:.2g}  {s.series}{mark}")  # fmt: skip
+    for line in lines[:top]:
+        click.echo(line)
+    rest = lines[top:]
+    if rest:
+        click.echo(f"  ... and {len(rest)} more (ranked in history.json / index.html)")
+    if files.html is not None:
+        click.echo(f"report: {files.html}")
+    elif files.json is not None:
+        click.echo(f"report: {files.json}")

@@ -18,6 +18,7 @@ from typing import Any
 
 from perfkit.direction import infer_direction
 from perfkit.errors import ResultsFormatError
+from perfkit.ingest import asv_v1
 from perfkit.ingest.jsonfile import check_name, check_value, read_json
 from perfkit.ingest.names import full_name
 from perfkit.model import BenchmarkKind, Measurement
@@ -39,7 +40,8 @@ class ResultFileInfo:
 
 
 def sniff(data: Any) -> bool:
-    return isinstance(data, dict) and "result_columns" in data and "results" in data
+    v2 = isinstance(data, dict) and "result_columns" in data and "results" in data
+    return v2 or asv_v1.sniff(data)  # format 1 (asv 0.4 era): converted on reading
 
 
 def read_benchmarks_json(results_dir: Path) -> dict[str, Any]:
@@ -111,9 +113,13 @@ def _params(path: Path, name: str, row: dict[str, Any], meta: dict[str, Any]) ->
     return names[: len(params)], params
 
 
-def read_result_file(path: Path, benchmarks: dict[str, Any] | None = None) -> list[Measurement]:
-    """Every benchmark (and parameter combination) in one asv result file."""
-    data = read_json(path)
+def read_result_file(path: Path, benchmarks: dict[str, Any] | None = None,
+                     data: Any = None) -> list[Measurement]:  # fmt: skip
+    """Every benchmark (and parameter combination) in one asv result file (format 1 or 2;
+    ``data``: its parsed JSON when the caller has it already)."""
+    data = read_json(path) if data is None else data
+    if asv_v1.sniff(data):
+        data = asv_v1.to_v2(path, data)
     if not sniff(data):
         raise ResultsFormatError(f"{path}: not an asv result file (no result_columns/results)")
     if data.get("version") != API_VERSION:

@@ -119,7 +119,7 @@ def test_history_finds_exactly_the_slow_commit(measured_repo, tmp_path, capsys):
     root, shas, results = measured_repo
     ghost = _rebased_away_result(results)
     capsys.readouterr()
-    code = main(["history", "--results", str(results), "--repo", str(root), "--json",
+    code = main(["history", "--results", str(results), "--repo", str(root), "--json", "-",
                  "--out", str(tmp_path / "out"), "--export", str(tmp_path / "h.parquet")])  # fmt: skip
     captured = capsys.readouterr()
     assert code == 0

@@ -215,7 +215,7 @@ def test_write_outputs_escape_names_and_plot_only_changed(tmp_path):
 def test_cli_history_csv_json_and_export(tmp_path, capsys):
     _wide().to_csv(tmp_path / "s.csv", index=False)
     out = tmp_path / "out"
-    code = main(["history", "--csv", str(tmp_path / "s.csv"), "--json", "--out", str(out),
+    code = main(["history", "--csv", str(tmp_path / "s.csv"), "--json", "-", "--out", str(out),
                  "--export", str(tmp_path / "h.csv")])  # fmt: skip
     assert code == 0
     printed = json.loads(capsys.readouterr().out)

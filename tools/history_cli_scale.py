@@ -1,0 +1,84 @@
+"""``perfkit history`` end to end against the detector alone, on many series x commits.
+
+Usage:
+    PYTHONPATH=. python tools/history_cli_scale.py [--series 1000] [--commits 1000]
+        [--repeats 3] [--seed 1] [--dir /tmp/history-scale]
+
+Writes the series of ``tools/changepoint_scale.py`` (same generator and seed) as one CSV
+(rows = commits, one column per series), then, ``--repeats`` times each:
+
+* the detector alone: ``perfkit.changepoint.detect_many`` on the same values, in this
+  process after one warm-up call (so no compilation or cache loading is counted);
+* the CLI: ``perfkit history --csv FILE --format json --out DIR`` as a fresh process
+  (interpreter start, imports, loading the cached kernels, reading the CSV, analysis,
+  history.json), wall time and the process's peak RSS (``ru_maxrss`` of the child).
+
+Prints min / median / max of each and the CLI / detector ratio of the medians.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from changepoint_scale import make_inputs  # noqa: E402
+
+from perfkit.changepoint import SeriesInput, detect_many  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--series", type=int, default=1000)
+    parser.add_argument("--commits", type=int, default=1000)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--dir", type=Path, default=Path("/tmp/history-scale"))
+    args = parser.parse_args(argv)
+    args.dir.mkdir(parents=True, exist_ok=True)
+    inputs = make_inputs(args.series, args.commits, args.seed)
+    values = np.vstack([np.asarray(i.values) for i in inputs])
+    csv = args.dir / "series.csv"
+    wide = pd.DataFrame(values.T, columns=[f"suite{i % 10}.bench_{i}" for i in range(args.series)])
+    wide.insert(0, "commit", [f"{i:040x}" for i in range(args.commits)])
+    wide.to_csv(csv, index=False)
+    plain = [SeriesInput(row) for row in values]  # what the CSV carries: values only
+    detect_many(plain[:1])
+    det = []
+    for _ in range(args.repeats):
+        start = time.perf_counter()
+        detect_many(plain)
+        det.append(time.perf_counter() - start)
+    cli, rss = [], []
+    cmd = [sys.executable, "-m", "perfkit", "history", "--csv", str(csv), "--format", "json",
+           "--out", str(args.dir / "out")]  # fmt: skip
+    for _ in range(args.repeats):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        start = time.perf_counter()
+        proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ})
+        cli.append(time.perf_counter() - start)
+        rss.append(max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024)
+        if proc.returncode != 0:
+            print(proc.stderr, file=sys.stderr)
+            return 1
+    print(f"{args.series} series x {args.commits} commits ({args.repeats} repeats)")
+    for label, xs in (("detector", det), ("CLI", cli)):
+        print(f"{label:>8}: min {min(xs):.2f} s, median {statistics.median(xs):.2f} s, "
+              f"max {max(xs):.2f} s")  # fmt: skip
+    print(f"CLI / detector (medians): {statistics.median(cli) / statistics.median(det):.2f}")
+    print(f"CLI peak RSS: {max(rss):.0f} MiB")
+    print("last CLI run, stderr:\n" + proc.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
