@@ -15,7 +15,6 @@ ROOT = Path(__file__).resolve().parents[2]
 # a link to one of them may dangle on this branch only. The lead removes this list after
 # merging them, and from then on these links are checked like every other.
 EXPECTED_FROM_OTHER_BRANCHES = {
-    "docs/history.md",  # the README's "Performance history and change points" section
     "docs/verdicts-on-files.md",
     "docs/history-store.md",
 }
