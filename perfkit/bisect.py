@@ -162,7 +162,7 @@ class MeasuredLevel:
 
 def confirm(
     repo: Path, benchmark: str, parent: str, commit: str, workdir: Path, *, rounds: int = 4,
-    same_python: bool | None = True, config: Path | None = None,
+    same_python: bool | None = True, asv_config: Path | None = None,
 ) -> Comparison | None:
     """Parent vs commit with perfkit's interleaved protocol and statistics, each side
     built as the project's asv config says (or in this Python with ``same_python``)."""
@@ -178,7 +178,7 @@ def confirm(
     protocol = Protocol(rounds=rounds, extra_rounds=rounds, repeat=5,
                         bench=tuple(asvrun.selection_regex([benchmark])))  # fmt: skip
     with contextlib.ExitStack() as stack:
-        made = materialise(stack, discover(repo, config), [("base", parent), ("head", commit)],
+        made = materialise(stack, discover(repo, asv_config), [("base", parent), ("head", commit)],
                            same_python=same_python, workdir=workdir / "sides")  # fmt: skip
         got = measure(made.sides, workdir, protocol, config=config)
     found = [c for c in compare(got["base"], got["head"], config) if c.name == benchmark]

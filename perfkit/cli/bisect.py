@@ -47,7 +47,7 @@ def command(
     )
     with tempfile.TemporaryDirectory(prefix="perfkit-bisect-") as work:
         comparison = bisect.confirm(repo, benchmark, parent, commit, Path(work), rounds=rounds,
-                                    same_python=True if same_python else None, config=asv_config)  # fmt: skip
+                                    same_python=True if same_python else None, asv_config=asv_config)  # fmt: skip
     ok = bisect.confirmed(comparison, increase)
     _print(benchmark, commit, parent, method, comparison, ok, steps, as_json)
     return 0 if ok else 1
