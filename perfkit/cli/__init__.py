@@ -35,6 +35,7 @@ EXIT_INTERNAL = 3
 # the order a user meets the commands in: measure and judge, then keep, explain, tell;
 # then the commands over commit history
 COMMANDS = {  # name: (module, summary), in the order a user meets them
+    "init": ("init", "Adopt perfkit in an asv project: settings, workflows."),
     "check": ("check", "Measure the working tree against a baseline; gate."),
     "run": ("run", "Measure base and head interleaved, each its own build."),
     "compare": ("compare", "Compare two result files, baselines or commits."),

@@ -151,20 +151,24 @@ def expand(line: str, env: dict[str, str]) -> list[str]:
     return shlex.split(line)
 
 
+def assert_parses(line: str, words: list[str]) -> None:
+    """``words`` (after "perfkit") is a command line perfkit's CLI accepts as it is."""
+    command: click.Command = cli
+    ctx = click.Context(cli, info_name="perfkit")
+    while isinstance(command, click.Group):
+        sub = command.get_command(ctx, words[0])
+        assert sub is not None, f"{line}: no command {words[0]!r}"
+        command, words = sub, words[1:]
+        ctx = click.Context(command, info_name=command.name, parent=ctx)
+    opts, extra, _ = command.make_parser(ctx).parse_args(list(words))
+    assert extra == [], f"{line}: unexpected {extra}"
+    missing = [p.name for p in command.params if p.required and p.name not in opts]
+    assert missing == [], f"{line}: missing {missing}"
+
+
 @pytest.mark.parametrize("name", ["perf.yml", "perf-main.yml", "perf-sharded.yml"])
 def test_every_perfkit_command_line_parses(name):
     lines = perfkit_lines(name)
     assert lines
     for line, env in lines:
-        words = expand(line, env)[1:]
-        command: click.Command = cli
-        ctx = click.Context(cli, info_name="perfkit")
-        while isinstance(command, click.Group):
-            sub = command.get_command(ctx, words[0])
-            assert sub is not None, f"{line}: no command {words[0]!r}"
-            command, words = sub, words[1:]
-            ctx = click.Context(command, info_name=command.name, parent=ctx)
-        opts, extra, _ = command.make_parser(ctx).parse_args(list(words))
-        assert extra == [], f"{line}: unexpected {extra}"
-        missing = [p.name for p in command.params if p.required and p.name not in opts]
-        assert missing == [], f"{line}: missing {missing}"
+        assert_parses(line, expand(line, env)[1:])

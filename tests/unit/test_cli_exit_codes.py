@@ -121,7 +121,7 @@ def test_help_lists_commands_in_workflow_order_with_an_example(capsys):
     out = capsys.readouterr().out
     assert "perfkit check --baseline main" in out  # the example workflow
     listed = [line.split()[0] for line in out.split("Commands:", 1)[1].splitlines() if line.startswith("  ")]
-    assert listed[:7] == ["check", "run", "compare", "gate", "baseline", "profile", "comment"]
+    assert listed[:8] == ["init", "check", "run", "compare", "gate", "baseline", "profile", "comment"]
     assert listed == list(COMMAND_ORDER)
 
 
