@@ -15,13 +15,37 @@ HIGH_LOAD = 1.0  # load average per logical CPU considered "busy"
 
 
 def collect() -> dict[str, str]:
-    """This machine's and this Python's benchmark-relevant metadata (via pyperf)."""
-    from pyperf._collect_metadata import collect_metadata
+    """This machine's and this Python's benchmark-relevant metadata: pyperf's (a private
+    module of pyperf 2.x, the richest source), else the essentials from the standard library."""
+    try:
+        from pyperf._collect_metadata import collect_metadata
 
-    meta = collect_metadata()
+        meta = collect_metadata()
+    except (ImportError, AttributeError, OSError):  # another pyperf, or a sandbox it cannot read
+        meta = basic_metadata()
     meta.pop("date", None)
     meta.pop("uptime", None)
     return {str(k): str(v) for k, v in meta.items()}
+
+
+def basic_metadata() -> dict[str, str]:
+    """What decides timings, without pyperf: CPU model and count, Python, host, load."""
+    import os
+    import platform
+    import sys
+
+    meta = {"hostname": platform.node(), "cpu_count": str(os.cpu_count() or 1), "platform": platform.platform(),
+            "python_implementation": platform.python_implementation().lower(),
+            "python_version": ".".join(map(str, sys.version_info[:3])) + f" ({platform.architecture()[0].replace('bit', '-bit')})"}  # fmt: skip
+    try:
+        with open("/proc/cpuinfo") as f:
+            model = next((ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")), None)
+        if model:
+            meta["cpu_model_name"] = model
+        meta["load_avg_1min"] = f"{os.getloadavg()[0]:.2f}"
+    except OSError:
+        pass
+    return meta
 
 
 def compare_environments(base: Mapping[str, str], head: Mapping[str, str]) -> list[str]:

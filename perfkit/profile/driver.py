@@ -47,6 +47,17 @@ def find_benchmark(root: Path, base: str, values: list[str]):
     return bench
 
 
+def call_args(bench) -> tuple:
+    """The arguments asv_runner would call the body with (setup_cache's value first, then
+    the current parameters): its private ``_build_params`` when it has one (0.2-0.3),
+    else the same from the attributes it is built on."""
+    build = getattr(bench, "_build_params", None)
+    if callable(build):
+        return tuple(build())
+    cache, params = getattr(bench, "_current_cache", None), tuple(getattr(bench, "_current_params", ()))
+    return (cache, *params) if cache is not None else params
+
+
 def measured_region(call, *, seconds: float, min_calls: int = 1) -> int:
     """Call the body until ``seconds`` have passed; the profilers look only in here."""
     calls, start = 0, time.perf_counter()
@@ -66,7 +77,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--stats-out", type=Path)
     ap.add_argument("--memray-out", type=Path)
     args = ap.parse_args(argv)
-    sys.path.insert(0, str(args.root.parent))
+    # the suite's folder is importable, but last: a built side's package must come from
+    # its environment (a same-python side's tree is first on PYTHONPATH already)
+    sys.path.append(str(args.root.parent))
     try:
         bench = find_benchmark(args.root, args.benchmark, json.loads(args.values))
     except LookupError as exc:
@@ -77,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     if bench.do_setup():
         print(f"{args.benchmark}: setup skipped the benchmark", file=sys.stderr)
         return EXIT_SKIPPED
-    params = bench._build_params()  # asv_runner's own current parameters (+ cache)
+    params = call_args(bench)
 
     def call() -> None:
         bench.func(*params)
