@@ -74,26 +74,25 @@ def _publish(tmp: Path, store_dir: Path, name: str) -> None:
 
 def write_table(store_dir: Path, table: pa.Table) -> Part:
     """A new part holding ``table`` (sorted), published atomically."""
-    name, tmp = _new_path(store_dir)
-    try:
-        table = table.sort_by([(c, "ascending") for c in SORT])
-        pq.write_table(table, tmp, row_group_size=ROW_GROUP, compression="zstd")
-        _publish(tmp, store_dir, name)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return Part(name, table.num_rows)
+    return _copy(store_dir, "SELECT * FROM new_rows", table)
 
 
 def merge(store_dir: Path, parts: Sequence[Part]) -> Part:
     """One new sorted part with the live rows of ``parts`` (DuckDB sorts out of core)."""
+    return _copy(store_dir, live_sql(store_dir, parts))
+
+
+def _copy(store_dir: Path, select: str, table: pa.Table | None = None) -> Part:
+    """A new part with the rows of ``select``, sorted by DuckDB, published atomically."""
     name, tmp = _new_path(store_dir)
     order = ", ".join(f'"{c}"' for c in SORT)
     con = connect(store_dir)
     try:
+        if table is not None:
+            con.register("new_rows", table)
         con.execute(
-            f"COPY (SELECT * FROM ({live_sql(store_dir, parts)}) ORDER BY {order}) "
-            f"TO {quote(str(tmp))} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP})"
+            f"COPY (SELECT * FROM ({select}) ORDER BY {order}) TO {quote(str(tmp))} "
+            f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP})"
         )
         rows = pq.ParquetFile(tmp).metadata.num_rows
         _publish(tmp, store_dir, name)

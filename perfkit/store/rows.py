@@ -114,6 +114,7 @@ def table(
     """Rows of one result file (one commit: ``commit`` is its full hash when resolved)."""
     size = len(cols["name"])
     full = {c: cols[c] for c in PER_ROW}
-    full.update(commit=[commit] * size, order=[order] * size, date=[date] * size,
-                source=[source] * size, source_hash=[source_hash] * size)  # fmt: skip
+    for name, value in (("commit", commit), ("order", order), ("date", date), ("source", source),
+                        ("source_hash", source_hash)):  # fmt: skip
+        full[name] = pa.repeat(pa.scalar(value, SCHEMA.field(name).type), size)
     return pa.table(full, schema=SCHEMA)
