@@ -101,9 +101,15 @@ def load(
 ) -> pd.DataFrame:
     """Tidy DataFrame of every asv result in ``results_dir`` (see module doc).
 
-    All machines unless ``machine`` is given (each machine is its own series).
+    All machines unless ``machine`` is given (each machine is its own series). When the
+    results directory has a history store (``perfkit store update``), it is refreshed
+    and read instead of every JSON file.
     """
+    from perfkit import store
     from perfkit.ingest import asv as asv_ingest
+
+    if (stored := store.load_history(results_dir, repo=repo, machine=machine)) is not None:
+        return stored
 
     results_dir = Path(results_dir)
     files = asv_ingest.list_result_files(results_dir, machine)
