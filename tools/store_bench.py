@@ -133,7 +133,9 @@ def generate(work: Path, n_benchmarks: int, n_commits: int, samples: int, held_b
     for i, sha in enumerate(shas[: n_commits - held_back]):
         write_result(work / "results", sha, i, names, hist, samples)
     (work / "shas.txt").write_text("\n".join(shas))
-    (work / "steps.json").write_text(json.dumps({names[b]: shas[at] for b, at in hist.steps.items()}))
+    (work / "steps.json").write_text(
+        json.dumps({names[b]: shas[at] for b, at in hist.steps.items()})
+    )
     print(f"generated {n_commits - held_back} result files in {time.perf_counter() - start:.1f} s",
           file=sys.stderr)  # fmt: skip
     marker.write_text(json.dumps(shape))
@@ -244,7 +246,9 @@ def spread(values: list[float]) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--benchmarks", type=int, default=1000)
     p.add_argument("--commits", type=int, default=10_000)
     p.add_argument("--samples", type=int, default=10)
@@ -252,9 +256,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--last", type=int, default=100)
     p.add_argument("--work", type=Path, default=Path("/tmp/store-bench"))
     p.add_argument("--out", type=Path)
-    p.add_argument("--reader", choices=["fast", "asv"], default="fast",
-                   help="how result files are read: a vectorised reader of the synthetic files "
-                   "(fast) or perfkit's asv reader (asv: its real cost per measurement)")
+    p.add_argument(
+        "--reader",
+        choices=["fast", "asv"],
+        default="fast",
+        help="how result files are read: a vectorised reader of the synthetic files "
+        "(fast) or perfkit's asv reader (asv: its real cost per measurement)",
+    )
     p.add_argument("--step", choices=["build", "update", "query"], help=argparse.SUPPRESS)
     p.add_argument("--commit", type=int, help=argparse.SUPPRESS)
     a = p.parse_args(argv)
@@ -281,7 +289,9 @@ def main(argv: list[str] | None = None) -> int:
         commit = a.commits - a.repeats + r
         updates.append(_child([*common, "--step", "update", "--commit", str(commit)]))
         print(f"update: {updates[-1]}", file=sys.stderr)
-    queries = _child([*common, "--step", "query", "--repeats", str(a.repeats), "--last", str(a.last)])
+    queries = _child(
+        [*common, "--step", "query", "--repeats", str(a.repeats), "--last", str(a.last)]
+    )
     print(f"query: {queries}", file=sys.stderr)
     report = {
         "reader": a.reader,

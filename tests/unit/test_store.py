@@ -245,7 +245,9 @@ def test_series_and_recent_changes_match_perfkit_history(tmp_path, shas):
     want = sorted((s.series, cp.commit, cp.ratio) for s in expected.series
                   for cp in s.change_points if cp.commit in window)  # fmt: skip
     assert sorted((c.series, c.commit, c.ratio) for c in found) == want
-    assert [(c.name, c.commit, c.verdict) for c in found] == [("s.T.time_a", commits[30], "regression")]
+    assert [(c.name, c.commit, c.verdict) for c in found] == [
+        ("s.T.time_a", commits[30], "regression")
+    ]
 
 
 def test_many_updates_compact_small_parts_and_still_equal_a_rebuild(tmp_path, shas):
@@ -273,7 +275,9 @@ OPS = st.lists(
 )  # fmt: skip
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(ops=OPS)
 def test_incremental_store_equals_store_built_from_scratch(tmp_path_factory, shas, ops):
     repo, commits = shas
