@@ -191,6 +191,7 @@ def step_build(work: Path, reader: str) -> dict:
 
 
 def step_update(work: Path, commit: int, reader: str) -> dict:
+    """One new commit's file, read by perfkit's own asv reader whatever ``reader`` says."""
     from perfkit import store
 
     shape = json.loads((work / "shape.json").read_text())
@@ -200,7 +201,7 @@ def step_update(work: Path, commit: int, reader: str) -> dict:
     write_result(work / "results", shas[commit], commit, names, hist, shape["samples"])
     start = time.perf_counter()
     summary = store.update(work / "results", work / "store", repo=work / "repo",
-                           reader=_reader(reader))  # fmt: skip
+                           reader=_reader("asv"))  # fmt: skip
     seconds = time.perf_counter() - start
     assert summary.read == 1, summary
     return {"seconds": seconds, "rows_added": summary.rows_added, "parts": summary.parts,

@@ -19,32 +19,25 @@ from __future__ import annotations
 
 import fcntl
 import json
-import multiprocessing
-import os
-from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 import pyarrow as pa
 import xxhash
 
-from perfkit.errors import ResultsFormatError
-from perfkit.gitrepo import git
 from perfkit.ingest import asv as asv_ingest
 from perfkit.store import manifest as mf
 from perfkit.store import parts as pt
-from perfkit.store import rows
+from perfkit.store import reading, rows
+from perfkit.store.placing import Placed, Placement, commit_order
 
 # rows per part written by one update: bounds memory, and keeps each part to a range of
 # commits (files are read in history order) so "the last N commits" reads few parts
 BATCH_ROWS = 262_144
 MAX_SMALL = 16  # more parts than this below BATCH_ROWS / 4 rows: they are merged into one
-_PARALLEL_FROM = 64  # files to read before reading them in several processes
 _META_KEYS = ("type", "unit", "param_names", "params", "rounds", "repeat")
-Placed = Mapping[str, tuple[int, str]]
 
 
 @dataclass(frozen=True)
@@ -101,104 +94,64 @@ def update(
     store_dir = Path(store_dir) if store_dir is not None else default_store(results_dir)
     store_dir.mkdir(parents=True, exist_ok=True)
     with _locked(store_dir):
-        old = mf.read(store_dir) or mf.Manifest()
+        found = mf.read(store_dir)
+        old = found or mf.Manifest()
         base = mf.Manifest() if rebuild else old
         files = asv_ingest.list_result_files(results_dir)
         benchmarks = asv_ingest.read_benchmarks_json(results_dir) if files else {}
-        placed = commit_order(repo) if placed is None else placed
-        resolve = _resolver(placed)
+        placement = Placement(commit_order(repo) if placed is None else placed)
         meta = _meta_digests(benchmarks)
         stale = _stale_by_meta(store_dir, base, meta)
-        keep, todo = _plan(results_dir, files, base, placed, resolve, stale)
-        todo.sort(key=lambda item: _position(placed, resolve, item[2].commit))
+        keep, todo = _plan(results_dir, files, base, placement, stale)
+        todo.sort(key=lambda item: _position(placement, item[2].commit))
         current = {_key(results_dir, f.path) for f in files}
         removed = [k for k in base.sources if k not in current]
-
-        new_parts: list[mf.Part] = []
-        sources = dict(keep)
-        skipped: list[tuple[str, str]] = []
-        pending = _Pending()
-        added = 0
-        for key, source, table, error in _read_all(todo, benchmarks, placed, jobs, reader):
-            if table is None:
-                sources[key] = replace(source, error=error)
-                skipped.append((key, str(error)))
-                continue
-            pending.tables.append(table)
-            pending.sources[key] = source
-            pending.rows += table.num_rows
-            added += table.num_rows
-            if pending.rows >= batch_rows:
-                _flush(store_dir, pending, new_parts, sources)
-        _flush(store_dir, pending, new_parts, sources)
-
+        unchanged = not todo and not removed and keep == old.sources and meta == old.meta
+        if found is not None and unchanged and not rebuild:
+            return _summary(store_dir, len(files), 0, 0, 0, old, ())  # nothing to write
+        read = reading.read_all(todo, benchmarks, placement, reader, jobs)
+        new_parts, sources, skipped, added = _ingest(store_dir, read, keep, batch_rows)
         gone = [k for k, _, _ in todo] + removed
         all_parts = _mark_dead(base.parts, {k: base.sources[k] for k in gone if k in base.sources})
         all_parts = _compact(store_dir, [*all_parts, *new_parts], max_small, batch_rows // 4)
         new = mf.Manifest(old.generation + 1, tuple(all_parts), sources, meta)
         mf.write(store_dir, new)
         pt.remove_unlisted(store_dir, {p.file for p in new.parts} | {p.file for p in old.parts})
+    return _summary(store_dir, len(files), len(todo), len(removed), added, new, skipped)
+
+
+def _summary(store_dir: Path, files: int, read: int, removed: int, added: int,
+             new: mf.Manifest, skipped: Sequence[tuple[str, str]]) -> UpdateSummary:  # fmt: skip
     return UpdateSummary(
-        store=store_dir, files=len(files), read=len(todo), removed=len(removed), rows_added=added,
+        store=store_dir, files=files, read=read, removed=removed, rows_added=added,
         live_rows=new.live_rows, parts=len(new.parts), generation=new.generation,
         skipped=tuple(skipped),
     )  # fmt: skip
 
 
-def commit_order(repo: Path | str = ".", rev: str = "HEAD") -> dict[str, tuple[int, str]]:
-    """Full hash -> (position oldest first, committer date ISO), as
-    :func:`perfkit.history.commit_order` (which imports the change-point code: slow)."""
-    out = git(Path(repo), "log", "--topo-order", "--reverse", "--format=%H %cI", rev)
-    order: dict[str, tuple[int, str]] = {}
-    for i, line in enumerate(out.splitlines()):
-        sha, _, date = line.partition(" ")
-        order[sha] = (i, date)
-    return order
-
-
-_worker: dict[str, Any] = {}
-Read = tuple[str, mf.Source, pa.Table | None, str | None]
-
-
-def _init_worker(benchmarks: dict[str, Any], placed: Placed, reader: rows.FileReader) -> None:
-    _worker.update(benchmarks=benchmarks, placed=placed, resolve=_resolver(placed), reader=reader)
-
-
-def _read_one(item: tuple[str, Path, mf.Source]) -> Read:
-    """(key, source record, rows or None, error) of one result file."""
-    key, path, source = item
-    try:
-        commit, cols = _worker["reader"](path, _worker["benchmarks"])
-    except ResultsFormatError as exc:
-        return key, source, None, str(exc)
-    commit = commit or source.commit
-    full = _worker["resolve"](commit)
-    order, date = _worker["placed"][full] if full else (None, "")
-    table = rows.table(cols, commit=full or commit, order=order, date=date,
-                       source=key, source_hash=source.hash)  # fmt: skip
-    one = {c: str(cols[c][0]) if table.num_rows else "" for c in ("machine", "environment")}
-    source = replace(source, commit=full or commit, order=order, date=date, rows=table.num_rows,
-                     **one)  # fmt: skip
-    return key, source, table, None
-
-
-def _read_all(
-    todo: list[tuple[str, Path, mf.Source]], benchmarks: dict[str, Any], placed: Placed,
-    jobs: int | None, reader: rows.FileReader,
-) -> Iterator[Read]:  # fmt: skip
-    """The rows of every file in ``todo``, in order; in ``jobs`` processes when worth it."""
-    jobs = jobs if jobs is not None else (os.cpu_count() or 1) if len(todo) >= _PARALLEL_FROM else 1
-    if jobs <= 1:
-        _init_worker(benchmarks, placed, reader)
-        yield from map(_read_one, todo)
-        return
-    ctx = multiprocessing.get_context(
-        "fork" if "fork" in multiprocessing.get_all_start_methods() else None
-    )
-    with ProcessPoolExecutor(
-        jobs, ctx, initializer=_init_worker, initargs=(benchmarks, placed, reader)
-    ) as pool:
-        yield from pool.map(_read_one, todo, chunksize=8)
+def _ingest(
+    store_dir: Path, read: Iterable[reading.Read], keep: dict[str, mf.Source], batch_rows: int
+) -> tuple[list[mf.Part], dict[str, mf.Source], list[tuple[str, str]], int]:
+    """Write what was read as new parts of about ``batch_rows`` rows:
+    (parts, every source record, (file, reason) of malformed files, rows added)."""
+    new_parts: list[mf.Part] = []
+    sources = dict(keep)
+    skipped: list[tuple[str, str]] = []
+    pending = _Pending()
+    added = 0
+    for key, source, table, error in read:
+        if table is None:
+            sources[key] = replace(source, error=error)
+            skipped.append((key, str(error)))
+            continue
+        pending.tables.append(table)
+        pending.sources[key] = source
+        pending.rows += table.num_rows
+        added += table.num_rows
+        if pending.rows >= batch_rows:
+            _flush(store_dir, pending, new_parts, sources)
+    _flush(store_dir, pending, new_parts, sources)
+    return new_parts, sources, skipped, added
 
 
 @contextmanager
@@ -213,23 +166,6 @@ def _locked(store_dir: Path) -> Iterator[None]:
 
 def _key(results_dir: Path, path: Path) -> str:
     return path.relative_to(results_dir).as_posix()
-
-
-def _resolver(placed: Placed) -> Callable[[str | None], str | None]:
-    """Full hash for a full or unambiguous abbreviated commit in ``placed``, else None."""
-    cache: dict[str, str | None] = {}
-
-    def resolve(commit: str | None) -> str | None:
-        if not commit:
-            return None
-        if commit in placed:
-            return commit
-        if commit not in cache:
-            hits = [sha for sha in placed if sha.startswith(commit)]
-            cache[commit] = hits[0] if len(hits) == 1 else None
-        return cache[commit]
-
-    return resolve
 
 
 def _meta_digests(benchmarks: Mapping[str, dict]) -> dict[str, str]:
@@ -259,17 +195,17 @@ def _stale_by_meta(store_dir: Path, base: mf.Manifest, meta: Mapping[str, str]) 
 
 
 def _plan(
-    results_dir: Path, files: list[asv_ingest.ResultFileInfo], base: mf.Manifest, placed: Placed,
-    resolve: Callable[[str | None], str | None], stale: set[str],
-) -> tuple[dict[str, mf.Source], list[tuple[str, Path, mf.Source]]]:  # fmt: skip
+    results_dir: Path, files: list[asv_ingest.ResultFileInfo], base: mf.Manifest,
+    placement: Placement, stale: set[str],
+) -> tuple[dict[str, mf.Source], list[reading.Todo]]:  # fmt: skip
     """(sources kept as they are, (key, path, new source record) of files to read)."""
     keep: dict[str, mf.Source] = {}
-    todo: list[tuple[str, Path, mf.Source]] = []
+    todo: list[reading.Todo] = []
     for info in files:
         key = _key(results_dir, info.path)
         st = info.path.stat()
         prev = base.sources.get(key)
-        if prev is not None and key not in stale and _placed_same(prev, placed, resolve):
+        if prev is not None and key not in stale and _placed_same(prev, placement):
             if (prev.size, prev.mtime_ns) == (st.st_size, st.st_mtime_ns):
                 keep[key] = prev
                 continue
@@ -285,17 +221,16 @@ def _plan(
     return keep, todo
 
 
-def _position(placed: Placed, resolve: Callable, commit: str) -> int:
-    full = resolve(commit)
-    return placed[full][0] if full else -1
+def _position(placement: Placement, commit: str) -> int:
+    order = placement.place(commit)[1]
+    return -1 if order is None else order
 
 
-def _placed_same(prev: mf.Source, placed: Placed, resolve: Callable) -> bool:
+def _placed_same(prev: mf.Source, placement: Placement) -> bool:
     if prev.error is not None:
         return True  # a malformed file is read again only when its content changes
-    full = resolve(prev.commit)
-    now = placed[full] if full else (None, "")
-    return (prev.order, prev.date) == (now[0], now[1])
+    _, order, date = placement.place(prev.commit)
+    return (prev.order, prev.date) == (order, date)
 
 
 def _hash(path: Path) -> str:

@@ -339,3 +339,20 @@ def test_cli_store_commands(tmp_path, shas, capsys):
     assert main(["store", "series", "s.T.nope", *base]) == 2
     assert main(["store", "changes", "--store", str(tmp_path / "none")]) == 2
     assert "no history store" in capsys.readouterr().err
+
+
+def test_real_asv_result_file_reads_as_history_reads_it(tmp_path):
+    """A file asv 0.6 wrote (parameters, peakmem, track, samples) in the store == history."""
+    import shutil
+
+    from perfkit.ingest import asv as asv_ingest
+
+    results = tmp_path / "results"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "data" / "ingest" / "asv-results", results)
+    files = asv_ingest.list_result_files(results)
+    measurements = [m for f in files for m in asv_ingest.read_result_file(f.path)]
+    order = {measurements[0].commit: (0, "2026-01-01T00:00:00+00:00")}
+    store.update(results, tmp_path / "st", placed=order)
+    got = stored(tmp_path / "st")
+    assert len(got) == len(measurements) > 4
+    same(got, history.frame(measurements, order))
