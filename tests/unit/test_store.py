@@ -348,7 +348,9 @@ def test_real_asv_result_file_reads_as_history_reads_it(tmp_path):
     from perfkit.ingest import asv as asv_ingest
 
     results = tmp_path / "results"
-    shutil.copytree(Path(__file__).resolve().parents[1] / "data" / "ingest" / "asv-results", results)
+    shutil.copytree(
+        Path(__file__).resolve().parents[1] / "data" / "ingest" / "asv-results", results
+    )
     files = asv_ingest.list_result_files(results)
     measurements = [m for f in files for m in asv_ingest.read_result_file(f.path)]
     order = {measurements[0].commit: (0, "2026-01-01T00:00:00+00:00")}
