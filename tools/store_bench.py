@@ -254,6 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--commits", type=int, default=10_000)
     p.add_argument("--samples", type=int, default=10)
     p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--build-repeats", type=int, help="cold builds (default: --repeats)")
     p.add_argument("--last", type=int, default=100)
     p.add_argument("--work", type=Path, default=Path("/tmp/store-bench"))
     p.add_argument("--out", type=Path)
@@ -279,8 +280,7 @@ def main(argv: list[str] | None = None) -> int:
     generate(a.work, a.benchmarks, a.commits, a.samples, held_back=a.repeats)
     common = ["--work", str(a.work), "--reader", a.reader]
     builds, updates, queries = [], [], None
-    for _ in range(a.repeats):
-        subprocess.run(["git", "-C", str(a.work / "repo"), "status"], capture_output=True)
+    for _ in range(a.build_repeats or a.repeats):
         for held in range(a.repeats):  # forget the commits an earlier repeat added
             sha = (a.work / "shas.txt").read_text().split()[a.commits - 1 - held]
             (a.work / "results" / MACHINE / f"{sha[:8]}-{ENV}.json").unlink(missing_ok=True)

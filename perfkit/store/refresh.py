@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -97,14 +98,14 @@ def update(
         found = mf.read(store_dir)
         old = found or mf.Manifest()
         base = mf.Manifest() if rebuild else old
-        files = asv_ingest.list_result_files(results_dir)
+        files = _list(results_dir)
         benchmarks = asv_ingest.read_benchmarks_json(results_dir) if files else {}
         placement = Placement(commit_order(repo) if placed is None else placed)
         meta = _meta_digests(benchmarks)
         stale = _stale_by_meta(store_dir, base, meta)
         keep, todo = _plan(results_dir, files, base, placement, stale)
         todo.sort(key=lambda item: _position(placement, item[2].commit))
-        current = {_key(results_dir, f.path) for f in files}
+        current = {_key(f) for f in files}
         removed = [k for k in base.sources if k not in current]
         unchanged = not todo and not removed and keep == old.sources and meta == old.meta
         if found is not None and unchanged and not rebuild:
@@ -164,8 +165,25 @@ def _locked(store_dir: Path) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def _key(results_dir: Path, path: Path) -> str:
-    return path.relative_to(results_dir).as_posix()
+def _list(results_dir: Path) -> list[asv_ingest.ResultFileInfo]:
+    """The result files, as :func:`perfkit.ingest.asv.list_result_files` lists them
+    (``<machine>/<commit8>-<env>.json``, not ``machine.json``), with plain strings
+    (pathlib costs half a second for 10,000 files)."""
+    if not results_dir.is_dir():
+        return asv_ingest.list_result_files(results_dir)  # raises its one-line error
+    infos = []
+    for mdir in sorted((e for e in os.scandir(results_dir) if e.is_dir()), key=lambda e: e.name):
+        names = sorted(e.name for e in os.scandir(mdir.path) if e.name.endswith(".json"))
+        for name in names:
+            if name != "machine.json":
+                commit8, _, env = name[: -len(".json")].partition("-")
+                path = results_dir / mdir.name / name
+                infos.append(asv_ingest.ResultFileInfo(path, mdir.name, commit8, env, None))
+    return infos
+
+
+def _key(info: asv_ingest.ResultFileInfo) -> str:
+    return f"{info.machine}/{info.path.name}"
 
 
 def _meta_digests(benchmarks: Mapping[str, dict]) -> dict[str, str]:
@@ -202,7 +220,7 @@ def _plan(
     keep: dict[str, mf.Source] = {}
     todo: list[reading.Todo] = []
     for info in files:
-        key = _key(results_dir, info.path)
+        key = _key(info)
         st = info.path.stat()
         prev = base.sources.get(key)
         if prev is not None and key not in stale and _placed_same(prev, placement):

@@ -358,3 +358,14 @@ def test_real_asv_result_file_reads_as_history_reads_it(tmp_path):
     got = stored(tmp_path / "st")
     assert len(got) == len(measurements) > 4
     same(got, history.frame(measurements, order))
+
+
+def test_listing_matches_perfkits_asv_lister(tmp_path, shas):
+    from perfkit.ingest import asv as asv_ingest
+
+    _, commits = shas
+    results = new_results(tmp_path)
+    for i, sha in enumerate(commits[:5]):
+        result_file(results, sha, i, machine="m2" if i % 2 else "m1", env=f"e-{i}")
+    (results / "m1" / "notes.txt").write_text("not a result")
+    assert refresh._list(results) == asv_ingest.list_result_files(results)
