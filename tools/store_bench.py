@@ -213,26 +213,30 @@ def step_query(work: Path, repeats: int, last: int) -> dict:
 
     names = benchmark_names(json.loads((work / "shape.json").read_text())["benchmarks"])
     steps = json.loads((work / "steps.json").read_text())
-    out: dict = {"changes": [], "series": []}
+    out: dict = {"changes": [], "series": [], "changes_cpu": [], "series_cpu": [],
+                 "loadavg_before": os.getloadavg()[0]}  # fmt: skip
     with store.Reader(work / "store") as reader:
         start = time.perf_counter()
         found = reader.changes(last)
         out["changes_first_seconds"] = time.perf_counter() - start  # includes numba JIT / cache
         for _ in range(repeats):
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             found = reader.changes(last)
             out["changes"].append(time.perf_counter() - start)
+            out["changes_cpu"].append(time.process_time() - cpu)
         hits = {c.name: c.commit for c in found}
         out["changes_found"] = len(found)
         out["steps_injected"] = len(steps)
         out["steps_found_at_their_commit"] = sum(hits.get(n) == sha for n, sha in steps.items())
         reader.series(names[0])  # warm-up
         for r in range(repeats):
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             df = reader.series(names[(r + 1) * 97 % len(names)])
             out["series"].append(time.perf_counter() - start)
+            out["series_cpu"].append(time.process_time() - cpu)
         out["series_points"] = len(df)
     out["peak_mb"] = _peak_mb()
+    out["loadavg_after"] = os.getloadavg()[0]
     return out
 
 
@@ -310,7 +314,10 @@ def main(argv: list[str] | None = None) -> int:
         "changes_found": queries["changes_found"],
         "steps_injected": queries["steps_injected"],
         "steps_found_at_their_commit": queries["steps_found_at_their_commit"],
+        "changes_cpu_s": spread(queries["changes_cpu"]),
         "series_warm_s": spread(queries["series"]),
+        "series_cpu_s": spread(queries["series_cpu"]),
+        "query_loadavg": [queries["loadavg_before"], queries["loadavg_after"]],
         "series_points": queries["series_points"],
         "query_peak_mb": queries["peak_mb"],
     }  # fmt: skip
