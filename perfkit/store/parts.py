@@ -8,6 +8,7 @@ statistics then let DuckDB skip every row group that cannot hold a benchmark's s
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Sequence
@@ -28,7 +29,10 @@ MEMORY_LIMIT = "1GB"
 def connect(store_dir: Path, threads: int | None = None) -> duckdb.DuckDBPyConnection:
     """An in-process DuckDB connection with bounded memory (spills to the store's tmp)."""
     con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "preserve_insertion_order": False})
-    con.execute("SET enable_object_cache = true")  # Parquet metadata read once per connection
+    # Parquet footers parsed once per connection, not once per query (DuckDB 2 / DuckDB 1)
+    for setting in ("parquet_metadata_cache", "enable_object_cache"):
+        with contextlib.suppress(duckdb.Error):
+            con.execute(f"SET {setting} = true")
     con.execute(f"SET temp_directory = {quote(str(store_dir / '.duckdb-tmp'))}")
     if threads:
         con.execute(f"SET threads = {int(threads)}")
