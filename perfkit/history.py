@@ -108,11 +108,17 @@ def load(
     ``attrs["unreadable"]`` (path, reason); when no file can be read: HistoryError.
     ``attrs["environment_info"]``: commit -> :func:`env_key` (machine and environment) ->
     what asv recorded about the machine and Python (to tell environment changes from code changes).
+    When the results directory has a history store (``perfkit store update``) and the
+    order comes from git, the store is refreshed and read instead of every JSON file.
     """
+    from perfkit import store
     from perfkit.ingest import asv as asv_ingest
     from perfkit.ingest.jsonfile import read_json
 
-    if order is None:
+    if order is None:  # the store places commits by git: only with a repository
+        stored = store.load_history(results_dir, repo="." if repo is None else repo, machine=machine)
+        if stored is not None:
+            return stored
         order = commitorder.from_repo("." if repo is None else repo)
     results_dir = Path(results_dir)
     files = asv_ingest.list_result_files(results_dir, machine)

@@ -46,6 +46,7 @@ COMMANDS = {  # name: (module, summary), in the order a user meets them
     "merge": ("merge", "Join the shards of `run --shard K/N` into one report."),
     "envs": ("envs", "List or remove the per-side environments."),
     "history": ("history", "Find the commits where benchmarks changed level."),
+    "store": ("store", "The columnar history store: update, rebuild, query."),
     "run-range": ("run_range", "Measure every commit of a range."),
     "bisect": ("bisect", "Find the commit that moved a benchmark; confirm it."),
     "continuous": ("continuous", "`asv continuous BASE HEAD` judged by perfkit."),

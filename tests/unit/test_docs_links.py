@@ -16,7 +16,6 @@ ROOT = Path(__file__).resolve().parents[2]
 # merging them, and from then on these links are checked like every other.
 EXPECTED_FROM_OTHER_BRANCHES = {
     "docs/verdicts-on-files.md",
-    "docs/history-store.md",
 }
 
 FENCE = re.compile(r"^\s*(```|~~~).*?^\s*\1", re.M | re.S)

@@ -1,0 +1,140 @@
+"""``perfkit store``: the columnar history store of an asv results directory.
+
+    perfkit store update      # read new and changed result files into the store
+    perfkit store rebuild     # build it again from every result file
+    perfkit store changes     # what changed in the last 100 commits, every benchmark
+    perfkit store series NAME # one benchmark's full series
+
+The store of ``.asv/results`` lives in ``.asv/results.store`` (``--store`` to change);
+``perfkit history`` reads it instead of the JSON files once it exists.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+ASV_RESULTS = Path(".asv/results")
+
+
+def _results_option(fn: Callable) -> Callable:
+    return click.option("--results", "results_dir", type=click.Path(path_type=Path),
+                        default=ASV_RESULTS, show_default=True,
+                        help="asv results directory.")(fn)  # fmt: skip
+
+
+def _store_option(fn: Callable) -> Callable:
+    return click.option("--store", "store_dir", type=click.Path(path_type=Path),
+                        help="Store directory (default: <results>.store beside the results).")(fn)  # fmt: skip
+
+
+def _resolve_store(results_dir: Path, store_dir: Path | None) -> Path:
+    from perfkit import store
+
+    return store_dir if store_dir is not None else store.default_store(results_dir)
+
+
+@click.group("store")
+def command() -> None:
+    """A Parquet + DuckDB cache of every asv result: history questions in a second."""
+
+
+def _refresh(results_dir: Path, store_dir: Path | None, repo: Path, jobs: int | None,
+             rebuild: bool) -> int:  # fmt: skip
+    from perfkit import store
+    from perfkit.errors import HistoryError
+
+    if not results_dir.is_dir():
+        raise HistoryError(f"{results_dir}: no asv results directory")
+    start = time.monotonic()
+    run = store.rebuild if rebuild else store.update
+    summary = run(results_dir, store_dir, repo=repo, jobs=jobs)
+    for source, reason in summary.skipped:
+        click.echo(f"perfkit: warning: {source} skipped: {reason}", err=True)
+    click.echo(f"{summary.store}: {summary.read} of {summary.files} result files read, "
+               f"{summary.removed} removed, {summary.rows_added} rows added, "
+               f"{summary.live_rows} rows in {summary.parts} parts "
+               f"(generation {summary.generation}, {time.monotonic() - start:.2f} s)")  # fmt: skip
+    return 0
+
+
+_repo = click.option("--repo", type=click.Path(path_type=Path), default=Path("."), show_default=True,
+                     help="git repository whose history orders the commits.")  # fmt: skip
+_jobs = click.option(
+    "--jobs", type=int, help="Processes reading result files (default: one per CPU)."
+)
+
+
+@command.command("update")
+@_results_option
+@_store_option
+@_repo
+@_jobs
+def update(results_dir: Path, store_dir: Path | None, repo: Path, jobs: int | None) -> int:
+    """Read new and changed result files (by content hash) into the store."""
+    return _refresh(results_dir, store_dir, repo, jobs, rebuild=False)
+
+
+@command.command("rebuild")
+@_results_option
+@_store_option
+@_repo
+@_jobs
+def rebuild(results_dir: Path, store_dir: Path | None, repo: Path, jobs: int | None) -> int:
+    """Build the store again from every result file (the JSON files are the truth)."""
+    return _refresh(results_dir, store_dir, repo, jobs, rebuild=True)
+
+
+@command.command("changes")
+@_results_option
+@_store_option
+@click.option("--last", type=int, default=100, show_default=True, help="Newest commits to look at.")
+@click.option("--json", "as_json", is_flag=True, help="Print the change points as JSON.")
+def changes(results_dir: Path, store_dir: Path | None, last: int, as_json: bool) -> int:
+    """Change points in the last commits with results, across every benchmark
+    (perfkit history's detection; reads the store as it is: `update` first)."""
+    from perfkit import store
+
+    with store.Reader(_resolve_store(results_dir, store_dir)) as reader:
+        found = reader.changes(last)
+    if as_json:
+        click.echo(json.dumps([_finite(dataclasses.asdict(c)) for c in found], indent=2))
+        return 0
+    click.echo(f"{len(found)} change point(s) in the last {last} commits")
+    for c in found:
+        click.echo(f"  {c.verdict:<11} {c.commit[:12]:<12} {(c.ratio - 1) * 100:+6.1f}%  "
+                   f"p={c.p_value:.2g}  {c.series}")  # fmt: skip
+    return 0
+
+
+@command.command("series")
+@click.argument("benchmark")
+@_results_option
+@_store_option
+@click.option("--machine", help="Only this machine's results.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV instead of a table.")
+def series(benchmark: str, results_dir: Path, store_dir: Path | None, machine: str | None,
+           as_csv: bool) -> int:  # fmt: skip
+    """One benchmark's full series (full name, or without parameters: all of them)."""
+    from perfkit import store
+    from perfkit.errors import BenchmarkNotFoundError
+
+    with store.Reader(_resolve_store(results_dir, store_dir)) as reader:
+        df = reader.series(benchmark, machine)
+    if df.empty:
+        raise BenchmarkNotFoundError(f"{benchmark}: no results in the store"
+                                     + (f" for machine {machine}" if machine else ""))  # fmt: skip
+    click.echo(df.to_csv(index=False) if as_csv else df.to_string(index=False), nl=not as_csv)
+    return 0
+
+
+def _finite(row: dict) -> dict:
+    return {
+        k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in row.items()
+    }

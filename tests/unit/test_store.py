@@ -1,0 +1,371 @@
+"""perfkit.store: the Parquet history store equals reading the JSON files, refreshes by
+content hash, appends without rewriting, and skips malformed files."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from perfkit import history, store
+from perfkit.cli import main
+from perfkit.store import manifest, refresh
+
+COLUMNS = ["result", "params", "version", "started_at", "duration", "samples"]
+BENCHMARKS = {
+    "s.T.time_a": {"name": "s.T.time_a", "type": "time", "unit": "seconds", "params": [],
+                   "param_names": [], "rounds": 2, "repeat": 3, "version": "1"},
+    "s.T.time_p": {"name": "s.T.time_p", "type": "time", "unit": "seconds",
+                   "params": [["1", "2"]], "param_names": ["n"], "version": "1"},
+    "s.T.track_t": {"name": "s.T.track_t", "type": "track", "unit": "msg/s", "params": [],
+                    "param_names": [], "version": "1"},
+}  # fmt: skip
+
+
+def _git(repo: Path, *args: str, inp: str | None = None) -> str:
+    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@e", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@e", "PATH": os.environ["PATH"]}  # fmt: skip
+    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True,
+                          text=True, env=env, input=inp).stdout.strip()  # fmt: skip
+
+
+def make_repo(root: Path, n: int) -> list[str]:
+    root.mkdir(parents=True, exist_ok=True)
+    _git(root, "init", "-q", "-b", "main")
+    stream = "".join(
+        f"commit refs/heads/main\nmark :{i}\ncommitter t <t@e> {1_700_000_000 + i} +0000\n"
+        f"data 2\nc\n" + (f"from :{i - 1}\n" if i > 1 else "") + "\n"
+        for i in range(1, n + 1)
+    )
+    _git(root, "fast-import", "--quiet", inp=stream)
+    return _git(root, "rev-list", "--reverse", "main").split()
+
+
+def level(i: int, bench: int = 0, step_at: int | None = None) -> float:
+    base = 0.01 * (bench + 1) * (1 + 0.01 * math.sin(i * 7.3 + bench))
+    return base * (1.5 if step_at is not None and i >= step_at else 1.0)
+
+
+def result_file(results: Path, sha: str, i: int, *, machine: str = "m1", env: str = "venv",
+                step_at: int | None = None, scale: float = 1.0, failed: bool = False,
+                version: str = "1") -> Path:  # fmt: skip
+    rng = np.random.default_rng(i)
+    a = [level(i, 0, step_at) * scale * (1 + 0.002 * x) for x in rng.standard_normal(6)]
+    p = [[level(i, k) * (1 + 0.002 * x) for x in rng.standard_normal(4)] for k in (1, 2)]
+    rows = {
+        "s.T.time_a": [[float(np.median(a))], [], version, 1_700_000_000_000 + i, 1.0, [a]],
+        "s.T.time_p": [None if failed else [float(np.median(x)) for x in p],
+                       [["1", "2"]], "1", 1_700_000_000_000 + i, 1.0, None if failed else p],
+        "s.T.track_t": [[float("nan")] if i % 5 == 0 else [100.0 + i], [], "1",
+                        1_700_000_000_000 + i, 1.0],
+    }  # fmt: skip
+    data = {"commit_hash": sha, "env_name": env, "date": 1_700_000_000_000 + i,
+            "params": {"machine": machine}, "python": "3.11", "requirements": {},
+            "env_vars": {}, "result_columns": COLUMNS, "results": rows, "durations": {},
+            "version": 2}  # fmt: skip
+    (results / machine).mkdir(parents=True, exist_ok=True)
+    (results / machine / "machine.json").write_text(json.dumps({"machine": machine}))
+    path = results / machine / f"{sha[:8]}-{env}.json"
+    path.write_text(json.dumps(data))
+    return path
+
+
+@pytest.fixture(scope="module")
+def shas(tmp_path_factory) -> tuple[Path, list[str]]:
+    repo = tmp_path_factory.mktemp("repo")
+    return repo, make_repo(repo, 40)
+
+
+def new_results(tmp_path: Path) -> Path:
+    results = tmp_path / "results"
+    results.mkdir()
+    (results / "benchmarks.json").write_text(json.dumps(BENCHMARKS))
+    return results
+
+
+def stored(store_dir: Path, machine: str | None = None) -> pd.DataFrame:
+    with store.Reader(store_dir) as reader:
+        return reader.frame(machine)
+
+
+def same(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    pd.testing.assert_frame_equal(a, b, check_dtype=False)
+    assert a.attrs.get("skipped_commits") == b.attrs.get("skipped_commits")
+
+
+def test_store_frame_equals_history_load_from_json(tmp_path, shas):
+    repo, commits = shas
+    results = new_results(tmp_path)
+    for i, sha in enumerate(commits[:30]):
+        result_file(results, sha, i, failed=i == 7, version="2" if i >= 20 else "1")
+        if i % 3 == 0:
+            result_file(results, sha, i, machine="m2", env="conda", scale=2.0)
+    result_file(results, "f" * 40, 99)  # a commit rebased away: not in the history
+    expected = history.load(results, repo=repo)
+    summary = store.update(results, tmp_path / "st", repo=repo)
+    assert summary.read == summary.files == 41
+    assert summary.live_rows == 41 * 4
+    got = stored(tmp_path / "st")
+    same(got, expected)
+    assert got.attrs["skipped_commits"] == ["f" * 40]
+    same(stored(tmp_path / "st", machine="m2"), history.load(results, repo=repo, machine="m2"))
+
+
+def test_new_file_appends_a_part_and_leaves_the_old_parts_untouched(tmp_path, shas):
+    repo, commits = shas
+    results = new_results(tmp_path)
+    for i, sha in enumerate(commits[:10]):
+        result_file(results, sha, i)
+    store.update(results, tmp_path / "st", repo=repo)
+    before = {p: p.stat().st_mtime_ns for p in (tmp_path / "st" / "parts").iterdir()}
+    result_file(results, commits[10], 10)
+    summary = store.update(results, tmp_path / "st", repo=repo)
+    assert (summary.read, summary.rows_added, summary.parts) == (1, 4, 2)
+    after = {p: p.stat().st_mtime_ns for p in (tmp_path / "st" / "parts").iterdir()}
+    assert {p: after[p] for p in before} == before  # appended, nothing rewritten
+    same(stored(tmp_path / "st"), history.load(results, repo=repo))
+
+
+def test_refresh_by_content_hash(tmp_path, shas):
+    repo, commits = shas
+    results = new_results(tmp_path)
+    paths = [result_file(results, sha, i) for i, sha in enumerate(commits[:12])]
+    st_dir = tmp_path / "st"
+    assert store.update(results, st_dir, repo=repo).read == 12
+    assert store.update(results, st_dir, repo=repo).read == 0
+    os.utime(paths[3], ns=(1, 1))  # new stat, same bytes: hashed, not read
+    again = store.update(results, st_dir, repo=repo)
+    assert (again.read, again.rows_added) == (0, 0)
+    result_file(results, commits[3], 3, scale=3.0)  # same file, new content: its rows replaced
+    changed = store.update(results, st_dir, repo=repo)
+    assert (changed.read, changed.rows_added, changed.live_rows) == (1, 4, 48)
+    df = stored(st_dir)
+    row = df[(df["commit"] == commits[3]) & (df["name"] == "s.T.time_a")]
+    assert len(row) == 1 and row["median"].iloc[0] == pytest.approx(3 * level(3), rel=0.01)
+    paths[5].unlink()  # a removed file's rows go
+    gone = store.update(results, st_dir, repo=repo)
+    assert gone.removed == 1 and commits[5] not in set(stored(st_dir)["commit"])
+    same(stored(st_dir), history.load(results, repo=repo))
+
+
+def test_benchmark_metadata_change_rereads_the_files_holding_it(tmp_path, shas):
+    repo, commits = shas
+    results = new_results(tmp_path)
+    for i, sha in enumerate(commits[:6]):
+        result_file(results, sha, i)
+    store.update(results, tmp_path / "st", repo=repo)
+    meta = dict(BENCHMARKS, **{"s.T.track_t": dict(BENCHMARKS["s.T.track_t"], unit="ops/s")})
+    (results / "benchmarks.json").write_text(json.dumps(meta))
+    summary = store.update(results, tmp_path / "st", repo=repo)
+    assert summary.read == 6
+    df = stored(tmp_path / "st")
+    assert set(df.loc[df["name"] == "s.T.track_t", "unit"]) == {"ops/s"}
+    same(df, history.load(results, repo=repo))
+
+
+def test_commit_appearing_in_history_is_placed_on_the_next_update(tmp_path, shas):
+    repo, commits = shas
+    results = new_results(tmp_path)
+    for i, sha in enumerate(commits[:8]):
+        result_file(results, sha, i)
+    full = history.commit_order(repo)
+    partial = {c: v for c, v in full.items() if c != commits[7]}
+    st_dir = tmp_path / "st"
+    store.update(results, st_dir, placed=partial)
+    assert stored(st_dir).attrs["skipped_commits"] == [commits[7]]
+    assert store.update(results, st_dir, placed=full).read == 1
+    same(stored(st_dir), history.load(results, repo=repo))
+
+
+def test_malformed_file_is_skipped_with_a_warning_not_an_abort(tmp_path, shas, capsys):
+    repo, commits = shas
+    results = new_results(tmp_path)
+    for i, sha in enumerate(commits[:5]):
+        result_file(results, sha, i)
+    bad = results / "m1" / f"{commits[5][:8]}-venv.json"
+    bad.write_text('{"version": 2, "result_columns": ["result"], "results": {"x": [')
+    code = main(["store", "update", "--results", str(results), "--repo", str(repo)])
+    assert code == 0
+    err = capsys.readouterr().err
+    assert "warning" in err and bad.name in err
+    assert stored(store.default_store(results)).shape[0] == 5 * 4
+    df = history.load(results, repo=repo)  # perfkit history reads the store: no abort
+    [(source, reason)] = df.attrs["skipped_files"]
+    assert source == f"m1/{bad.name}" and bad.name in reason
+    again = store.update(results, repo=repo)
+    assert (again.read, again.skipped) == (0, ())  # remembered until the file changes
+    result_file(results, commits[5], 5)
+    fixed = store.update(results, repo=repo)
+    assert (fixed.read, fixed.skipped, fixed.live_rows) == (1, (), 24)
+
+
+def test_history_load_reads_the_store_when_present(tmp_path, shas):
+    repo, commits = shas
+    results = new_results(tmp_path)
+    for i, sha in enumerate(commits[:10]):
+        result_file(results, sha, i)
+    from_json = history.load(results, repo=repo)
+    assert not store.exists(results) and "skipped_files" not in from_json.attrs
+    store.update(results, repo=repo)
+    result_file(results, commits[10], 10)  # refreshed on read
+    from_store = history.load(results, repo=repo)
+    assert "skipped_files" in from_store.attrs
+    store_dir = store.default_store(results)
+    import shutil
+
+    shutil.rmtree(store_dir)
+    same(from_store, history.load(results, repo=repo))
+
+
+def test_series_and_recent_changes_match_perfkit_history(tmp_path, shas):
+    repo, commits = shas
+    results = new_results(tmp_path)
+    for i, sha in enumerate(commits):
+        result_file(results, sha, i, step_at=30)
+        result_file(results, sha, i, machine="m2", step_at=12)  # outside the last 20 commits
+    store.update(results, tmp_path / "st", repo=repo)
+    with store.Reader(tmp_path / "st") as reader:
+        one = reader.series("s.T.time_a", machine="m1")
+        assert list(one["order"]) == list(range(40))
+        assert len(reader.series("s.T.time_p")) == 2 * 2 * 40  # both combinations, machines
+        assert list(reader.series("s.T.time_p(n=2)", "m2")["commit"]) == commits
+        found = reader.changes(last=20)
+    options = history.HistoryOptions()
+    expected = history.analyse(history.load(results, repo=repo), None, options)
+    window = set(commits[-20:])
+    want = sorted((s.series, cp.commit, cp.ratio) for s in expected.series
+                  for cp in s.change_points if cp.commit in window)  # fmt: skip
+    assert sorted((c.series, c.commit, c.ratio) for c in found) == want
+    assert [(c.name, c.commit, c.verdict) for c in found] == [
+        ("s.T.time_a", commits[30], "regression")
+    ]
+
+
+def test_many_updates_compact_small_parts_and_still_equal_a_rebuild(tmp_path, shas):
+    repo, commits = shas
+    results = new_results(tmp_path)
+    st_dir = tmp_path / "st"
+    for i, sha in enumerate(commits[:12]):
+        result_file(results, sha, i)
+        if i % 4 == 1:
+            result_file(results, commits[i - 1], i - 1, scale=1.1)  # a rerun rewrites a file
+        store.update(results, st_dir, repo=repo, batch_rows=64, max_small=2)
+    parts = manifest.read(st_dir).parts
+    assert len(parts) <= 5 and max(p.rows for p in parts) > 8  # small parts were merged
+    on_disk = {p.name for p in (st_dir / "parts").iterdir()}
+    assert {Path(p.file).name for p in parts} <= on_disk
+    assert not any(name.endswith(".tmp") for name in on_disk)
+    store.rebuild(results, tmp_path / "fresh", repo=repo)
+    same(stored(st_dir), stored(tmp_path / "fresh"))
+
+
+OPS = st.lists(
+    st.tuples(st.sampled_from(["add", "rewrite", "remove", "touch", "garbage"]),
+              st.integers(0, 14)),
+    min_size=1, max_size=8,
+)  # fmt: skip
+
+
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(ops=OPS)
+def test_incremental_store_equals_store_built_from_scratch(tmp_path_factory, shas, ops):
+    repo, commits = shas
+    tmp = tmp_path_factory.mktemp("inc")
+    results = new_results(tmp)
+    st_dir = tmp / "st"
+    for step, (op, i) in enumerate(ops):
+        path = results / "m1" / f"{commits[i][:8]}-venv.json"
+        if op == "add" or (op == "rewrite" and path.exists()):
+            result_file(results, commits[i], i, scale=1.0 + step / 10)
+        elif op == "remove":
+            path.unlink(missing_ok=True)
+        elif op == "touch" and path.exists():
+            os.utime(path, ns=(step, step))
+        elif op == "garbage":
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("{not json")
+        store.update(results, st_dir, repo=repo, batch_rows=16, max_small=2)
+    store.rebuild(results, tmp / "fresh", repo=repo)
+    a, b = manifest.read(st_dir), manifest.read(tmp / "fresh")
+    assert {k: (s.hash, s.rows, s.error) for k, s in a.sources.items()} == {
+        k: (s.hash, s.rows, s.error) for k, s in b.sources.items()
+    }
+    if a.live_rows:
+        same(stored(st_dir), stored(tmp / "fresh"))
+
+
+def test_bench_reader_gives_the_rows_of_perfkits_asv_reader(tmp_path):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
+    import store_bench
+
+    repo_shas = ["a" * 40, "b" * 40]
+    names = store_bench.benchmark_names(20)
+    results = tmp_path / "results"
+    store_bench.write_benchmarks(results, names)
+    hist = store_bench.History(20, 60)
+    path = store_bench.write_result(results, repo_shas[1], 1, names, hist, 10)
+    benchmarks = json.loads((results / "benchmarks.json").read_text())
+    fast = store_bench.fast_reader(path, benchmarks)
+    slow = refresh.rows.read_asv(path, benchmarks)
+    kw = dict(commit="c", order=1, date="d", source="s", source_hash="h")
+    assert fast[0] == slow[0] == repo_shas[1]
+    assert refresh.rows.table(fast[1], **kw).equals(refresh.rows.table(slow[1], **kw))
+
+
+def test_cli_store_commands(tmp_path, shas, capsys):
+    repo, commits = shas
+    results = new_results(tmp_path)
+    for i, sha in enumerate(commits):
+        result_file(results, sha, i, step_at=30)
+    base = ["--results", str(results)]
+    assert main(["store", "rebuild", *base, "--repo", str(repo)]) == 0
+    assert "40 of 40 result files read" in capsys.readouterr().out
+    assert main(["store", "changes", *base, "--last", "20", "--json"]) == 0
+    found = json.loads(capsys.readouterr().out)
+    assert [(c["name"], c["commit"]) for c in found] == [("s.T.time_a", commits[30])]
+    assert main(["store", "series", "s.T.time_a", *base, "--csv"]) == 0
+    assert len(capsys.readouterr().out.strip().splitlines()) == 41
+    assert main(["store", "series", "s.T.nope", *base]) == 2
+    assert main(["store", "changes", "--store", str(tmp_path / "none")]) == 2
+    assert "no history store" in capsys.readouterr().err
+
+
+def test_real_asv_result_file_reads_as_history_reads_it(tmp_path):
+    """A file asv 0.6 wrote (parameters, peakmem, track, samples) in the store == history."""
+    import shutil
+
+    from perfkit.ingest import asv as asv_ingest
+
+    results = tmp_path / "results"
+    shutil.copytree(
+        Path(__file__).resolve().parents[1] / "data" / "ingest" / "asv-results", results
+    )
+    files = asv_ingest.list_result_files(results)
+    measurements = [m for f in files for m in asv_ingest.read_result_file(f.path)]
+    order = {measurements[0].commit: (0, "2026-01-01T00:00:00+00:00")}
+    store.update(results, tmp_path / "st", placed=order)
+    got = stored(tmp_path / "st")
+    assert len(got) == len(measurements) > 4
+    same(got, history.frame(measurements, order))
+
+
+def test_listing_matches_perfkits_asv_lister(tmp_path, shas):
+    from perfkit.ingest import asv as asv_ingest
+
+    _, commits = shas
+    results = new_results(tmp_path)
+    for i, sha in enumerate(commits[:5]):
+        result_file(results, sha, i, machine="m2" if i % 2 else "m1", env=f"e-{i}")
+    (results / "m1" / "notes.txt").write_text("not a result")
+    assert refresh._list(results) == asv_ingest.list_result_files(results)
