@@ -233,6 +233,14 @@ def _not_comparable(base: Measurement, head: Measurement) -> str | None:
     return None
 
 
+def _not_positive(m: Measurement, side: str) -> str | None:
+    """Ratios and logs need positive, finite samples (a timing of 0 is a broken measurement)."""
+    bad = [x for x in m.samples if not (x > 0 and math.isfinite(x))]
+    if bad:
+        return f"{side} has a sample of {bad[0]!r}: a ratio needs positive, finite values"
+    return None
+
+
 def _shell(m: Measurement, direction: Direction, verdict: Verdict, message: str) -> Comparison:
     return Comparison(name=m.name, benchmark=m.benchmark, kind=m.kind, unit=m.unit,
                       direction=direction, verdict=verdict, message=message, params=m.params)  # fmt: skip
@@ -255,7 +263,7 @@ def _non_statistical(base: Measurement | None, head: Measurement | None, config:
         return _shell(m, direction, Verdict.MISSING, f"skipped in {'head' if head.skipped else 'base'} only")
     if not base.samples or not head.samples:
         return _shell(m, direction, Verdict.MISSING, "no samples on one side")
-    reason = _not_comparable(base, head)
+    reason = _not_comparable(base, head) or _not_positive(base, "base") or _not_positive(head, "head")
     if reason:
         return _shell(m, direction, Verdict.NOT_COMPARABLE, reason)
     return None

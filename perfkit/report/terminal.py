@@ -2,7 +2,9 @@
 
 No ANSI escapes unless ``color=True`` (the CLI passes ``use_color(sys.stdout)``: a tty, no
 ``NO_COLOR``, not ``TERM=dumb``). Names go through ``escape.plain``, so a benchmark name
-cannot inject escape sequences into the terminal. Long lists are capped (regressions never).
+cannot inject escape sequences into the terminal. Long lists are capped: the worst
+``REGRESSION_LIMIT`` regressions and ``LIST_LIMIT`` entries of every other list, then a
+count (the full lists stay in the report).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from perfkit.report import escape, figures, ranking
 from perfkit.report.renderer import Samples, register
 
 LIST_LIMIT = 15  # items shown per non-regression list
+REGRESSION_LIMIT = 40  # regressions shown (worst first); a suite-wide shift lists thousands
 COLOURS = {"red": "31", "green": "32", "yellow": "33", "bold": "1"}
 
 
@@ -35,11 +38,14 @@ def _capped(lines: list[str], total: int) -> list[str]:
 
 def _regressions(report: Report, color: bool) -> list[str]:
     out = []
-    for c in ranking.ranked_regressions(report):
+    ranked = ranking.ranked_regressions(report)
+    for c in ranked[:REGRESSION_LIMIT]:
         sev = c.severity.value if c.severity else "?"
         out.append(f"  {_paint(f'{sev:<8}', 'red', color)} {figures.change(c):<30} {escape.plain(c.name)}")
         if c.top_frames:
             out.append(f"  {'':<8} top grown frame: {escape.plain(c.top_frames[0], 200)}")
+    if len(ranked) > REGRESSION_LIMIT:
+        out.append(f"    … {len(ranked) - REGRESSION_LIMIT} more regressions in the report")
     return out
 
 
