@@ -152,7 +152,7 @@ def perfkit_flags(fb: Path, fh: Path, work: Path) -> tuple[dict[str, str], int]:
     subprocess.run([str(exe), "compare", str(fb), str(fh), "--out", str(work / "report"), "--json", str(report)],
                    capture_output=True, text=True, check=True)  # fmt: skip
     data = json.loads(report.read_text())
-    critical = sum(c["verdict"] == "regression" and c.get("severity") == "critical" for c in data["benchmarks"])
+    critical = sum(c["verdict"] == "regression" and str(c.get("severity")).lower() == "critical" for c in data["benchmarks"])
     return {c["name"]: c["verdict"] for c in data["benchmarks"]}, critical
 
 

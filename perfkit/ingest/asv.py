@@ -67,7 +67,7 @@ def find_benchmarks_json(path: Path, warnings: list[str]) -> dict[str, Any]:
 
 
 MACHINE_KEYS = {"machine": "hostname", "cpu": "cpu_model_name", "num_cpu": "cpu_count", "os": "platform",
-                "arch": "arch", "ram": "ram", "python": "python_version"}  # fmt: skip
+                "arch": "arch", "ram": "ram", "python": "python"}  # fmt: skip
 
 
 def environment(path: Path, data: dict[str, Any]) -> dict[str, str]:
@@ -83,8 +83,11 @@ def environment(path: Path, data: dict[str, Any]) -> dict[str, str]:
             for key, name in MACHINE_KEYS.items():
                 if isinstance(source.get(key), str | int | float) and str(source[key]).strip():
                     out[name] = str(source[key])
-    if isinstance(data.get("python"), str):
-        out.setdefault("python_version", data["python"])
+    # asv's "python" is a version ("3.11") for the environments it builds, a path for
+    # an existing interpreter
+    python = out.pop("python", None) or (data["python"] if isinstance(data.get("python"), str) else None)
+    if python:
+        out["python_version" if python[:1].isdigit() else "python_executable"] = python
     return out
 
 
