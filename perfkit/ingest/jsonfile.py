@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import math
 import json
 import unicodedata
 import zlib
@@ -83,14 +84,15 @@ def check_value(path: Path, name: str, value: object, what: str = "sample", *, p
     """A finite number, positive for timings and sizes (a timing of 0 is a broken
     measurement: no ratio, no log), non-negative for other values (a count may be 0).
     The name is shown escaped (``repr``) so a hostile name cannot break the line."""
-    label = shown(name)
+    if type(value) is float and 0 < value < math.inf:  # the common case, checked first
+        return value
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ResultsFormatError(f"{path}: {label}: {what} {value!r} is not a number")
+        raise ResultsFormatError(f"{path}: {shown(name)}: {what} {value!r} is not a number")
     x = float(value)
     if x != x or x in (float("inf"), float("-inf")):
-        raise ResultsFormatError(f"{path}: {label}: {what} is {x} (not finite)")
+        raise ResultsFormatError(f"{path}: {shown(name)}: {what} is {x} (not finite)")
     if x < 0:
-        raise ResultsFormatError(f"{path}: {label}: negative {what} {x!r}")
+        raise ResultsFormatError(f"{path}: {shown(name)}: negative {what} {x!r}")
     if x == 0 and positive:
-        raise ResultsFormatError(f"{path}: {label}: zero {what} (a timing or size of 0 cannot be compared)")
+        raise ResultsFormatError(f"{path}: {shown(name)}: zero {what} (a timing or size of 0 cannot be compared)")
     return x
