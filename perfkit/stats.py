@@ -20,8 +20,14 @@ The method, in short (README "Statistics" has the long form):
 * Sides measured in different sessions (a stored baseline, two files from elsewhere) also
   differ by whatever moved the machine in between, which no number of processes within
   a session reveals: their variance gains ``2 * session_sigma^2`` (3 % by default), so
-  small changes across sessions come out inconclusive instead of guessed. Sides started
-  within ``session_gap`` (15 min) of each other count as one session.
+  small changes across sessions come out inconclusive instead of guessed. Only perfkit's
+  own session id makes one session: two files from elsewhere are never one session (nor
+  paired), however close their timestamps (``session_gap`` is no longer used).
+* Unpaired sides get a second reading from all their processes (``_mode_swap``): when the
+  faster side's set-aside processes sit at the slower side's level, the slower side may
+  have run all its processes in the machine's slow mode; the change must then show in
+  that reading too (intersection-union test: the larger p, the union of the intervals).
+  docs/verdicts-on-files.md has the long form.
 * A t test with ``df + d0`` degrees of freedom gives the two-sided p-value and the
   interval; p-values are corrected across the run by **Benjamini-Hochberg**.
 * Decisions are taken in log space so that swapping base and head swaps regression and

@@ -146,11 +146,12 @@ def pair_dir(work: Path, trial: Path, labels: dict[str, str], base: str, head: s
     return out, dest_b, dest_h
 
 
-def perfkit_flags(fb: Path, fh: Path, work: Path) -> tuple[dict[str, str], int]:
+def perfkit_flags(fb: Path, fh: Path, work: Path, config: Path | None = None) -> tuple[dict[str, str], int]:
     exe = Path(sys.executable).parent / "perfkit"
     report = work / "perfkit.json"
-    subprocess.run([str(exe), "compare", str(fb), str(fh), "--out", str(work / "report"), "--json", str(report)],
-                   capture_output=True, text=True, check=True)  # fmt: skip
+    extra = ["--config", str(config)] if config else []
+    subprocess.run([str(exe), "compare", str(fb), str(fh), "--out", str(work / "report"), "--json", str(report),
+                    *extra], capture_output=True, text=True, check=True, cwd=work)  # fmt: skip
     data = json.loads(report.read_text())
     critical = sum(c["verdict"] == "regression" and str(c.get("severity")).lower() == "critical" for c in data["benchmarks"])
     return {c["name"]: c["verdict"] for c in data["benchmarks"]}, critical
@@ -200,16 +201,18 @@ def pyperf_flags(fb: Path, fh: Path, work: Path) -> dict[str, str]:
     return flags
 
 
-def judge(data: Path, tools: tuple[str, ...]) -> list[dict]:
+def judge(data: Path, tools: tuple[str, ...], config: Path | None = None) -> list[dict]:
     labels = json.loads((data / "commits.json").read_text())
     rows = []
     with tempfile.TemporaryDirectory(prefix="files-eval-") as tmp:
         for trial in sorted(p for p in data.glob("trial-*") if (p / "done").exists()):
             for base, head, cond in PAIRS:
                 work, fb, fh = pair_dir(Path(tmp), trial, labels, base, head)
-                row = {"trial": trial.name, "condition": cond}
+                stamps = json.loads((trial / "done").read_text())["stamps"]
+                row = {"trial": f"{data.name}/{trial.name}", "condition": cond,
+                       "started": time.strftime("%H:%M", time.gmtime(stamps["A"][0]))}  # fmt: skip
                 if "perfkit compare" in tools:
-                    row["perfkit compare"], row["critical_x13"] = perfkit_flags(fb, fh, work)
+                    row["perfkit compare"], row["critical_x13"] = perfkit_flags(fb, fh, work, config)
                 if "asv compare" in tools:
                     row["asv compare"] = asv_flags(data, work, labels, base, head)
                 if "pyperf compare_to" in tools:
@@ -242,8 +245,10 @@ def table(rows: list[dict], tools: tuple[str, ...]) -> str:
 
 def per_trial(rows: list[dict], tools: tuple[str, ...]) -> str:
     """Spread: A/A flags and +10 % detections per trial."""
-    lines = ["| trial | " + " | ".join(f"{t}: A/A / +10 %" for t in tools) + " |", "|---" * (len(tools) + 1) + "|"]
+    lines = ["| trial (A started, UTC) | " + " | ".join(f"{t}: A/A / +10 %" for t in tools) + " |",
+             "|---" * (len(tools) + 1) + "|"]  # fmt: skip
     for trial in sorted({r["trial"] for r in rows}):
+        started = next(r.get("started", "") for r in rows if r["trial"] == trial)
         cells = []
         for tool in tools:
             aa = next(r[tool] for r in rows if r["trial"] == trial and r["condition"] == "A/A")
@@ -251,24 +256,26 @@ def per_trial(rows: list[dict], tools: tuple[str, ...]) -> str:
             fa = sum(v in ("regression", "improvement") for v in aa.values())
             det = sum(v == "regression" for v in b10.values())
             cells.append(f"{fa}/{len(aa)} / {det}/{len(b10)}")
-        lines.append(f"| {trial} | " + " | ".join(cells) + " |")
+        lines.append(f"| {trial} ({started}) | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("step", choices=("collect", "judge"))
-    ap.add_argument("--data", type=Path, default=Path("/tmp/files-eval"))
+    ap.add_argument("--data", type=Path, action="append", help="collected trials (repeatable for judge)")
+    ap.add_argument("--config", type=Path, help="judge: a perfkit.toml for perfkit compare")
     ap.add_argument("--trials", type=int, default=1)
     ap.add_argument("--json", type=Path, help="judge: write the verdicts here")
     ap.add_argument("--tools", default=",".join(TOOLS))
     args = ap.parse_args()
     os.environ.setdefault("PYTHONHASHSEED", "0")
+    data = args.data or [Path("/tmp/files-eval")]
     if args.step == "collect":
-        collect(args.data, args.trials)
+        collect(data[0], args.trials)
         return 0
     tools = tuple(t for t in args.tools.split(",") if t)
-    rows = judge(args.data, tools)
+    rows = [r for d in data for r in judge(d, tools, args.config and args.config.resolve())]
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
     print(table(rows, tools))
