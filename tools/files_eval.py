@@ -201,11 +201,18 @@ def pyperf_flags(fb: Path, fh: Path, work: Path) -> dict[str, str]:
     return flags
 
 
-def judge(data: Path, tools: tuple[str, ...], config: Path | None = None) -> list[dict]:
+def judge(data: Path, tools: tuple[str, ...], config: Path | None = None, reuse: bool = False) -> list[dict]:
+    """Every tool's verdicts per trial and pair; ``reuse``: take a trial's verdicts from
+    an earlier judge (``judged.json`` in the trial) instead of recomputing them."""
     labels = json.loads((data / "commits.json").read_text())
     rows = []
     with tempfile.TemporaryDirectory(prefix="files-eval-") as tmp:
         for trial in sorted(p for p in data.glob("trial-*") if (p / "done").exists()):
+            cache = trial / "judged.json"
+            if reuse and cache.exists():
+                rows += json.loads(cache.read_text())
+                continue
+            first = len(rows)
             for base, head, cond in PAIRS:
                 work, fb, fh = pair_dir(Path(tmp), trial, labels, base, head)
                 stamps = json.loads((trial / "done").read_text())["stamps"]
@@ -218,6 +225,7 @@ def judge(data: Path, tools: tuple[str, ...], config: Path | None = None) -> lis
                 if "pyperf compare_to" in tools:
                     row["pyperf compare_to"] = pyperf_flags(fb, fh, work)
                 rows.append(row)
+            cache.write_text(json.dumps(rows[first:]))
     return rows
 
 
@@ -268,6 +276,7 @@ def main() -> int:
     ap.add_argument("--trials", type=int, default=1)
     ap.add_argument("--json", type=Path, help="judge: write the verdicts here")
     ap.add_argument("--tools", default=",".join(TOOLS))
+    ap.add_argument("--reuse", action="store_true", help="judge: reuse the verdicts of trials judged before")
     args = ap.parse_args()
     os.environ.setdefault("PYTHONHASHSEED", "0")
     data = args.data or [Path("/tmp/files-eval")]
@@ -275,7 +284,7 @@ def main() -> int:
         collect(data[0], args.trials)
         return 0
     tools = tuple(t for t in args.tools.split(",") if t)
-    rows = [r for d in data for r in judge(d, tools, args.config and args.config.resolve())]
+    rows = [r for d in data for r in judge(d, tools, args.config and args.config.resolve(), args.reuse)]
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
     print(table(rows, tools))
