@@ -201,11 +201,13 @@ def _mode_swap(x: np.ndarray, y: np.ndarray, keep_x: np.ndarray, keep_y: np.ndar
     Setting the faster side's slow processes aside compares the two sides' fast modes,
     unless the slower side has no process in its fast mode at all: then its kept
     processes are its slow mode, and the faster side's set-aside processes at the same
-    level say so. When such processes exist (within the range of the slower side's kept
-    processes, give or take ``prior_sigma``), the change is only called when this reading (the slower side's
-    kept processes against them) shows it too. Identical code with one side's processes
-    all in the slow mode then comes out inconclusive instead of a 40 % "improvement";
-    an exact copy x1.3 keeps its verdict (nothing on the faster side sits at 1.3x)."""
+    level say so. When such processes exist (at least ``MODE_GAP`` slower than the
+    faster side's kept ones, and within the range of the slower side's kept processes
+    give or take ``prior_sigma``), the change is only called when this reading (the
+    slower side's kept processes against them) shows it too. Identical code with one
+    side's processes all in the slow mode then comes out inconclusive instead of a 40 %
+    "improvement"; an exact copy x1.3 keeps its verdict unless the base has a process
+    in a slow mode close to 1.3x (then the two readings are truly indistinguishable)."""
     sign = -1.0 if direction is Direction.HIGHER_IS_BETTER else 1.0
     if sign * main.estimate > 0:  # head is the slower side
         fast, fast_keep, slow = x, keep_x, y[keep_y]
