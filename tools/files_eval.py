@@ -201,23 +201,36 @@ def pyperf_flags(fb: Path, fh: Path, work: Path) -> dict[str, str]:
     return flags
 
 
+def finished_sides(data: Path, trial: Path) -> set[str]:
+    """The sides of a trial whose ``asv run`` has finished (all of a finished trial; of a
+    trial being collected, those the collect log reports)."""
+    if (trial / "done").exists():
+        return set(MEASURED)
+    number = int(trial.name.split("-")[1])
+    log = (data / "collect.log").read_text() if (data / "collect.log").exists() else ""
+    return {label for label in MEASURED if re.search(rf"^trial {number} {label}: ", log, re.MULTILINE)}
+
+
 def judge(data: Path, tools: tuple[str, ...], config: Path | None = None, reuse: bool = False) -> list[dict]:
     """Every tool's verdicts per trial and pair; ``reuse``: take a trial's verdicts from
     an earlier judge (``judged.json`` in the trial) instead of recomputing them."""
     labels = json.loads((data / "commits.json").read_text())
     rows = []
     with tempfile.TemporaryDirectory(prefix="files-eval-") as tmp:
-        for trial in sorted(p for p in data.glob("trial-*") if (p / "done").exists()):
+        for trial in sorted(data.glob("trial-*")):
+            done = finished_sides(data, trial)
             cache = trial / "judged.json"
-            if reuse and cache.exists():
+            if reuse and cache.exists() and (trial / "done").exists():
                 rows += json.loads(cache.read_text())
                 continue
             first = len(rows)
             for base, head, cond in PAIRS:
+                if base not in done or (head not in done and head != "X"):
+                    continue  # a trial still being collected: the pairs measured so far
                 work, fb, fh = pair_dir(Path(tmp), trial, labels, base, head)
-                stamps = json.loads((trial / "done").read_text())["stamps"]
+                started = (trial / base / "asv.log").stat().st_mtime
                 row = {"trial": f"{data.name}/{trial.name}", "condition": cond,
-                       "started": time.strftime("%H:%M", time.gmtime(stamps["A"][0]))}  # fmt: skip
+                       "started": time.strftime("%H:%M", time.gmtime(started))}  # fmt: skip
                 if "perfkit compare" in tools:
                     row["perfkit compare"], row["critical_x13"] = perfkit_flags(fb, fh, work, config)
                 if "asv compare" in tools:
@@ -253,17 +266,17 @@ def table(rows: list[dict], tools: tuple[str, ...]) -> str:
 
 def per_trial(rows: list[dict], tools: tuple[str, ...]) -> str:
     """Spread: A/A flags and +10 % detections per trial."""
-    lines = ["| trial (A started, UTC) | " + " | ".join(f"{t}: A/A / +10 %" for t in tools) + " |",
+    lines = ["| trial (A's run ended, UTC) | " + " | ".join(f"{t}: A/A / +10 %" for t in tools) + " |",
              "|---" * (len(tools) + 1) + "|"]  # fmt: skip
     for trial in sorted({r["trial"] for r in rows}):
         started = next(r.get("started", "") for r in rows if r["trial"] == trial)
         cells = []
         for tool in tools:
-            aa = next(r[tool] for r in rows if r["trial"] == trial and r["condition"] == "A/A")
-            b10 = next(r[tool] for r in rows if r["trial"] == trial and r["condition"] == "+10 %")
+            aa = next((r[tool] for r in rows if r["trial"] == trial and r["condition"] == "A/A"), {})
+            b10 = next((r[tool] for r in rows if r["trial"] == trial and r["condition"] == "+10 %"), None)
             fa = sum(v in ("regression", "improvement") for v in aa.values())
-            det = sum(v == "regression" for v in b10.values())
-            cells.append(f"{fa}/{len(aa)} / {det}/{len(b10)}")
+            det = "-" if b10 is None else f"{sum(v == 'regression' for v in b10.values())}/{len(b10)}"
+            cells.append(f"{fa}/{len(aa)} / {det}")
         lines.append(f"| {trial} ({started}) | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
