@@ -22,6 +22,7 @@ trial, A->A2 (A/A), A->B5, A->B10 and A->X with the three tools and prints the t
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import random
@@ -219,7 +220,8 @@ def judge(data: Path, tools: tuple[str, ...], config: Path | None = None, reuse:
     with tempfile.TemporaryDirectory(prefix="files-eval-") as tmp:
         for trial in sorted(data.glob("trial-*")):
             done = finished_sides(data, trial)
-            cache = trial / "judged.json"
+            key = hashlib.md5(f"{sys.executable} {tools} {config}".encode()).hexdigest()[:10]
+            cache = trial / f"judged-{key}.json"  # per interpreter (perfkit version), tools and config
             if reuse and cache.exists() and (trial / "done").exists():
                 rows += json.loads(cache.read_text())
                 continue
