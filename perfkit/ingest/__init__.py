@@ -47,7 +47,13 @@ def read_file(path: Path) -> FileResults:
     for name, sniff, read, environment in READERS:
         if sniff(data):
             warnings: list[str] = []
-            measurements = read(path, data, warnings)
+            try:
+                measurements = read(path, data, warnings)
+            except ResultsFormatError as exc:  # every refusal names the format it was read as
+                message = str(exc)
+                if name not in message:
+                    raise ResultsFormatError(f"{message} (read as {name} results)") from None
+                raise
             if not measurements:
                 raise ResultsFormatError(f"{path}: holds no benchmark results")
             return FileResults(name, measurements, environment(path, data), warnings)

@@ -300,3 +300,10 @@ def test_the_terminal_lists_the_worst_regressions_and_a_count():
     text = render_terminal(report)
     assert len(report.comparisons) == 500 and text.count("\n") < 80
     assert "460 more regressions in the report" in text and "b00499" in text  # the worst one is shown
+
+
+def test_every_refusal_names_the_format_it_was_read_as(tmp_path: Path):
+    assert "asv" in refused(asv_copy(tmp_path / "a", lambda d: d["results"]["b.T.time_sleep"][0].__setitem__(0, 0)))
+    assert "pyperf" in refused(pyperf_file(tmp_path / "p.json", [0.0]))
+    message = refused(pb_file(tmp_path / "pb.json", [{"fullname": "t", "stats": {"data": [0]}}], machine_info=None))
+    assert "pytest-benchmark" in message and "pyperf" not in message
