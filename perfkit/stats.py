@@ -166,7 +166,13 @@ def _summarise(base: Measurement, head: Measurement, config: Config) -> _Summary
             return replace(paired, consistent=clean_shift * paired.estimate >= 0)
     extra = 0.0 if measured_together(base, head, config) else 2 * config.stats.session_sigma**2
     summary = _unpaired(x[keep_x], y[keep_y], prior, extra)
-    alt = _mode_swap(x, y, keep_x, keep_y, summary, config.stats.prior_sigma, direction, prior, extra)
+    # results perfkit did not measure (no session id on either side: files from asv, pyperf,
+    # pytest-benchmark): nothing says how the machine behaved, so read them both ways.
+    # perfkit's own sides (a stored baseline) keep the kept-process reading: its protocol
+    # measures suspects again with more processes.
+    foreign = not base.session and not head.session
+    alt = _mode_swap(x, y, keep_x, keep_y, summary, config.stats.prior_sigma, direction, prior, extra) \
+        if foreign else None
     return replace(summary, consistent=clean_shift * summary.estimate >= 0, alt=alt)
 
 
