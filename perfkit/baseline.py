@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -101,9 +102,11 @@ def _measurement_from_dict(
     name: str, entry: dict[str, Any], baseline: dict[str, Any], source: str
 ) -> Measurement:
     runs = tuple(tuple(float(x) for x in run) for run in entry["runs"])
+    # timings and sizes are positive (0 is a broken measurement); a count may be 0
+    zero_ok = entry.get("kind") in (BenchmarkKind.TRACK.value, BenchmarkKind.OTHER.value)
     for run in runs:
         for x in run:
-            if not x >= 0 or x == float("inf"):
+            if not x >= 0 or x == float("inf") or (x == 0 and not zero_ok):
                 raise ValueError(f"benchmark {name!r} has an invalid sample {x!r}")
     return Measurement(
         name=name,
@@ -178,10 +181,30 @@ def read(path: Path) -> Baseline:
     return loads(text, str(path))
 
 
+STALE_TMP = 3600.0  # seconds: a temporary file this old is left over from a killed save
+
+
+def clean_stale_temporaries(directory: Path, *, older_than: float = STALE_TMP, now: float | None = None) -> list[Path]:
+    """Remove ``.NAME.json.*.tmp`` files an interrupted save left behind (older than an
+    hour, so a save running right now keeps its own); returns what was removed."""
+    now = time.time() if now is None else now
+    removed = []
+    for tmp in directory.glob(".*.json.*.tmp") if directory.is_dir() else ():
+        try:
+            if tmp.is_file() and now - tmp.stat().st_mtime > older_than:
+                tmp.unlink()
+                removed.append(tmp)
+        except OSError:
+            continue  # another process removed or renamed it meanwhile
+    return removed
+
+
 def save(baseline: Baseline, directory: Path = DEFAULT_DIR) -> Path:
     if not baseline.measurements:
         raise BaselineError(f"baseline {baseline.name!r} has no benchmarks: nothing saved")
-    return write_text_atomic(path_for(baseline.name, baseline.machine, directory), dumps(baseline))
+    path = write_text_atomic(path_for(baseline.name, baseline.machine, directory), dumps(baseline))
+    clean_stale_temporaries(directory)
+    return path
 
 
 def build(

@@ -8,7 +8,7 @@
     prior_df = 4              # how many processes' worth of weight that prior has
     disturbed = 0.10          # processes this much slower than a side's fastest are set aside
     session_sigma = 0.03      # shift between two measuring sessions (not interleaved)
-    session_gap = 900         # seconds: sides started closer than this are one session
+    session_gap = 900         # no longer used: only perfkit's own session id makes one session
     [stats.thresholds]        # per benchmark or per suite (fnmatch; longest pattern wins)
     "system.CachePerformanceAnalysis.*" = 0.10
     [severity]

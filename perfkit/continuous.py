@@ -12,7 +12,7 @@ from __future__ import annotations
 import subprocess
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from perfkit import asvrun
@@ -74,13 +74,21 @@ def run(
     return ContinuousRun(proc.returncode, started, results_dir, machine, log)
 
 
+def session_of(result: ContinuousRun) -> str:
+    """One session id for both sides of one ``asv continuous --interleave-rounds`` run:
+    its rounds alternate between the commits (base, head, head, base), which is what
+    makes two sides one session (evaluated in docs/verdicts-on-files.md); two result
+    files read from disk are never one session."""
+    return f"asv-continuous-{result.started_at:.3f}"
+
+
 def read_side(result: ContinuousRun, commit: str) -> list[Measurement]:
     """The Measurements this run wrote for ``commit`` (failed ones included, with errors)."""
     from perfkit.ingest.asv import read_result_file
 
     files = sorted((result.results_dir / result.machine).glob(f"{commit[:8]}-*.json"))
     fresh = [
-        m
+        replace(m, session=session_of(result))
         for path in files
         for m in read_result_file(path)
         if m.started_at is None or m.started_at >= result.started_at

@@ -72,7 +72,9 @@ def tuning_warnings(env: Mapping[str, str]) -> list[str]:
     out = []
     if "Full randomization" in env.get("aslr", ""):
         out.append("ASLR is enabled (full randomization): memory layout varies between processes")
-    if not env.get("isolated_cpus"):
+    # pyperf records isolated_cpus only when some are; a file from another tool (asv,
+    # pytest-benchmark) says nothing about it, which is no reason to warn
+    if not env.get("isolated_cpus") and ("aslr" in env or "cpu_config" in env):
         out.append("no CPU is isolated (isolcpus): other work shares the benchmark's cores")
     config = env.get("cpu_config", "")
     if "governor" in config and "performance" not in config:

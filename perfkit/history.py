@@ -129,7 +129,7 @@ def load(
     for f in files:
         try:
             data = read_json(f.path)
-            read = asv_ingest.read_result_file(f.path, benchmarks, data)
+            read = asv_ingest.read_result_file(f.path, benchmarks, data=data)
         except ResultsFormatError as exc:
             unreadable.append((str(f.path), _reason(exc, f.path)))
             continue

@@ -15,6 +15,7 @@ failed / missing / not comparable (outside the allow-list) and the run is not em
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from perfkit.config import Config
@@ -25,8 +26,17 @@ FAIL_CLOSED = (Verdict.FAILED, Verdict.MISSING, Verdict.NOT_COMPARABLE)
 EXCLUDED = (Verdict.NEW, Verdict.SKIPPED)
 
 
+def _finite_evidence(c: Comparison) -> bool:
+    ev = c.evidence
+    if ev is None:
+        return True
+    numbers = (ev.ratio, ev.ci_low, ev.ci_high, ev.p_value, ev.p_adjusted, ev.threshold, ev.min_detectable,
+               ev.base_location, ev.head_location)  # fmt: skip
+    return all(isinstance(x, int | float) and math.isfinite(x) for x in numbers)
+
+
 def benchmark_score(c: Comparison) -> float:
-    if c.verdict in FAIL_CLOSED or c.evidence is None:
+    if c.verdict in FAIL_CLOSED or c.evidence is None or not _finite_evidence(c):
         return 0.0
     worse = c.worse_fraction or 0.0
     penalty = max(0.0, worse - c.evidence.threshold) / SLOPE_SPAN
@@ -56,6 +66,11 @@ def gate(comparisons: Sequence[Comparison], config: Config = Config()) -> GateDe
         if hit:
             label = verdict.value.replace("_", "-")
             reasons.append(f"{len(hit)} {label}: " + "; ".join(f"{c.name}: {c.message}" for c in hit))
+    broken = [c for c in comparisons if not _finite_evidence(c)]
+    if broken:  # a report read back from a file may carry what perfkit never writes: fail closed
+        reasons.append(f"{len(broken)} with non-finite evidence (Inf or NaN): " + "; ".join(c.name for c in broken))
+    if not math.isfinite(score):
+        score = 0.0
     if score < config.gate.min_score:
         reasons.append(f"performance score {score:.1f} is below the minimum {config.gate.min_score:g}")
     return GateDecision(passed=not reasons, score=score, min_score=config.gate.min_score,

@@ -293,14 +293,15 @@ def rejudge(rows: list[dict], config: Config) -> list[dict]:
                 for n, runs in samples_by_name.items()]  # fmt: skip
 
     def files_side(rounds: list[dict]) -> list[Measurement]:
-        """What perfkit reads from asv's merged file (rounds appended, the suite's attributes
-        rounds 2 and repeat 0 in benchmarks.json); both sides started together."""
+        """What `perfkit continuous` reads from asv's merged file (rounds appended, the
+        suite's attributes rounds 2 and repeat 0 in benchmarks.json), both sides marked
+        as one interleaved asv-continuous session (as perfkit.continuous.read_side does)."""
         out = []
         for n in rounds[0]:
             samples = [x for rnd in rounds for x in rnd.get(n, [])]
             runs, known = split_runs(samples, {"rounds": len(rounds), "repeat": 0})
             out.append(Measurement(name=n, benchmark=n, kind=BenchmarkKind.TIME, unit="seconds",
-                                   runs=runs, runs_known=known, started_at=0.0))  # fmt: skip
+                                   runs=runs, runs_known=known, started_at=0.0, session="asv-continuous"))  # fmt: skip
         return out
 
     out = []

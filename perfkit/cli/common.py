@@ -17,7 +17,7 @@ from perfkit import baseline as baselines
 from perfkit import gitrepo
 from perfkit.config import Config, load_config
 from perfkit.errors import BaselineError, ResultsFormatError
-from perfkit.ingest import load as load_results_file
+from perfkit.ingest import read_file
 from perfkit.ingest.asv import load_results
 from perfkit.measure import LAUNCH_METHODS, Protocol
 from perfkit.model import Measurement, Report, Verdict
@@ -138,7 +138,8 @@ def load_side(
             b = baselines.read(path)
             return SideData(f"{b.name}@{(b.commit or '?')[:8]}", list(b.measurements),
                             dict(b.environment_info))  # fmt: skip
-        return SideData(path.name, load_results_file(path))
+        got = read_file(path)
+        return SideData(path.name, got.measurements, got.env, got.warnings)
     if path.is_dir():
         raise ResultsFormatError(f"{spec}: is a directory; give a results file, baseline or commit")
     if machine is not None:

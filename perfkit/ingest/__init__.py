@@ -8,6 +8,7 @@ returned.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,24 +17,51 @@ from perfkit.ingest import asv, pyperf, pytest_benchmark
 from perfkit.ingest.jsonfile import read_json
 from perfkit.model import Measurement
 
-Reader = tuple[str, Callable[[Any], bool], Callable[[Path, Any], list[Measurement]]]
+# (format, sniff(data), read(path, data, warnings), environment(path, data))
+Reader = tuple[str, Callable[[Any], bool], Callable[[Path, Any, list[str]], list[Measurement]],
+               Callable[[Path, Any], dict[str, str]]]  # fmt: skip
 
 READERS: list[Reader] = [
-    ("asv", asv.sniff, lambda path, _data: asv.read_result_file(path)),
-    ("pytest-benchmark", pytest_benchmark.sniff, pytest_benchmark.read),
-    ("pyperf", pyperf.sniff, pyperf.read),
-]
+    ("asv", asv.sniff, lambda path, _data, warnings: asv.read_result_file(path, warnings=warnings),
+     asv.environment),
+    ("pytest-benchmark", pytest_benchmark.sniff, pytest_benchmark.read,
+     lambda _path, data: pytest_benchmark.environment(data)),
+    ("pyperf", pyperf.sniff, pyperf.read, lambda _path, data: pyperf.environment(data)),
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class FileResults:
+    """What one results file says: its measurements, the machine and Python it records
+    (perfkit's environment keys), and one warning line per oddity it was read despite."""
+
+    format: str
+    measurements: list[Measurement]
+    env: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def read_file(path: Path) -> FileResults:
+    """Detect the format of ``path`` from its content and read it."""
+    data = read_json(path)
+    for name, sniff, read, environment in READERS:
+        if sniff(data):
+            warnings: list[str] = []
+            try:
+                measurements = read(path, data, warnings)
+            except ResultsFormatError as exc:  # every refusal names the format it was read as
+                message = str(exc)
+                if name not in message:
+                    raise ResultsFormatError(f"{message} (read as {name} results)") from None
+                raise
+            if not measurements:
+                raise ResultsFormatError(f"{path}: holds no benchmark results")
+            return FileResults(name, measurements, environment(path, data), warnings)
+    raise ResultsFormatError(
+        f"{path}: not a recognised results file (expected asv, pyperf or pytest-benchmark JSON)"
+    )
 
 
 def load(path: Path) -> list[Measurement]:
     """Detect the format of ``path`` from its content and read it."""
-    data = read_json(path)
-    for _name, sniff, read in READERS:
-        if sniff(data):
-            measurements = read(path, data)
-            if not measurements:
-                raise ResultsFormatError(f"{path}: holds no benchmark results")
-            return measurements
-    raise ResultsFormatError(
-        f"{path}: not a recognised results file (expected asv, pyperf or pytest-benchmark JSON)"
-    )
+    return read_file(path).measurements

@@ -19,7 +19,7 @@ from typing import Any
 from perfkit.direction import infer_direction
 from perfkit.errors import ResultsFormatError
 from perfkit.ingest import asv_v1
-from perfkit.ingest.jsonfile import check_name, check_value, read_json
+from perfkit.ingest.jsonfile import check_name, check_value, read_json, shown
 from perfkit.ingest.names import full_name
 from perfkit.model import BenchmarkKind, Measurement
 
@@ -52,6 +52,54 @@ def read_benchmarks_json(results_dir: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ResultsFormatError(f"{path}: expected a JSON object of benchmarks")
     return {k: v for k, v in data.items() if isinstance(v, dict)}
+
+
+def find_benchmarks_json(path: Path, warnings: list[str]) -> dict[str, Any]:
+    """benchmarks.json for a result file: in asv's layout two folders up
+    (``results/benchmarks.json``), or next to a file copied elsewhere. A broken one is a
+    warning (units, types and process boundaries then come from the names)."""
+    for folder in (path.parent.parent, path.parent):
+        if (folder / "benchmarks.json").exists():
+            try:
+                return read_benchmarks_json(folder)
+            except ResultsFormatError as exc:
+                warnings.append(f"asv: {exc}; ignored (units from the names, samples pooled)")
+                return {}
+    return {}
+
+
+MACHINE_KEYS = {"machine": "hostname", "cpu": "cpu_model_name", "num_cpu": "cpu_count", "os": "platform",
+                "arch": "arch", "ram": "ram", "python": "python"}  # fmt: skip
+
+
+def environment(path: Path, data: dict[str, Any]) -> dict[str, str]:
+    """The machine and Python asv recorded: the result file's ``params`` and the
+    ``machine.json`` next to it, in the keys perfkit's environment uses."""
+    out: dict[str, str] = {}
+    try:
+        machine = read_json(path.parent / "machine.json") if (path.parent / "machine.json").exists() else {}
+    except ResultsFormatError:
+        machine = {}
+    for source in (machine if isinstance(machine, dict) else {}, data.get("params") or {}):
+        if isinstance(source, dict):
+            for key, name in MACHINE_KEYS.items():
+                if isinstance(source.get(key), str | int | float) and str(source[key]).strip():
+                    out[name] = str(source[key])
+    # asv's "python" is a version ("3.11") for the environments it builds, a path for
+    # an existing interpreter
+    python = out.pop("python", None) or (data["python"] if isinstance(data.get("python"), str) else None)
+    if python:
+        out["python_version" if python[:1].isdigit() else "python_executable"] = python
+    return out
+
+
+def _missing_fields(path: Path, data: dict[str, Any]) -> list[str]:
+    missing = [k for k in ("commit_hash", "env_name", "params") if not data.get(k)]
+    if isinstance(data.get("params"), dict) and not data["params"].get("machine"):
+        missing.append("params.machine")
+    if not missing:
+        return []
+    return [f"asv: {path}: no {', '.join(missing)} recorded (commit, environment or machine unknown)"]
 
 
 def _kind_unit(name: str, meta: dict[str, Any]) -> tuple[BenchmarkKind, str]:
@@ -93,7 +141,7 @@ def _as_list(path: Path, name: str, value: Any, n: int, what: str) -> list[Any]:
         return [value]
     if not isinstance(value, list) or len(value) != n:
         raise ResultsFormatError(
-            f"{path}: {name}: {what} has {len(value) if isinstance(value, list) else 'no'} "
+            f"{path}: {shown(name)}: {what} has {len(value) if isinstance(value, list) else 'no'} "
             f"entries, the parameter grid has {n}"
         )
     return value
@@ -104,19 +152,21 @@ def _params(path: Path, name: str, row: dict[str, Any], meta: dict[str, Any]) ->
     if not isinstance(params, list) or not all(
         isinstance(p, list) and all(isinstance(v, str) for v in p) for p in params
     ):
-        raise ResultsFormatError(f"{path}: {name}: params must be lists of strings")
+        raise ResultsFormatError(f"{path}: {shown(name)}: params must be lists of strings")
     declared = meta.get("params")
     if declared and params and declared != params:
-        raise ResultsFormatError(f"{path}: {name}: params differ from benchmarks.json")
+        raise ResultsFormatError(f"{path}: {shown(name)}: params differ from benchmarks.json")
     names = [str(n) for n in meta.get("param_names") or []]
     names += [f"param{i + 1}" for i in range(len(names), len(params))]
     return names[: len(params)], params
 
 
 def read_result_file(path: Path, benchmarks: dict[str, Any] | None = None,
-                     data: Any = None) -> list[Measurement]:  # fmt: skip
+                     warnings: list[str] | None = None, data: Any = None) -> list[Measurement]:  # fmt: skip
     """Every benchmark (and parameter combination) in one asv result file (format 1 or 2;
-    ``data``: its parsed JSON when the caller has it already)."""
+    ``data``: its parsed JSON when the caller has it already); what the file lacks or
+    holds oddly is appended to ``warnings`` (one line each)."""
+    warnings = [] if warnings is None else warnings
     data = read_json(path) if data is None else data
     if asv_v1.sniff(data):
         data = asv_v1.to_v2(path, data)
@@ -132,14 +182,15 @@ def read_result_file(path: Path, benchmarks: dict[str, Any] | None = None,
     if not results:
         raise ResultsFormatError(f"{path}: the run holds no benchmark results")
     if benchmarks is None:
-        benchmarks = read_benchmarks_json(path.parent.parent)
+        benchmarks = find_benchmarks_json(path, warnings)
+    warnings += _missing_fields(path, data)
     commit = data.get("commit_hash")
     machine = (data.get("params") or {}).get("machine") or path.parent.name
     out: list[Measurement] = []
     for name, raw_row in results.items():
         check_name(path, name)
         if not isinstance(raw_row, list) or len(raw_row) > len(columns):
-            raise ResultsFormatError(f"{path}: {name}: row does not match result_columns")
+            raise ResultsFormatError(f"{path}: {shown(name)}: row does not match result_columns")
         row = dict(zip(columns, raw_row, strict=False))
         out += _expand(path, name, row, benchmarks.get(name, {}), commit, machine, data.get("env_name"))
     return out
@@ -157,7 +208,7 @@ def _expand(path: Path, name: str, row: dict[str, Any], meta: dict[str, Any], co
     sample_lists = [None] * n if samples is None else _as_list(path, name, samples, n, "samples")
     started = row.get("started_at")
     if started is not None and not isinstance(started, int | float):
-        raise ResultsFormatError(f"{path}: {name}: started_at {started!r} is not a number")
+        raise ResultsFormatError(f"{path}: {shown(name)}: started_at {started!r} is not a number")
     version = row.get("version")
     out = []
     for combo, value, sample in zip(combos, results, sample_lists, strict=True):
@@ -173,14 +224,18 @@ def _expand(path: Path, name: str, row: dict[str, Any], meta: dict[str, Any], co
         if isinstance(value, float) and math.isnan(value):
             out.append(Measurement(**common, skipped=True))
             continue
-        value = check_value(path, label, value, "result")
+        positive = kind in (BenchmarkKind.TIME, BenchmarkKind.PEAKMEM, BenchmarkKind.MEM)
+        value = check_value(path, label, value, "result", positive=positive)
         known = False
         if sample is None:
             runs: tuple[tuple[float, ...], ...] = ((value,),)
-        elif isinstance(sample, list) and sample:
-            runs, known = split_runs([check_value(path, label, x) for x in sample], meta)
+        elif isinstance(sample, list) and not sample:  # nothing measured: this benchmark is missing
+            out.append(Measurement(**common, value=value))
+            continue
+        elif isinstance(sample, list):
+            runs, known = split_runs([check_value(path, label, x, positive=positive) for x in sample], meta)
         else:
-            raise ResultsFormatError(f"{path}: {label}: samples must be a non-empty list")
+            raise ResultsFormatError(f"{path}: {shown(label)}: samples must be a list")
         out.append(Measurement(**common, runs=runs, runs_known=known, value=value))
     return out
 

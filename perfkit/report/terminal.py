@@ -2,7 +2,9 @@
 
 No ANSI escapes unless ``color=True`` (the CLI passes ``use_color(sys.stdout)``: a tty, no
 ``NO_COLOR``, not ``TERM=dumb``). Names go through ``escape.plain``, so a benchmark name
-cannot inject escape sequences into the terminal. Long lists are capped (regressions never).
+cannot inject escape sequences into the terminal. Long lists are capped: the worst
+``REGRESSION_LIMIT`` regressions and ``LIST_LIMIT`` entries of every other list, then a
+count (the full lists stay in the report).
 """
 
 from __future__ import annotations
@@ -10,11 +12,13 @@ from __future__ import annotations
 import os
 from typing import TextIO
 
+from perfkit.ingest.jsonfile import shown
 from perfkit.model import Comparison, Report, Verdict
 from perfkit.report import escape, figures, ranking
 from perfkit.report.renderer import Samples, register
 
 LIST_LIMIT = 15  # items shown per non-regression list
+REGRESSION_LIMIT = 40  # regressions shown (worst first); a suite-wide shift lists thousands
 COLOURS = {"red": "31", "green": "32", "yellow": "33", "bold": "1"}
 
 
@@ -29,17 +33,26 @@ def _paint(text: str, colour: str, on: bool) -> str:
     return f"\x1b[{COLOURS[colour]}m{text}\x1b[0m" if on else text
 
 
+def _name(name: str) -> str:
+    """A benchmark name on one line, its control characters shown as escapes (``\\n``,
+    ``\\x1b``) so two hostile names stay apart and nothing reaches the terminal raw."""
+    return escape.plain(shown(name))
+
+
 def _capped(lines: list[str], total: int) -> list[str]:
     return lines if total <= LIST_LIMIT else [*lines[:LIST_LIMIT], f"    … {total - LIST_LIMIT} more in the report"]
 
 
 def _regressions(report: Report, color: bool) -> list[str]:
     out = []
-    for c in ranking.ranked_regressions(report):
+    ranked = ranking.ranked_regressions(report)
+    for c in ranked[:REGRESSION_LIMIT]:
         sev = c.severity.value if c.severity else "?"
-        out.append(f"  {_paint(f'{sev:<8}', 'red', color)} {figures.change(c):<30} {escape.plain(c.name)}")
+        out.append(f"  {_paint(f'{sev:<8}', 'red', color)} {figures.change(c):<30} {_name(c.name)}")
         if c.top_frames:
             out.append(f"  {'':<8} top grown frame: {escape.plain(c.top_frames[0], 200)}")
+    if len(ranked) > REGRESSION_LIMIT:
+        out.append(f"    … {len(ranked) - REGRESSION_LIMIT} more regressions in the report")
     return out
 
 
@@ -60,12 +73,12 @@ def render_terminal(report: Report, *, color: bool = False) -> str:
     if regs:
         lines += [_paint(f"Regressions ({len(report.by_verdict(Verdict.REGRESSION))})", "red", color), *regs]
     lines += _listing("Improvements", ranking.ranked_improvements(report),
-                      lambda c: f"  {figures.change(c):<39} {escape.plain(c.name)}", "green", color)
+                      lambda c: f"  {figures.change(c):<39} {_name(c.name)}", "green", color)
     lines += _listing("Inconclusive (smallest detectable change)", list(report.by_verdict(Verdict.INCONCLUSIVE)),
                       lambda c: f"  {figures.fraction(c.evidence.min_detectable if c.evidence else None):<39} "
-                                f"{escape.plain(c.name)}", "yellow", color)  # fmt: skip
+                                f"{_name(c.name)}", "yellow", color)  # fmt: skip
     lines += _listing("Missing, failed or not comparable", ranking.broken(report),
-                      lambda c: f"  {ranking.label(c.verdict).upper():<15} {escape.plain(c.name)}: "
+                      lambda c: f"  {ranking.label(c.verdict).upper():<15} {_name(c.name)}: "
                                 f"{escape.plain(c.message, 200)}", "red", color)  # fmt: skip
     if report.warnings:
         lines += [_paint("Warnings", "yellow", color), *(f"  {escape.plain(w, 300)}" for w in report.warnings)]

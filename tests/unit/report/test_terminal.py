@@ -38,7 +38,8 @@ def test_names_cannot_inject_escape_sequences():
     ), warnings=("warn\x1b[1A",))  # fmt: skip
     text = render_terminal(report)
     assert not any(ch in text for ch in "\x1b\x07\r\x9b")
-    assert "sync.X.time_x( [2J ]0;pwned 31m)" in text
+    # issue 16: a name is shown with its control characters escaped (two hostile names stay apart)
+    assert "sync.X.time_x(\\x1b[2J\\x1b]0;pwned\\x07\\r\\x9b31m)" in text
 
 
 def test_long_lists_are_capped_but_regressions_are_not():

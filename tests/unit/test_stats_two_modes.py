@@ -1,0 +1,171 @@
+"""Issue 16: verdicts on sides perfkit did not measure together, on a machine where a fresh
+process runs in one of two speed modes for its whole life."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from perfkit.config import Config
+from perfkit.model import BenchmarkKind, Direction, Measurement, Severity, Verdict
+from perfkit.stats import compare, measured_together
+
+FLAGS = (Verdict.REGRESSION, Verdict.IMPROVEMENT)
+
+
+def side(levels, *, name="b", session=None, started_at=None, k=10, rng=None, direction=Direction.LOWER_IS_BETTER):
+    """One side: a process per level (its median), k samples each with a little jitter."""
+    rng = rng or np.random.default_rng(0)
+    runs = tuple(tuple(level * np.exp(np.abs(rng.normal(0, 0.01, k)))) for level in levels)
+    kind = BenchmarkKind.TIME if direction is Direction.LOWER_IS_BETTER else BenchmarkKind.TRACK
+    return Measurement(name=name, benchmark=name, kind=kind, unit="seconds", direction=direction, runs=runs,
+                       runs_known=True, session=session, started_at=started_at)  # fmt: skip
+
+
+def two_mode(rng, scale=1.0, runs=4, p_slow=0.25, proc_sd=0.02, name="b"):
+    """The two-mode process model: each process at speed 1 or 1.3-1.8x slower for its life."""
+    levels = [scale * (rng.uniform(1.3, 1.8) if rng.random() < p_slow else 1.0) * math.exp(rng.normal(0, proc_sd))
+              for _ in range(runs)]  # fmt: skip
+    return side(levels, name=name, rng=rng)
+
+
+def copy(m: Measurement, factor: float) -> Measurement:
+    return Measurement(**{**m.__dict__, "runs": tuple(tuple(x * factor for x in r) for r in m.runs)})
+
+
+def one(a, b, config=Config()):
+    (c,) = compare([a], [b], config)
+    return c
+
+
+A = [2.51, 2.53, 2.66, 2.52]  # ms, per-process medians of identical code (the issue's case)
+A2 = [2.37, 2.54, 1.39, 1.52]
+
+
+def test_the_issue_case_is_inconclusive_both_ways():
+    """Two files perfkit did not measure. A's processes all ran in the slow mode, two of
+    A2's in the fast one: no 42 % improvement (was p_adj 4.5e-7), and no regression the
+    other way round."""
+    for base, head in ((A, A2), (A2, A)):
+        c = one(side(base), side(head))
+        assert c.verdict is Verdict.INCONCLUSIVE, c.message
+        assert c.evidence.p_adjusted > 0.05 and "speed modes" in c.message
+        assert c.evidence.ci_low < 1 < c.evidence.ci_high  # the interval holds "no change"
+
+
+def test_the_issue_case_stays_inconclusive_among_other_benchmarks():
+    rng = np.random.default_rng(3)
+    base = [side(A, name="case"), *(side([1.0] * 4, name=f"o{i}", rng=rng) for i in range(11))]
+    head = [side(A2, name="case"), *(side([1.0] * 4, name=f"o{i}", rng=rng) for i in range(11))]
+    got = {c.name: c.verdict for c in compare(base, head)}
+    assert got["case"] is Verdict.INCONCLUSIVE
+
+
+def test_close_timestamps_do_not_make_one_session():
+    a, b = side([1.0] * 4, started_at=1.76e9), side([1.0] * 4, started_at=1.76e9 + 1)
+    assert not measured_together(a, b, Config())
+    assert measured_together(side([1.0] * 4, session="s"), side([1.0] * 4, session="s"), Config())
+    assert not measured_together(side([1.0] * 4, session="s"), side([1.0] * 4, session="t"), Config())
+
+
+def test_files_without_a_session_are_never_paired():
+    rng = np.random.default_rng(4)
+    base = [side([1.0, 1.01, 0.99, 1.0], name=f"b{i}", rng=rng, started_at=1.76e9) for i in range(3)]
+    head = [side([1.2, 1.21, 1.19, 1.2], name=f"b{i}", rng=rng, started_at=1.76e9 + 5) for i in range(3)]
+    assert not any(c.evidence.paired for c in compare(base, head))
+
+
+def _flag_rate(seed: int, p_slow: float, proc_sd: float, runs: int, n: int = 300) -> float:
+    rng = np.random.default_rng(seed)
+    flagged = 0
+    for _ in range(n):
+        a = two_mode(rng, runs=runs, p_slow=p_slow, proc_sd=proc_sd)
+        b = two_mode(rng, runs=runs, p_slow=p_slow, proc_sd=proc_sd)
+        flagged += one(a, b).verdict in FLAGS
+    return flagged / n
+
+
+@settings(max_examples=8, deadline=None)
+@given(st.integers(0, 2**32), st.floats(0.0, 0.35), st.floats(0.005, 0.04), st.integers(3, 8))
+def test_identical_code_from_two_modes_is_flagged_at_most_at_the_nominal_rate(seed, p_slow, proc_sd, runs):
+    """A single benchmark (no FDR to spread it over): at most 5 % of comparisons flagged,
+    give or take the Monte-Carlo error of 300 draws (3 standard errors: 3.8 %)."""
+    assert _flag_rate(seed, p_slow, proc_sd, runs) <= 0.05 + 3 * math.sqrt(0.05 * 0.95 / 300)
+
+
+def test_identical_code_suites_from_two_modes_raise_few_alarms():
+    rng = np.random.default_rng(2026)
+    flagged = total = 0
+    for _ in range(30):
+        p_slow = rng.uniform(0, 0.35)
+        base = [two_mode(rng, p_slow=p_slow, name=f"b{i}") for i in range(12)]
+        head = [two_mode(rng, p_slow=p_slow, name=f"b{i}") for i in range(12)]
+        got = compare(base, head)
+        flagged += sum(c.verdict in FLAGS for c in got)
+        total += len(got)
+    assert flagged <= 0.05 * total
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32), st.integers(3, 8), st.floats(0.002, 0.03))
+def test_every_sample_x1_3_of_a_steady_side_is_critical(seed, runs, proc_sd):
+    rng = np.random.default_rng(seed)
+    base = two_mode(rng, runs=runs, p_slow=0.0, proc_sd=proc_sd)
+    c = one(base, copy(base, 1.3))
+    assert c.verdict is Verdict.REGRESSION and c.severity is Severity.CRITICAL
+    assert one(copy(base, 1.3), base).verdict is Verdict.IMPROVEMENT
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32), st.integers(4, 8), st.floats(1.45, 1.8), st.integers(1, 2))
+def test_every_sample_x1_3_of_a_bimodal_side_is_critical(seed, runs, mode, slow):
+    """A side with 1-2 processes in a slow mode 1.45-1.8x: copied x1.3, every process
+    moves, and nothing on the base sits at the copy's level: Critical."""
+    rng = np.random.default_rng(seed)
+    levels = [math.exp(rng.normal(0, 0.01)) * (mode if i < slow else 1.0) for i in range(runs)]
+    base = side(levels, rng=rng)
+    c = one(base, copy(base, 1.3))
+    assert c.verdict is Verdict.REGRESSION and c.severity is Severity.CRITICAL, c.message
+
+
+def test_a_copy_whose_level_the_base_slow_mode_shares_is_honestly_inconclusive():
+    """The limit of 4 processes: the base has a process in a slow mode exactly 1.3x. Its
+    copy x1.3 then looks like identical code whose head processes all ran in that slow
+    mode, and the verdict says it cannot tell (documented in docs/verdicts-on-files.md)."""
+    base = side([1.0, 1.0, 1.01, 1.30])
+    c = one(base, copy(base, 1.3))
+    assert c.verdict is Verdict.INCONCLUSIVE and "speed modes" in c.message
+    # the same head against a base without that process: Critical
+    assert one(side([1.0, 1.0, 1.01, 0.99]), copy(base, 1.3)).severity is Severity.CRITICAL
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32), st.floats(0.0, 0.5), st.floats(0.7, 1.5))
+def test_swapping_bimodal_sides_swaps_the_verdict(seed, p_slow, scale):
+    rng = np.random.default_rng(seed)
+    a, b = two_mode(rng, p_slow=p_slow), two_mode(rng, scale, p_slow=p_slow)
+    ab, ba = one(a, b), one(b, a)
+    swap = {Verdict.REGRESSION: Verdict.IMPROVEMENT, Verdict.IMPROVEMENT: Verdict.REGRESSION}
+    assert ba.verdict == swap.get(ab.verdict, ab.verdict)
+    assert ab.evidence.ratio == pytest.approx(1 / ba.evidence.ratio)
+    assert ab.evidence.ci_low == pytest.approx(1 / ba.evidence.ci_high)
+    assert ab.evidence.p_adjusted == pytest.approx(ba.evidence.p_adjusted)
+
+
+def test_throughput_sides_get_the_mode_swap_reading_too():
+    """For a throughput the slow mode is the lower rate; the issue's case in rates."""
+    kw = dict(direction=Direction.HIGHER_IS_BETTER)
+    c = one(side([1 / x for x in A], **kw), side([1 / x for x in A2], **kw))
+    assert c.verdict is Verdict.INCONCLUSIVE
+
+
+def test_zero_or_non_finite_samples_never_reach_a_verdict():
+    good = side([1.0] * 4)
+    for bad in (0.0, float("inf"), float("nan")):
+        broken = Measurement(**{**good.__dict__, "runs": ((1.0, bad, 1.0), *good.runs[1:])})
+        for c in (one(good, broken), one(broken, good)):
+            assert c.verdict is Verdict.NOT_COMPARABLE and c.evidence is None and "positive, finite" in c.message
