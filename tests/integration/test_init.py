@@ -39,6 +39,7 @@ def perfkit_lines(path: Path) -> list[list[str]]:
 @pytest.mark.parametrize("layout", ["flat", "subdir"])
 def test_init_writes_linted_workflows_and_the_quick_start_runs(layout: str, tmp_path: Path, monkeypatch, capsys):
     repo = make_project(tmp_path / layout, layout)
+    (repo / "perfkit.toml").unlink()  # a project that has not adopted perfkit yet
     monkeypatch.chdir(repo)
     assert main(["init", "--install", "python -m pip install ./vendor/perfkit"]) == 0
     out = capsys.readouterr().out
