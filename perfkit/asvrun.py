@@ -123,25 +123,16 @@ def run_round(
     ``repeat`` is samples per process, or asv's "(min, max, max_time)" form; ``warmup``
     is asv's warmup_time in seconds (negative: the suite's own).
     """
-    machine = current_machine(machine)
-    tree, results_dir = tree.resolve(), results_dir.resolve()
+    results_dir = results_dir.resolve()
     log = log.resolve() if log else None
-    conf_path = write_round_config(tree, results_dir, config)
-    python = python or launcher(tree, results_dir, "same")
-    cmd = [
-        *asv_command(), "run", "--config", str(conf_path), "--environment", f"existing:{python}",
-        "--machine", machine,
-        "--set-commit-hash", commit, "--record-samples", "--launch-method", launch,
-        "-a", "rounds=1", "-a", f"repeat={str(repeat).replace(' ', '')}",
-    ]  # fmt: skip
+    args = ["--record-samples", "--launch-method", launch, "-a", "rounds=1",
+            "-a", f"repeat={str(repeat).replace(' ', '')}"]  # fmt: skip
     if warmup >= 0:
-        cmd += ["-a", f"warmup_time={warmup:g}"]
+        args += ["-a", f"warmup_time={warmup:g}"]
     for regex in bench:
-        cmd += ["--bench", regex]
-    env = {k: v for k, v in os.environ.items() if k != "ASV_PYTHONPATH"}
+        args += ["--bench", regex]
     started = time.time() - 1.0  # asv stores started_at in ms; allow clock rounding
-    with open(log or os.devnull, "a") as out:
-        proc = subprocess.run(cmd, cwd=tree, env=env, stdout=out, stderr=subprocess.STDOUT, check=False)
+    proc = _asv_run(tree, commit, results_dir, args, python=python, config=config, machine=machine, log=log)
     files = sorted(results_dir.glob(f"*/{commit[:8]}-*.json"), key=lambda p: p.stat().st_mtime)
     if not files:
         hint = f"; see {log}" if log else ""
@@ -152,19 +143,27 @@ def run_round(
     return RoundResult(files[-1], started, proc.returncode)
 
 
+def _asv_run(tree: Path, commit: str, out_dir: Path, args: list[str], *, python: str | None,
+             config: Path | None, machine: str | None, log: Path | None) -> subprocess.CompletedProcess:
+    """``asv run`` of ``commit`` in ``python`` (an "existing" environment; None: this
+    interpreter with ``tree`` first) into ``out_dir``, its output appended to ``log``."""
+    tree = tree.resolve()
+    conf_path = write_round_config(tree, out_dir, config)
+    python = python or launcher(tree, out_dir, "same")
+    cmd = [*asv_command(), "run", "--config", str(conf_path), "--environment", f"existing:{python}",
+           "--machine", current_machine(machine), "--set-commit-hash", commit, *args]  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if k != "ASV_PYTHONPATH"}
+    with open(log or os.devnull, "a") as out:
+        return subprocess.run(cmd, cwd=tree, env=env, stdout=out, stderr=subprocess.STDOUT, check=False)
+
+
 def discover(tree: Path, commit: str, out_dir: Path, *, python: str | None = None,
              config: Path | None = None, machine: str | None = None, log: Path | None = None) -> list[str]:
     """The suite's benchmark names (without parameters), discovered by asv in ``python``
     (``asv run --bench just-discover`` writes benchmarks.json and measures nothing)."""
-    machine = current_machine(machine)
-    tree, out_dir = tree.resolve(), out_dir.resolve()
-    conf_path = write_round_config(tree, out_dir, config)
-    python = python or launcher(tree, out_dir, "same")
-    cmd = [*asv_command(), "run", "--config", str(conf_path), "--environment", f"existing:{python}",
-           "--machine", machine, "--set-commit-hash", commit, "--bench", "just-discover"]  # fmt: skip
-    env = {k: v for k, v in os.environ.items() if k != "ASV_PYTHONPATH"}
-    with open(log or os.devnull, "a") as out:
-        proc = subprocess.run(cmd, cwd=tree, env=env, stdout=out, stderr=subprocess.STDOUT, check=False)
+    out_dir = out_dir.resolve()
+    proc = _asv_run(tree, commit, out_dir, ["--bench", "just-discover"], python=python, config=config,
+                    machine=machine, log=log)  # fmt: skip
     try:
         data = json.loads((out_dir / "benchmarks.json").read_text())
     except (OSError, ValueError):

@@ -51,7 +51,7 @@ class Side:
     build_seconds: float = 0.0
 
 
-def source_roots(tree: Path, project: AsvProject | None = None) -> list[Path]:
+def source_roots(tree: Path) -> list[Path]:
     """Where a checkout's importable code lives: ``src/`` first (src layout), the root."""
     roots = [tree / "src"] if (tree / "src").is_dir() else []
     return [*roots, tree]
