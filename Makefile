@@ -15,12 +15,12 @@ PERF_ARGS ?= --same-python --rounds 4 --extra-rounds 2
 
 .PHONY: setup perf test lint bench browser clean
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml workloads/pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 	  { echo "perfkit needs Python >= 3.11 (found $$($(PYTHON) --version))" >&2; exit 2; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test]' -e ./workloads
 	@touch $@
 
 setup: $(VENV)/.installed

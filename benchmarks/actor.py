@@ -1,11 +1,11 @@
 """Actor benchmarks: message throughput, actor creation, concurrent handling, memory use of
 mailboxes, mailbox overflow policies and cross-actor patterns. Thin wrappers: the work is
-in perfkit.workloads (numba kernels, compiled in setup and cached on disk)."""
+in perfkit_workloads (numba kernels, compiled in setup and cached on disk)."""
 
 import time
 
-from perfkit.workloads import patterns
-from perfkit.workloads.actor import POLICIES, create_actors, dispatch, dispatch_concurrent
+from perfkit_workloads import patterns
+from perfkit_workloads.actor import POLICIES, create_actors, dispatch, dispatch_concurrent
 
 
 class MessageProcessingThroughput:
@@ -83,7 +83,12 @@ class MailboxOverflow:
 class CrossActorCommunication:
     params = ["point_to_point", "broadcast", "pipeline", "scatter_gather"]
     param_names = ["pattern"]
-    sizes = {"point_to_point": 120_000, "broadcast": 8_000, "pipeline": 15_000, "scatter_gather": 10_000}
+    sizes = {
+        "point_to_point": 120_000,
+        "broadcast": 8_000,
+        "pipeline": 15_000,
+        "scatter_gather": 10_000,
+    }
 
     def setup(self, pattern):
         self.run = getattr(patterns, pattern)

@@ -1,16 +1,16 @@
 """Sync benchmarks: block validation, parallel validation, checkpoints, sync from peers
 with failures, memory during sync, transaction throughput. Thin wrappers: the work is in
-perfkit.workloads (numba kernels); chains are built in setup, never in the timed body."""
+perfkit_workloads (numba kernels); chains are built in setup, never in the timed body."""
 
 import time
 
-from perfkit.workloads.chain import (
+from perfkit_workloads.chain import (
     build_chain,
     make_checkpoints,
     validate_chain,
     verify_checkpoints,
 )
-from perfkit.workloads.sync import sync_chain, validate_parallel
+from perfkit_workloads.sync import sync_chain, validate_parallel
 
 
 def _rate(fn, count, repeat=3):

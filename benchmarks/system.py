@@ -1,13 +1,12 @@
 """System benchmarks: CPU-bound kernels, allocation patterns, concurrent stress,
 fragmentation, stack vs heap, cache levels (sizes read from this machine) and asyncio task
-overhead. Thin wrappers around perfkit.workloads."""
+overhead. Thin wrappers around perfkit_workloads."""
 
 import time
 
 import numpy as np
-
-from perfkit.workloads import system
-from perfkit.workloads.cache import LEVELS, chase, chase_ring
+from perfkit_workloads import system
+from perfkit_workloads.cache import LEVELS, chase, chase_ring
 
 TOTAL_OPS = 4_000_000
 

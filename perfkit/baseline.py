@@ -184,7 +184,9 @@ def read(path: Path) -> Baseline:
 STALE_TMP = 3600.0  # seconds: a temporary file this old is left over from a killed save
 
 
-def clean_stale_temporaries(directory: Path, *, older_than: float = STALE_TMP, now: float | None = None) -> list[Path]:
+def clean_stale_temporaries(
+    directory: Path, *, older_than: float = STALE_TMP, now: float | None = None
+) -> list[Path]:
     """Remove ``.NAME.json.*.tmp`` files an interrupted save left behind (older than an
     hour, so a save running right now keeps its own); returns what was removed."""
     now = time.time() if now is None else now
@@ -253,6 +255,4 @@ def find(name: str, machine: str, directory: Path = DEFAULT_DIR) -> tuple[Baseli
             f"no baseline named {name!r} in {directory}/ (create it with `perfkit baseline save {name}`)"
         )
     machines = ", ".join(p.stem.split("--", 1)[1] for p in others)
-    raise BaselineError(
-        f"no baseline {name!r} for machine {machine!r}; it exists for: {machines}"
-    )
+    raise BaselineError(f"no baseline {name!r} for machine {machine!r}; it exists for: {machines}")

@@ -78,8 +78,11 @@ class Config:
     def threshold_for(self, name: str) -> float:
         """The most specific (longest) matching pattern's threshold, else the default."""
         suite = name.split(".", 1)[0]
-        hits = [(len(p), t) for p, t in self.stats.thresholds
-                if fnmatch.fnmatchcase(name, p) or p == suite]  # fmt: skip
+        hits = [
+            (len(p), t)
+            for p, t in self.stats.thresholds
+            if fnmatch.fnmatchcase(name, p) or p == suite
+        ]
         return max(hits)[1] if hits else self.stats.threshold
 
     def direction_for(self, m: Measurement) -> Direction:
@@ -102,7 +105,9 @@ def _section(cls: type, name: str, raw: Any) -> Any:
     known = {f.name for f in fields(cls)}
     unknown = sorted(set(raw) - known)
     if unknown:
-        raise ConfigError(f"unknown key(s) in [{name}]: {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+        raise ConfigError(
+            f"unknown key(s) in [{name}]: {', '.join(unknown)} (known: {', '.join(sorted(known))})"
+        )
     return raw
 
 
@@ -112,8 +117,12 @@ def from_dict(raw: dict[str, Any], source: str = "config") -> Config:
         if unknown:
             raise ConfigError(f"unknown section(s): {', '.join(unknown)}")
         s = dict(_section(StatsConfig, "stats", raw.get("stats", {})))
-        thresholds = tuple(sorted((str(p), _fraction("stats.thresholds", p, t))
-                                  for p, t in dict(s.pop("thresholds", {})).items()))  # fmt: skip
+        thresholds = tuple(
+            sorted(
+                (str(p), _fraction("stats.thresholds", p, t))
+                for p, t in dict(s.pop("thresholds", {})).items()
+            )
+        )
         stats = StatsConfig(
             threshold=_fraction("stats", "threshold", s.get("threshold", 0.05)),
             fdr=_fraction("stats", "fdr", s.get("fdr", 0.05)),
@@ -126,13 +135,19 @@ def from_dict(raw: dict[str, Any], source: str = "config") -> Config:
             thresholds=thresholds,
         )
         v = _section(SeverityConfig, "severity", raw.get("severity", {}))
-        severity = SeverityConfig(_fraction("severity", "major", v.get("major", 0.10), upper=100),
-                                  _fraction("severity", "critical", v.get("critical", 0.20), upper=100))  # fmt: skip
+        severity = SeverityConfig(
+            _fraction("severity", "major", v.get("major", 0.10), upper=100),
+            _fraction("severity", "critical", v.get("critical", 0.20), upper=100),
+        )
         if severity.major >= severity.critical:
             raise ConfigError("severity.major must be below severity.critical")
         g = _section(GateConfig, "gate", raw.get("gate", {}))
         min_score = g.get("min_score", 75.0)
-        if isinstance(min_score, bool) or not isinstance(min_score, int | float) or not 0 <= min_score <= 100:
+        if (
+            isinstance(min_score, bool)
+            or not isinstance(min_score, int | float)
+            or not 0 <= min_score <= 100
+        ):
             raise ConfigError(f"gate.min_score must be within 0..100, got {min_score!r}")
         max_reg = g.get("max_regressions", 0)
         if isinstance(max_reg, bool) or not isinstance(max_reg, int) or max_reg < 0:
@@ -145,10 +160,17 @@ def from_dict(raw: dict[str, Any], source: str = "config") -> Config:
             raise ConfigError('[direction] maps benchmark patterns to "higher" or "lower"')
         names = raw.get("import_name", [])
         names = [names] if isinstance(names, str) else names
-        if not isinstance(names, list) or not all(isinstance(n, str) and n.isidentifier() for n in names):
+        if not isinstance(names, list) or not all(
+            isinstance(n, str) and n.isidentifier() for n in names
+        ):
             raise ConfigError("import_name must be a package name or a list of them")
-        return Config(stats, severity, GateConfig(float(min_score), max_reg, tuple(allow)),
-                      tuple((p, DIRECTIONS[v]) for p, v in sorted(d.items())), tuple(names))  # fmt: skip
+        return Config(
+            stats,
+            severity,
+            GateConfig(float(min_score), max_reg, tuple(allow)),
+            tuple((p, DIRECTIONS[v]) for p, v in sorted(d.items())),
+            tuple(names),
+        )
     except ConfigError as exc:
         raise ConfigError(f"{source}: {exc}") from None
 

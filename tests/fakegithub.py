@@ -35,11 +35,19 @@ class Seen:
 class FakeGitHub:
     """Comments of pull request ``pr`` in ``repo``, served under ``prefix``."""
 
-    def __init__(self, prefix: str = PREFIX, repo: str = "o/r", pr: int = 7, page_size: int = 2,
-                 max_requests: int = 200) -> None:  # fmt: skip
+    def __init__(
+        self,
+        prefix: str = PREFIX,
+        repo: str = "o/r",
+        pr: int = 7,
+        page_size: int = 2,
+        max_requests: int = 200,
+    ) -> None:
         self.prefix, self.repo, self.pr, self.page_size = prefix, repo, pr, page_size
         self.max_requests = max_requests
-        self.comments: list[dict[str, Any]] = [{"id": 1, "body": "a human's comment", "user": {"login": "octocat"}}]
+        self.comments: list[dict[str, Any]] = [
+            {"id": 1, "body": "a human's comment", "user": {"login": "octocat"}}
+        ]
         self.next_id = 100
         self.requests: list[Seen] = []
         self.script: list[Reply] = []  # answers to give first, in order
@@ -50,7 +58,9 @@ class FakeGitHub:
     def perfkit_comments(self) -> list[dict[str, Any]]:
         return [c for c in self.comments if "<!-- perfkit-report -->" in c["body"]]
 
-    def handle(self, method: str, target: str, authorization: str | None, body: str, origin: str) -> Reply:
+    def handle(
+        self, method: str, target: str, authorization: str | None, body: str, origin: str
+    ) -> Reply:
         if len(self.requests) >= self.max_requests:
             return Reply(503, {"message": "test server request budget exhausted"})
         self.requests.append(Seen(method, target, body, authorization))
@@ -62,14 +72,14 @@ class FakeGitHub:
         root = f"{self.prefix}/repos/{self.repo}/issues/"
         if not url.path.startswith(root):
             return Reply(404, {"message": "Not Found"})
-        rest = url.path[len(root):]
+        rest = url.path[len(root) :]
         if rest == f"{self.pr}/comments":
             if method == "GET":
                 return self.list_page(parse_qs(url.query), origin)
             if method == "POST":
                 return self.write(lambda: self.create(json.loads(body)["body"]))
-        if rest.startswith("comments/") and rest[len("comments/"):].isdigit():
-            cid = int(rest[len("comments/"):])
+        if rest.startswith("comments/") and rest[len("comments/") :].isdigit():
+            cid = int(rest[len("comments/") :])
             found = [c for c in self.comments if c["id"] == cid]
             if found and method == "PATCH":
                 return self.write(lambda: self.edit(found[0], json.loads(body)["body"]))
@@ -80,7 +90,7 @@ class FakeGitHub:
     def list_page(self, query: dict[str, list[str]], origin: str) -> Reply:
         size = min(int(query.get("per_page", ["30"])[0]), self.page_size)
         page = int(query.get("page", ["1"])[0])
-        items = self.comments[(page - 1) * size: page * size]
+        items = self.comments[(page - 1) * size : page * size]
         headers = {}
         if page * size < len(self.comments):
             nxt = f"{origin}{self.prefix}/repos/{self.repo}/issues/{self.pr}/comments?per_page={size}&page={page + 1}"
@@ -115,8 +125,13 @@ def mock_transport(fake: FakeGitHub) -> httpx.MockTransport:
 
     def handler(request: httpx.Request) -> httpx.Response:
         origin = f"{request.url.scheme}://{request.url.netloc.decode()}"
-        reply = fake.handle(request.method, request.url.raw_path.decode(), request.headers.get("authorization"),
-                            request.content.decode(), origin)  # fmt: skip
+        reply = fake.handle(
+            request.method,
+            request.url.raw_path.decode(),
+            request.headers.get("authorization"),
+            request.content.decode(),
+            origin,
+        )
         content = b"" if reply.payload is None else json.dumps(reply.payload).encode()
         return httpx.Response(reply.status, content=content, headers=dict(reply.headers))
 

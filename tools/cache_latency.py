@@ -7,7 +7,7 @@ import argparse
 import statistics
 import time
 
-from perfkit.workloads.cache import LEVELS, cache_sizes, chase, chase_ring, working_set
+from perfkit_workloads.cache import LEVELS, cache_sizes, chase, chase_ring, working_set
 
 
 def main() -> int:
@@ -24,8 +24,10 @@ def main() -> int:
             start = time.perf_counter()
             pos = chase(ring, args.steps, pos)
             laps.append((time.perf_counter() - start) / args.steps * 1e9)
-        print(f"{level:5s} {working_set(level) >> 10:>9,} KiB  {statistics.median(laps):6.1f} ns/load "
-              f"(min {min(laps):.1f}, max {max(laps):.1f})")  # fmt: skip
+        print(
+            f"{level:5s} {working_set(level) >> 10:>9,} KiB  {statistics.median(laps):6.1f} ns/load "
+            f"(min {min(laps):.1f}, max {max(laps):.1f})"
+        )
     return 0
 
 

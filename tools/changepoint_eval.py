@@ -6,7 +6,7 @@ Usage:
 
 For every scenario the SAME series go to every method:
 
-* perfkit  — ``perfkit.changepoint.detect_many`` (alpha = 0.001, with spreads and counts);
+* perfkit  — ``perfkit.history.changepoint.detect_many`` (alpha = 0.001, with spreads and counts);
 * Otava    — Apache Otava 0.8 ``otava.analysis.compute_change_points`` with its defaults
   (window 50, p 0.001; ``pip install --no-deps apache-otava``: its pins would downgrade
   numpy, and the analysis needs only numpy and scipy);
@@ -47,7 +47,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from perfkit.changepoint import SeriesInput, detect_many
+from perfkit.history.changepoint import SeriesInput, detect_many
 
 TOLERANCE = 5
 MIN_GAP = 20

@@ -6,7 +6,7 @@ Usage:
 
 Builds ``--series`` series of ``--commits`` commits (heavy-tailed t(3) noise, 1.5 %
 outliers, 0-4 steps of 2 sigma each, per-commit spread and sample count) and runs
-``perfkit.changepoint.detect_many`` on all of them ``--repeats`` times, printing the wall
+``perfkit.history.changepoint.detect_many`` on all of them ``--repeats`` times, printing the wall
 time of each repeat (min / median / max), the change points found, and the process's peak
 resident memory (``ru_maxrss``, which includes Python, numpy, numba and LLVM). The first
 call in the process (loading the compiled kernels from numba's cache, or compiling them)
@@ -24,7 +24,7 @@ import time
 
 import numpy as np
 
-from perfkit.changepoint import SeriesInput, detect_many
+from perfkit.history.changepoint import SeriesInput, detect_many
 
 
 def make_inputs(n_series: int, n_commits: int, seed: int) -> list[SeriesInput]:
@@ -40,9 +40,7 @@ def make_inputs(n_series: int, n_commits: int, seed: int) -> list[SeriesInput]:
     values = level * (1.0 + noise)
     spreads = np.abs(rng.normal(0.3 * sigma, 0.1 * sigma, values.shape))
     counts = np.full(n_commits, 10.0)
-    return [
-        SeriesInput(values[i], spreads[i], counts, name=f"bench_{i}") for i in range(n_series)
-    ]
+    return [SeriesInput(values[i], spreads[i], counts, name=f"bench_{i}") for i in range(n_series)]
 
 
 def peak_rss_mib() -> float:

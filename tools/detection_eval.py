@@ -5,14 +5,14 @@ Python, numpy, numba). Its commits differ only in ``scale.txt``: the head does
 proportionally more work (x1.00 for A/A, x1.02 / x1.05 / x1.10 for A/B). Per trial and
 condition:
 
-* perfkit: its own protocol (``perfkit.measure``: interleaved fresh processes, extra
-  rounds for suspects), then ``perfkit.stats.compare``;
+* perfkit: its own protocol (``perfkit.measure.protocol``: interleaved fresh processes, extra
+  rounds for suspects), then ``perfkit.verdict.stats.compare``;
 * asv: asv's default timing budget (2 rounds x up to 5 samples, a fresh process per
   round) in ``asv continuous`` order (base, head, head, base), then ``asv compare``
   with its default factor 1.1;
 * pyperf: ``pyperf compare_to`` on the very same samples as asv, one pyperf run per asv
   round;
-* perfkit on asv's files: ``perfkit.stats.compare`` of the two result files asv compare
+* perfkit on asv's files: ``perfkit.verdict.stats.compare`` of the two result files asv compare
   judged (no re-measurement), the case of comparing two files someone else measured.
 
 A flag on A/A is a false alarm; on A/B a regression flag is a detection and an
@@ -41,11 +41,12 @@ import pyperf
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from perfkit import asvrun, gitrepo  # noqa: E402
+from perfkit import gitrepo  # noqa: E402
 from perfkit.config import Config  # noqa: E402
 from perfkit.ingest.asv import read_result_file, split_runs  # noqa: E402
-from perfkit.measure import Protocol, Side, measure  # noqa: E402
-from perfkit.stats import compare  # noqa: E402
+from perfkit.measure import asvrun  # noqa: E402
+from perfkit.measure.protocol import Protocol, Side, measure  # noqa: E402
+from perfkit.verdict.stats import compare  # noqa: E402
 
 BODIES = '''
 """Twelve varied benchmark bodies; scale.txt multiplies the work of each."""
@@ -153,10 +154,16 @@ class Bodies:
 FILES_ROW = "perfkit on asv's files"
 
 ASV_CONF = {
-    "version": 1, "project": "evalsuite", "repo": ".", "branches": ["HEAD"],
-    "environment_type": "existing", "benchmark_dir": "benchmarks",
-    "results_dir": ".asv/results", "env_dir": ".asv/env", "html_dir": ".asv/html",
-}  # fmt: skip
+    "version": 1,
+    "project": "evalsuite",
+    "repo": ".",
+    "branches": ["HEAD"],
+    "environment_type": "existing",
+    "benchmark_dir": "benchmarks",
+    "results_dir": ".asv/results",
+    "env_dir": ".asv/env",
+    "html_dir": ".asv/html",
+}
 
 
 def sh(*cmd: str, cwd: Path) -> str:
@@ -176,7 +183,17 @@ def make_repo(path: Path, scales: list[float]) -> list[str]:
     for i, s in enumerate(scales):
         (path / "scale.txt").write_text(f"{s!r}\n# commit {i}\n")
         sh("git", "add", "-A", cwd=path)
-        sh("git", "-c", "user.name=eval", "-c", "user.email=e@x", "commit", "-qm", f"scale {s}", cwd=path)
+        sh(
+            "git",
+            "-c",
+            "user.name=eval",
+            "-c",
+            "user.email=e@x",
+            "commit",
+            "-qm",
+            f"scale {s}",
+            cwd=path,
+        )
         commits.append(sh("git", "rev-parse", "HEAD", cwd=path).strip())
     return commits
 
@@ -186,17 +203,25 @@ def children_cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def run_perfkit(base: Side, head: Side, work: Path, config: Config) -> tuple[dict[str, str], float, dict]:
+def run_perfkit(
+    base: Side, head: Side, work: Path, config: Config
+) -> tuple[dict[str, str], float, dict]:
     cpu0 = children_cpu()
     measured = measure([base, head], work, Protocol(), config=config)
     cpu = children_cpu() - cpu0
-    verdicts = {c.name: c.verdict.value for c in compare(measured["base"], measured["head"], config)}
+    verdicts = {
+        c.name: c.verdict.value for c in compare(measured["base"], measured["head"], config)
+    }
     # the samples of every process, so verdicts can be recomputed (--rejudge)
-    runs = {label: {m.name: [list(r) for r in m.runs] for m in side} for label, side in measured.items()}
+    runs = {
+        label: {m.name: [list(r) for r in m.runs] for m in side} for label, side in measured.items()
+    }
     return verdicts, cpu, runs
 
 
-def run_asv_protocol(base: Side, head: Side, work: Path) -> tuple[dict[str, list[list[list[float]]]], float, Path]:
+def run_asv_protocol(
+    base: Side, head: Side, work: Path
+) -> tuple[dict[str, list[list[list[float]]]], float, Path]:
     """asv's default budget in asv-continuous order; returns per-side per-round samples."""
     cpu0 = children_cpu()
     rounds: dict[str, list[list[list[float]]]] = {"base": [], "head": []}
@@ -205,7 +230,9 @@ def run_asv_protocol(base: Side, head: Side, work: Path) -> tuple[dict[str, list
         # each round into its own dir to keep the boundaries, then merged as asv would
         out = work / f"asv-round-{k}-{side.label}"
         r = asvrun.run_round(side.tree, side.commit, out, repeat="(1,5,10.0)", log=work / "asv.log")
-        rounds[side.label].append({m.name: list(m.samples) for m in read_result_file(r.result_file)})
+        rounds[side.label].append(
+            {m.name: list(m.samples) for m in read_result_file(r.result_file)}
+        )
     cpu = children_cpu() - cpu0
     merge_asv_results(work, base, head, rounds, results)
     return rounds, cpu, results
@@ -241,15 +268,30 @@ def merge_asv_results(work: Path, base: Side, head: Side, rounds, results: Path)
 
 
 def asv_compare_flags(tree: Path, results: Path, base: Side, head: Side) -> dict[str, str]:
-    conf = dict(ASV_CONF, repo=str(tree), results_dir=str(results), benchmark_dir=str(tree / "benchmarks"))
+    conf = dict(
+        ASV_CONF, repo=str(tree), results_dir=str(results), benchmark_dir=str(tree / "benchmarks")
+    )
     conf_path = results / "compare.conf.json"
     conf_path.write_text(json.dumps(conf))
     out = subprocess.run(
-        [*asvrun.asv_command(), "compare", "--config", str(conf_path), "--factor", "1.1",
-         base.commit, head.commit], capture_output=True, text=True, check=False,
-    ).stdout  # fmt: skip
+        [
+            *asvrun.asv_command(),
+            "compare",
+            "--config",
+            str(conf_path),
+            "--factor",
+            "1.1",
+            base.commit,
+            head.commit,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
     flags = {}
-    for line in out.splitlines():  # asv 0.6 prints a Markdown table: | Change | Before | After | Ratio | Benchmark |
+    for line in (
+        out.splitlines()
+    ):  # asv 0.6 prints a Markdown table: | Change | Before | After | Ratio | Benchmark |
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if len(cells) == 5 and cells[4].startswith("bodies."):
             flags[cells[4]] = {"+": "regression", "-": "improvement"}.get(cells[0], "unchanged")
@@ -267,13 +309,22 @@ def pyperf_flags(rounds, work: Path) -> dict[str, str]:
     for label, side_rounds in rounds.items():
         benches = []
         for name in side_rounds[0]:
-            runs = [pyperf.Run(r[name], metadata={"name": name, "unit": "second"},
-                               collect_metadata=False) for r in side_rounds if r.get(name)]  # fmt: skip
+            runs = [
+                pyperf.Run(
+                    r[name], metadata={"name": name, "unit": "second"}, collect_metadata=False
+                )
+                for r in side_rounds
+                if r.get(name)
+            ]
             benches.append(pyperf.Benchmark(runs))
         paths[label] = work / f"pyperf-{label}.json"
         pyperf.BenchmarkSuite(benches).dump(str(paths[label]), replace=True)
-    out = subprocess.run([sys.executable, "-m", "pyperf", "compare_to", str(paths["base"]),
-                          str(paths["head"])], capture_output=True, text=True, check=False).stdout  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "-m", "pyperf", "compare_to", str(paths["base"]), str(paths["head"])],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
     flags = {name: "unchanged" for name in rounds["base"][0]}
     for line in out.splitlines():
         m = re.match(r"^(\S+): Mean .*: [\d.]+x (slower|faster)$", line)
@@ -288,20 +339,39 @@ def rejudge(rows: list[dict], config: Config) -> list[dict]:
     from perfkit.model import BenchmarkKind, Measurement
 
     def side(samples_by_name: dict, session: str | None, known: bool) -> list[Measurement]:
-        return [Measurement(name=n, benchmark=n, kind=BenchmarkKind.TIME, unit="seconds", session=session,
-                            runs=tuple(tuple(r) for r in runs if r), runs_known=known)
-                for n, runs in samples_by_name.items()]  # fmt: skip
+        return [
+            Measurement(
+                name=n,
+                benchmark=n,
+                kind=BenchmarkKind.TIME,
+                unit="seconds",
+                session=session,
+                runs=tuple(tuple(r) for r in runs if r),
+                runs_known=known,
+            )
+            for n, runs in samples_by_name.items()
+        ]
 
     def files_side(rounds: list[dict]) -> list[Measurement]:
         """What `perfkit continuous` reads from asv's merged file (rounds appended, the
         suite's attributes rounds 2 and repeat 0 in benchmarks.json), both sides marked
-        as one interleaved asv-continuous session (as perfkit.continuous.read_side does)."""
+        as one interleaved asv-continuous session (as perfkit.measure.continuous.read_side does)."""
         out = []
         for n in rounds[0]:
             samples = [x for rnd in rounds for x in rnd.get(n, [])]
             runs, known = split_runs(samples, {"rounds": len(rounds), "repeat": 0})
-            out.append(Measurement(name=n, benchmark=n, kind=BenchmarkKind.TIME, unit="seconds",
-                                   runs=runs, runs_known=known, started_at=0.0, session="asv-continuous"))  # fmt: skip
+            out.append(
+                Measurement(
+                    name=n,
+                    benchmark=n,
+                    kind=BenchmarkKind.TIME,
+                    unit="seconds",
+                    runs=runs,
+                    runs_known=known,
+                    started_at=0.0,
+                    session="asv-continuous",
+                )
+            )
         return out
 
     out = []
@@ -310,7 +380,9 @@ def rejudge(rows: list[dict], config: Config) -> list[dict]:
             continue  # recomputed below from the asv row's rounds
         r = dict(r)
         if r["tool"] == "perfkit" and "runs" in r:
-            got = compare(side(r["runs"]["base"], "s", True), side(r["runs"]["head"], "s", True), config)
+            got = compare(
+                side(r["runs"]["base"], "s", True), side(r["runs"]["head"], "s", True), config
+            )
             r["verdicts"] = {c.name: c.verdict.value for c in got}
         elif r["tool"] == "asv compare" and "rounds" in r:
             got = compare(files_side(r["rounds"]["base"]), files_side(r["rounds"]["head"]), config)
@@ -327,8 +399,13 @@ def truncate(rows: list[dict], max_rounds: int, max_samples: int) -> list[dict]:
     out = []
     for r in rows:
         if r["tool"] == "perfkit" and "runs" in r:
-            cut = {label: {name: [run[: max_samples or None] for run in runs[: max_rounds or None]]
-                           for name, runs in side.items()} for label, side in r["runs"].items()}  # fmt: skip
+            cut = {
+                label: {
+                    name: [run[: max_samples or None] for run in runs[: max_rounds or None]]
+                    for name, runs in side.items()
+                }
+                for label, side in r["runs"].items()
+            }
             r = {**r, "runs": cut}
         out.append(r)
     return out
@@ -351,9 +428,12 @@ def tally(rows: list[dict], tool: str, scale: float) -> dict:
 
 def markdown(rows: list[dict], scales: list[float]) -> str:
     ab = [s for s in scales if s != 1.0]
-    lines = ["| tool | A/A false alarms | " + " | ".join(f"detects +{(s - 1) * 100:.0f} %" for s in ab)
-             + " | wrong direction | inconclusive at +10 % | CPU s per comparison run |",
-             "|---" * (5 + len(ab)) + "|"]  # fmt: skip
+    lines = [
+        "| tool | A/A false alarms | "
+        + " | ".join(f"detects +{(s - 1) * 100:.0f} %" for s in ab)
+        + " | wrong direction | inconclusive at +10 % | CPU s per comparison run |",
+        "|---" * (5 + len(ab)) + "|",
+    ]
     for tool in ("perfkit", "asv compare", "pyperf compare_to", FILES_ROW):
         if not any(r["tool"] == tool for r in rows):
             continue
@@ -366,7 +446,11 @@ def markdown(rows: list[dict], scales: list[float]) -> str:
             wrong = max(wrong, t["improvement"])
             cpu.append(t["cpu_s"])
         unsure = tally(rows, tool, 1.1)["inconclusive"] if 1.1 in scales else float("nan")
-        lines.append(f"| {tool} | " + " | ".join(cells) + f" | {wrong * 100:.0f} % | {unsure * 100:.0f} % | {sum(cpu) / len(cpu):.0f} |")
+        lines.append(
+            f"| {tool} | "
+            + " | ".join(cells)
+            + f" | {wrong * 100:.0f} % | {unsure * 100:.0f} % | {sum(cpu) / len(cpu):.0f} |"
+        )
     return "\n".join(lines)
 
 
@@ -380,7 +464,9 @@ def sample_positions(rows: list[dict]) -> str:
         for side in r.get("runs", {}).values():
             for name, runs in side.items():
                 for x in (x for x in runs if len(x) == 5):
-                    by_body.setdefault(name.rsplit(".", 1)[-1], []).append(np.log(x) - np.log(min(x)))
+                    by_body.setdefault(name.rsplit(".", 1)[-1], []).append(
+                        np.log(x) - np.log(min(x))
+                    )
     lines = ["| body | processes | 1st | 2nd | 3rd | 4th | 5th |", "|---|---|---|---|---|---|---|"]
     for body, logs in sorted(by_body.items()):
         med = np.median(np.array(logs), axis=0) * 100
@@ -390,32 +476,59 @@ def sample_positions(rows: list[dict]) -> str:
 
 def save(out: Path, rows: list[dict], scales: list[float], trials: int) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"rows": rows, "scales": scales, "trials": trials,
-                               "machine": os.uname().nodename}, indent=1))  # fmt: skip
+    out.write_text(
+        json.dumps(
+            {"rows": rows, "scales": scales, "trials": trials, "machine": os.uname().nodename},
+            indent=1,
+        )
+    )
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--trials", type=int, default=5)
     ap.add_argument("--conditions", default="1.0,1.02,1.05,1.10")
     ap.add_argument("--out", type=Path, default=ROOT / "reports" / "detection_eval.json")
     ap.add_argument("--table-only", action="store_true", help="print the table of an earlier --out")
     ap.add_argument("--perfkit-only", action="store_true", help="measure only perfkit's protocol")
-    ap.add_argument("--rejudge", action="store_true",
-                    help="with --table-only: recompute perfkit's verdicts from the stored samples")
-    ap.add_argument("--also", type=Path, action="append", default=[],
-                    help="with --table-only: pool the rows of another run's --out file (repeatable)")
-    ap.add_argument("--max-rounds", type=int, default=0,
-                    help="with --rejudge: keep only the first N processes a side of each benchmark")
-    ap.add_argument("--max-samples", type=int, default=0,
-                    help="with --rejudge: keep only the first N samples of each process")
-    ap.add_argument("--sample-positions", action="store_true",
-                    help="with --table-only: median excess of each sample position over the process's best")
+    ap.add_argument(
+        "--rejudge",
+        action="store_true",
+        help="with --table-only: recompute perfkit's verdicts from the stored samples",
+    )
+    ap.add_argument(
+        "--also",
+        type=Path,
+        action="append",
+        default=[],
+        help="with --table-only: pool the rows of another run's --out file (repeatable)",
+    )
+    ap.add_argument(
+        "--max-rounds",
+        type=int,
+        default=0,
+        help="with --rejudge: keep only the first N processes a side of each benchmark",
+    )
+    ap.add_argument(
+        "--max-samples",
+        type=int,
+        default=0,
+        help="with --rejudge: keep only the first N samples of each process",
+    )
+    ap.add_argument(
+        "--sample-positions",
+        action="store_true",
+        help="with --table-only: median excess of each sample position over the process's best",
+    )
     args = ap.parse_args()
     scales = [float(s) for s in args.conditions.split(",")]
     if args.table_only:
         data = json.loads(args.out.read_text())
-        rows = data["rows"] + [r for extra in args.also for r in json.loads(extra.read_text())["rows"]]
+        rows = data["rows"] + [
+            r for extra in args.also for r in json.loads(extra.read_text())["rows"]
+        ]
         if args.rejudge:
             rows = rejudge(truncate(rows, args.max_rounds, args.max_samples), Config())
         print(sample_positions(rows) if args.sample_positions else markdown(rows, data["scales"]))
@@ -435,25 +548,67 @@ def main() -> int:
                         head = Side("head", heads[scale], head_tree)
                         work = Path(tmp) / f"t{trial}-{scale}"
                         verdicts, cpu, runs = run_perfkit(base, head, work / "perfkit", config)
-                        rows.append({"tool": "perfkit", "trial": trial, "scale": scale, "verdicts": verdicts,
-                                     "cpu_s": cpu, "runs": runs,
-                                     "processes": sum(len(r) for side in runs.values() for r in side.values())})  # fmt: skip
+                        rows.append(
+                            {
+                                "tool": "perfkit",
+                                "trial": trial,
+                                "scale": scale,
+                                "verdicts": verdicts,
+                                "cpu_s": cpu,
+                                "runs": runs,
+                                "processes": sum(
+                                    len(r) for side in runs.values() for r in side.values()
+                                ),
+                            }
+                        )
                         if args.perfkit_only:
                             save(args.out, rows, scales, args.trials)
-                            print(f"[{time.time() - t_start:6.0f}s] trial {trial + 1} x{scale}: perfkit "
-                                  f"{sum(v in ('regression', 'improvement') for v in verdicts.values())}/12 flagged", flush=True)
+                            print(
+                                f"[{time.time() - t_start:6.0f}s] trial {trial + 1} x{scale}: perfkit "
+                                f"{sum(v in ('regression', 'improvement') for v in verdicts.values())}/12 flagged",
+                                flush=True,
+                            )
                             continue
                         rounds, cpu, results = run_asv_protocol(base, head, work / "asv")
-                        rows.append({"tool": "asv compare", "trial": trial, "scale": scale, "rounds": rounds,
-                                     "verdicts": asv_compare_flags(repo, results, base, head), "cpu_s": cpu})  # fmt: skip
-                        rows.append({"tool": "pyperf compare_to", "trial": trial, "scale": scale,
-                                     "verdicts": pyperf_flags(rounds, work / "asv"), "cpu_s": cpu})  # fmt: skip
-                        rows.append({"tool": FILES_ROW, "trial": trial, "scale": scale,
-                                     "verdicts": perfkit_file_flags(results, base, head, config), "cpu_s": cpu})  # fmt: skip
-                        print(f"[{time.time() - t_start:6.0f}s] trial {trial + 1} x{scale}: "
-                              + ", ".join(f"{r['tool']}: {sum(v in ('regression', 'improvement') for v in r['verdicts'].values())}/{len(r['verdicts'])} flagged"
-                                          for r in rows[-4:]), flush=True)  # fmt: skip
-                        save(args.out, rows, scales, args.trials)  # partial results survive an interruption
+                        rows.append(
+                            {
+                                "tool": "asv compare",
+                                "trial": trial,
+                                "scale": scale,
+                                "rounds": rounds,
+                                "verdicts": asv_compare_flags(repo, results, base, head),
+                                "cpu_s": cpu,
+                            }
+                        )
+                        rows.append(
+                            {
+                                "tool": "pyperf compare_to",
+                                "trial": trial,
+                                "scale": scale,
+                                "verdicts": pyperf_flags(rounds, work / "asv"),
+                                "cpu_s": cpu,
+                            }
+                        )
+                        rows.append(
+                            {
+                                "tool": FILES_ROW,
+                                "trial": trial,
+                                "scale": scale,
+                                "verdicts": perfkit_file_flags(results, base, head, config),
+                                "cpu_s": cpu,
+                            }
+                        )
+                        print(
+                            f"[{time.time() - t_start:6.0f}s] trial {trial + 1} x{scale}: "
+                            + ", ".join(
+                                f"{r['tool']}: {sum(v in ('regression', 'improvement') for v in r['verdicts'].values())}/{len(r['verdicts'])} flagged"
+                                for r in rows[-4:]
+                            ),
+                            flush=True,
+                        )
+                        save(
+                            args.out, rows, scales, args.trials
+                        )  # partial results survive an interruption
     save(args.out, rows, scales, args.trials)
     print(markdown(rows, scales))
     return 0

@@ -72,12 +72,26 @@ def ensure_repo(data: Path) -> dict[str, str]:
 def asv_run(data: Path, label: str, commit: str, out: Path) -> None:
     tree = data / "trees" / label
     asvrun.ensure_machine()
-    conf = dict(ASV_CONF, repo=str(tree), benchmark_dir=str(tree / "benchmarks"), results_dir=str(out),
-                env_dir=str(out / "env"), html_dir=str(out / "html"))  # fmt: skip
+    conf = dict(
+        ASV_CONF,
+        repo=str(tree),
+        benchmark_dir=str(tree / "benchmarks"),
+        results_dir=str(out),
+        env_dir=str(out / "env"),
+        html_dir=str(out / "html"),
+    )
     out.mkdir(parents=True, exist_ok=True)
     (out / "asv.conf.json").write_text(json.dumps(conf, indent=1))
-    cmd = [*asvrun.asv_command(), "run", "--config", str(out / "asv.conf.json"), "--python=same",
-           "--set-commit-hash", commit, "--record-samples"]  # fmt: skip
+    cmd = [
+        *asvrun.asv_command(),
+        "run",
+        "--config",
+        str(out / "asv.conf.json"),
+        "--python=same",
+        "--set-commit-hash",
+        commit,
+        "--record-samples",
+    ]
     with open(out / "asv.log", "w") as log:
         subprocess.run(cmd, cwd=tree, stdout=log, stderr=subprocess.STDOUT, check=False)
 
@@ -115,7 +129,10 @@ def scaled_copy(src: Path, dest: Path, commit: str, factor: float) -> None:
     for name, row in data["results"].items():
         row = row + [None] * (len(cols) - len(row))
         for i, col in enumerate(cols):
-            if col in ("result", "stats_ci_99_a", "stats_ci_99_b", "stats_q_25", "stats_q_75") and row[i]:
+            if (
+                col in ("result", "stats_ci_99_a", "stats_ci_99_b", "stats_q_25", "stats_q_75")
+                and row[i]
+            ):
                 row[i] = [v * factor if isinstance(v, (int, float)) else v for v in row[i]]
             elif col == "samples" and row[i]:
                 row[i] = [[v * factor for v in s] if s else s for s in row[i]]
@@ -126,7 +143,9 @@ def scaled_copy(src: Path, dest: Path, commit: str, factor: float) -> None:
     shutil.copy(src.parent / "machine.json", dest.parent / "machine.json")
 
 
-def pair_dir(work: Path, trial: Path, labels: dict[str, str], base: str, head: str) -> tuple[Path, Path, Path]:
+def pair_dir(
+    work: Path, trial: Path, labels: dict[str, str], base: str, head: str
+) -> tuple[Path, Path, Path]:
     """A results directory holding the two sides' files (as a user copying them together)."""
     out = work / f"{trial.name}-{base}-{head}"
     if out.exists():
@@ -147,23 +166,60 @@ def pair_dir(work: Path, trial: Path, labels: dict[str, str], base: str, head: s
     return out, dest_b, dest_h
 
 
-def perfkit_flags(fb: Path, fh: Path, work: Path, config: Path | None = None) -> tuple[dict[str, str], int]:
+def perfkit_flags(
+    fb: Path, fh: Path, work: Path, config: Path | None = None
+) -> tuple[dict[str, str], int]:
     exe = Path(sys.executable).parent / "perfkit"
     report = work / "perfkit.json"
     extra = ["--config", str(config)] if config else []
-    subprocess.run([str(exe), "compare", str(fb), str(fh), "--out", str(work / "report"), "--json", str(report),
-                    *extra], capture_output=True, text=True, check=True, cwd=work)  # fmt: skip
+    subprocess.run(
+        [
+            str(exe),
+            "compare",
+            str(fb),
+            str(fh),
+            "--out",
+            str(work / "report"),
+            "--json",
+            str(report),
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=work,
+    )
     data = json.loads(report.read_text())
-    critical = sum(c["verdict"] == "regression" and str(c.get("severity")).lower() == "critical" for c in data["benchmarks"])
+    critical = sum(
+        c["verdict"] == "regression" and str(c.get("severity")).lower() == "critical"
+        for c in data["benchmarks"]
+    )
     return {c["name"]: c["verdict"] for c in data["benchmarks"]}, critical
 
 
-def asv_flags(data: Path, results: Path, labels: dict[str, str], base: str, head: str) -> dict[str, str]:
-    conf = dict(ASV_CONF, repo=str(data / "repo"), results_dir=str(results),
-                benchmark_dir=str(data / "trees" / "A" / "benchmarks"))  # fmt: skip
+def asv_flags(
+    data: Path, results: Path, labels: dict[str, str], base: str, head: str
+) -> dict[str, str]:
+    conf = dict(
+        ASV_CONF,
+        repo=str(data / "repo"),
+        results_dir=str(results),
+        benchmark_dir=str(data / "trees" / "A" / "benchmarks"),
+    )
     (results / "compare.conf.json").write_text(json.dumps(conf))
-    out = subprocess.run([*asvrun.asv_command(), "compare", "--config", str(results / "compare.conf.json"),
-                          labels[base], labels[head]], capture_output=True, text=True, check=False).stdout  # fmt: skip
+    out = subprocess.run(
+        [
+            *asvrun.asv_command(),
+            "compare",
+            "--config",
+            str(results / "compare.conf.json"),
+            labels[base],
+            labels[head],
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
     flags = {}
     for line in out.splitlines():  # | Change | Before | After | Ratio | Benchmark |
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
@@ -181,19 +237,30 @@ def file_rounds(path: Path, rounds: int = 4) -> dict[str, list[list[float]]]:
         samples = (values.get("samples") or [None])[0] or []
         k = len(samples) // rounds
         if k:
-            out[name] = [samples[i * k:(i + 1) * k] for i in range(rounds)]
+            out[name] = [samples[i * k : (i + 1) * k] for i in range(rounds)]
     return out
 
 
 def pyperf_flags(fb: Path, fh: Path, work: Path) -> dict[str, str]:
     paths = {}
     for label, f in (("base", fb), ("head", fh)):
-        benches = [pyperf.Benchmark([pyperf.Run(r, metadata={"name": name, "unit": "second"}, collect_metadata=False)
-                                     for r in runs]) for name, runs in file_rounds(f).items()]  # fmt: skip
+        benches = [
+            pyperf.Benchmark(
+                [
+                    pyperf.Run(r, metadata={"name": name, "unit": "second"}, collect_metadata=False)
+                    for r in runs
+                ]
+            )
+            for name, runs in file_rounds(f).items()
+        ]
         paths[label] = work / f"pyperf-{label}.json"
         pyperf.BenchmarkSuite(benches).dump(str(paths[label]), replace=True)
-    out = subprocess.run([sys.executable, "-m", "pyperf", "compare_to", str(paths["base"]), str(paths["head"])],
-                         capture_output=True, text=True, check=False).stdout  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "-m", "pyperf", "compare_to", str(paths["base"]), str(paths["head"])],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
     flags = {name: "unchanged" for name in file_rounds(fb)}
     for line in out.splitlines():
         m = re.match(r"^(\S+): Mean .*: [\d.]+x (slower|faster)$", line)
@@ -209,10 +276,14 @@ def finished_sides(data: Path, trial: Path) -> set[str]:
         return set(MEASURED)
     number = int(trial.name.split("-")[1])
     log = (data / "collect.log").read_text() if (data / "collect.log").exists() else ""
-    return {label for label in MEASURED if re.search(rf"^trial {number} {label}: ", log, re.MULTILINE)}
+    return {
+        label for label in MEASURED if re.search(rf"^trial {number} {label}: ", log, re.MULTILINE)
+    }
 
 
-def judge(data: Path, tools: tuple[str, ...], config: Path | None = None, reuse: bool = False) -> list[dict]:
+def judge(
+    data: Path, tools: tuple[str, ...], config: Path | None = None, reuse: bool = False
+) -> list[dict]:
     """Every tool's verdicts per trial and pair; ``reuse``: take a trial's verdicts from
     an earlier judge (``judged.json`` in the trial) instead of recomputing them."""
     labels = json.loads((data / "commits.json").read_text())
@@ -221,7 +292,9 @@ def judge(data: Path, tools: tuple[str, ...], config: Path | None = None, reuse:
         for trial in sorted(data.glob("trial-*")):
             done = finished_sides(data, trial)
             key = hashlib.md5(f"{sys.executable} {tools} {config}".encode()).hexdigest()[:10]
-            cache = trial / f"judged-{key}.json"  # per interpreter (perfkit version), tools and config
+            cache = (
+                trial / f"judged-{key}.json"
+            )  # per interpreter (perfkit version), tools and config
             if reuse and cache.exists() and (trial / "done").exists():
                 rows += json.loads(cache.read_text())
                 continue
@@ -231,10 +304,15 @@ def judge(data: Path, tools: tuple[str, ...], config: Path | None = None, reuse:
                     continue  # a trial still being collected: the pairs measured so far
                 work, fb, fh = pair_dir(Path(tmp), trial, labels, base, head)
                 started = (trial / base / "asv.log").stat().st_mtime
-                row = {"trial": f"{data.name}/{trial.name}", "condition": cond,
-                       "started": time.strftime("%H:%M", time.gmtime(started))}  # fmt: skip
+                row = {
+                    "trial": f"{data.name}/{trial.name}",
+                    "condition": cond,
+                    "started": time.strftime("%H:%M", time.gmtime(started)),
+                }
                 if "perfkit compare" in tools:
-                    row["perfkit compare"], row["critical_x13"] = perfkit_flags(fb, fh, work, config)
+                    row["perfkit compare"], row["critical_x13"] = perfkit_flags(
+                        fb, fh, work, config
+                    )
                 if "asv compare" in tools:
                     row["asv compare"] = asv_flags(data, work, labels, base, head)
                 if "pyperf compare_to" in tools:
@@ -246,7 +324,11 @@ def judge(data: Path, tools: tuple[str, ...], config: Path | None = None, reuse:
 
 def table(rows: list[dict], tools: tuple[str, ...]) -> str:
     conds = [c for _b, _h, c in PAIRS]
-    head = "| tool | " + " | ".join(f"{c}: flagged" for c in conds) + " | wrong direction | Critical on x1.3 |"
+    head = (
+        "| tool | "
+        + " | ".join(f"{c}: flagged" for c in conds)
+        + " | wrong direction | Critical on x1.3 |"
+    )
     lines = [head, "|---" * (len(conds) + 3) + "|"]
     for tool in tools:
         cells, wrong, n_ab = [], 0, 0
@@ -268,30 +350,44 @@ def table(rows: list[dict], tools: tuple[str, ...]) -> str:
 
 def per_trial(rows: list[dict], tools: tuple[str, ...]) -> str:
     """Spread: A/A flags and +10 % detections per trial."""
-    lines = ["| trial (A's run ended, UTC) | " + " | ".join(f"{t}: A/A / +10 %" for t in tools) + " |",
-             "|---" * (len(tools) + 1) + "|"]  # fmt: skip
+    lines = [
+        "| trial (A's run ended, UTC) | " + " | ".join(f"{t}: A/A / +10 %" for t in tools) + " |",
+        "|---" * (len(tools) + 1) + "|",
+    ]
     for trial in sorted({r["trial"] for r in rows}):
         started = next(r.get("started", "") for r in rows if r["trial"] == trial)
         cells = []
         for tool in tools:
-            aa = next((r[tool] for r in rows if r["trial"] == trial and r["condition"] == "A/A"), {})
-            b10 = next((r[tool] for r in rows if r["trial"] == trial and r["condition"] == "+10 %"), None)
+            aa = next(
+                (r[tool] for r in rows if r["trial"] == trial and r["condition"] == "A/A"), {}
+            )
+            b10 = next(
+                (r[tool] for r in rows if r["trial"] == trial and r["condition"] == "+10 %"), None
+            )
             fa = sum(v in ("regression", "improvement") for v in aa.values())
-            det = "-" if b10 is None else f"{sum(v == 'regression' for v in b10.values())}/{len(b10)}"
+            det = (
+                "-" if b10 is None else f"{sum(v == 'regression' for v in b10.values())}/{len(b10)}"
+            )
             cells.append(f"{fa}/{len(aa)} / {det}")
         lines.append(f"| {trial} ({started}) | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("step", choices=("collect", "judge"))
-    ap.add_argument("--data", type=Path, action="append", help="collected trials (repeatable for judge)")
+    ap.add_argument(
+        "--data", type=Path, action="append", help="collected trials (repeatable for judge)"
+    )
     ap.add_argument("--config", type=Path, help="judge: a perfkit.toml for perfkit compare")
     ap.add_argument("--trials", type=int, default=1)
     ap.add_argument("--json", type=Path, help="judge: write the verdicts here")
     ap.add_argument("--tools", default=",".join(TOOLS))
-    ap.add_argument("--reuse", action="store_true", help="judge: reuse the verdicts of trials judged before")
+    ap.add_argument(
+        "--reuse", action="store_true", help="judge: reuse the verdicts of trials judged before"
+    )
     args = ap.parse_args()
     os.environ.setdefault("PYTHONHASHSEED", "0")
     data = args.data or [Path("/tmp/files-eval")]
@@ -299,7 +395,9 @@ def main() -> int:
         collect(data[0], args.trials)
         return 0
     tools = tuple(t for t in args.tools.split(",") if t)
-    rows = [r for d in data for r in judge(d, tools, args.config and args.config.resolve(), args.reuse)]
+    rows = [
+        r for d in data for r in judge(d, tools, args.config and args.config.resolve(), args.reuse)
+    ]
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
     print(table(rows, tools))

@@ -33,30 +33,64 @@ def _children_cpu() -> float:
 def write_side(root: Path, commit: str, n: int, rng: np.random.Generator, shift: float) -> Path:
     machine = root / "m"
     machine.mkdir(parents=True, exist_ok=True)
-    (machine / "machine.json").write_text(json.dumps({"machine": "m", "cpu": "cpu", "num_cpu": "2", "version": 1}))
+    (machine / "machine.json").write_text(
+        json.dumps({"machine": "m", "cpu": "cpu", "num_cpu": "2", "version": 1})
+    )
     cols = ["result", "params", "version", "started_at", "duration", "samples"]
     results, meta = {}, {}
     for i in range(n):
         name = f"suite.B{i // 100}.time_b{i}"
         params = [["1", "2"]] if i % 10 == 0 else []
         factor = shift if i % 2 else 1.0
-        samples = [list(factor * np.exp(rng.normal(-5, 0.03)) * rng.lognormal(0, 0.02, 40)) for _ in range(len(params[0]) if params else 1)]  # fmt: skip
+        samples = [
+            list(factor * np.exp(rng.normal(-5, 0.03)) * rng.lognormal(0, 0.02, 40))
+            for _ in range(len(params[0]) if params else 1)
+        ]
         result = [float(np.median(s)) for s in samples]
-        results[name] = [result if params else result[0], params, "v1", 1_700_000_000_000, 1.0, samples]
-        meta[name] = {"name": name, "type": "time", "unit": "seconds", "params": params,
-                      "param_names": ["n"] if params else [], "rounds": 4, "repeat": 10, "version": "v1"}  # fmt: skip
+        results[name] = [
+            result if params else result[0],
+            params,
+            "v1",
+            1_700_000_000_000,
+            1.0,
+            samples,
+        ]
+        meta[name] = {
+            "name": name,
+            "type": "time",
+            "unit": "seconds",
+            "params": params,
+            "param_names": ["n"] if params else [],
+            "rounds": 4,
+            "repeat": 10,
+            "version": "v1",
+        }
     path = machine / f"{commit[:8]}-env.json"
-    path.write_text(json.dumps({
-        "commit_hash": commit, "env_name": "env", "date": 0, "params": {"machine": "m", "cpu": "cpu"},
-        "python": "3.11", "requirements": {}, "env_vars": {}, "result_columns": cols,
-        "results": results, "durations": {}, "version": 2,
-    }))  # fmt: skip
+    path.write_text(
+        json.dumps(
+            {
+                "commit_hash": commit,
+                "env_name": "env",
+                "date": 0,
+                "params": {"machine": "m", "cpu": "cpu"},
+                "python": "3.11",
+                "requirements": {},
+                "env_vars": {},
+                "result_columns": cols,
+                "results": results,
+                "durations": {},
+                "version": 2,
+            }
+        )
+    )
     (root / "benchmarks.json").write_text(json.dumps(meta))
     return path
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--n", type=int, default=20_000)
     ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args()
@@ -68,15 +102,21 @@ def main() -> int:
         times, cpus, lines = [], [], 0
         for k in range(args.repeats):
             start, cpu0 = time.perf_counter(), _children_cpu()
-            proc = subprocess.run([str(exe), "compare", str(base), str(head), "--out", f"{tmp}/out{k}"],
-                                  capture_output=True, text=True, check=True)  # fmt: skip
+            proc = subprocess.run(
+                [str(exe), "compare", str(base), str(head), "--out", f"{tmp}/out{k}"],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             times.append(time.perf_counter() - start)
             cpus.append(_children_cpu() - cpu0)
             lines = proc.stdout.count("\n")
-        print(f"perfkit compare, 2 asv files of {args.n:,} benchmarks ({mb:.0f} MB together), end to end: "
-              f"wall min {min(times):.1f} s, median {statistics.median(times):.1f} s, max {max(times):.1f} s; "
-              f"CPU (user+sys) min {min(cpus):.1f} s, median {statistics.median(cpus):.1f} s, max {max(cpus):.1f} s; "
-              f"{lines} terminal lines; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")  # fmt: skip
+        print(
+            f"perfkit compare, 2 asv files of {args.n:,} benchmarks ({mb:.0f} MB together), end to end: "
+            f"wall min {min(times):.1f} s, median {statistics.median(times):.1f} s, max {max(times):.1f} s; "
+            f"CPU (user+sys) min {min(cpus):.1f} s, median {statistics.median(cpus):.1f} s, max {max(cpus):.1f} s; "
+            f"{lines} terminal lines; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+        )
     return 0
 
 

@@ -7,7 +7,7 @@ Usage:
 Writes the series of ``tools/changepoint_scale.py`` (same generator and seed) as one CSV
 (rows = commits, one column per series), then, ``--repeats`` times each:
 
-* the detector alone: ``perfkit.changepoint.detect_many`` on the same values, in this
+* the detector alone: ``perfkit.history.changepoint.detect_many`` on the same values, in this
   process after one warm-up call (so no compilation or cache loading is counted);
 * the CLI: ``perfkit history --csv FILE --format json --out DIR`` as a fresh process
   (interpreter start, imports, loading the cached kernels, reading the CSV, analysis,
@@ -33,7 +33,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from changepoint_scale import make_inputs  # noqa: E402
 
-from perfkit.changepoint import SeriesInput, detect_many  # noqa: E402
+from perfkit.history.changepoint import SeriesInput, detect_many  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -59,8 +59,18 @@ def main(argv: list[str] | None = None) -> int:
         detect_many(plain)
         det.append(time.perf_counter() - start)
     cli, rss = [], []
-    cmd = [sys.executable, "-m", "perfkit", "history", "--csv", str(csv), "--format", "json",
-           "--out", str(args.dir / "out")]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "perfkit",
+        "history",
+        "--csv",
+        str(csv),
+        "--format",
+        "json",
+        "--out",
+        str(args.dir / "out"),
+    ]
     for _ in range(args.repeats):
         before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         start = time.perf_counter()
@@ -72,8 +82,10 @@ def main(argv: list[str] | None = None) -> int:
             return 1
     print(f"{args.series} series x {args.commits} commits ({args.repeats} repeats)")
     for label, xs in (("detector", det), ("CLI", cli)):
-        print(f"{label:>8}: min {min(xs):.2f} s, median {statistics.median(xs):.2f} s, "
-              f"max {max(xs):.2f} s")  # fmt: skip
+        print(
+            f"{label:>8}: min {min(xs):.2f} s, median {statistics.median(xs):.2f} s, "
+            f"max {max(xs):.2f} s"
+        )
     print(f"CLI / detector (medians): {statistics.median(cli) / statistics.median(det):.2f}")
     print(f"CLI peak RSS: {max(rss):.0f} MiB")
     print("last CLI run, stderr:\n" + proc.stderr)

@@ -24,20 +24,28 @@ sys.path.insert(0, str(ROOT / "tools"))
 import detection_eval  # noqa: E402
 
 from perfkit import asvrun  # noqa: E402
-from perfkit.measure import Protocol  # noqa: E402
+from perfkit.measure.protocol import Protocol  # noqa: E402
 
 P = Protocol()
 WARM = "asv's 0.1 s" if P.warmup < 0 else f"{P.warmup:g} s"
-KINDS = {"asv default (spawn, repeat (1,5,10.0), warm-up 0.1 s)": ("spawn", "(1,5,10.0)", -1.0),
-         f"perfkit ({P.launch}, repeat {P.repeat}, warm-up {WARM})": (P.launch, P.repeat, P.warmup),
-         f"perfkit without warm-up ({P.launch}, repeat {P.repeat}, --warmup 0)": (P.launch, P.repeat, 0.0),
-         # asv re-runs a benchmark's setup before every sample (one call per sample when
-         # there is a setup), so samples are not free
-         f"perfkit with 5 samples ({P.launch}, repeat 5, warm-up {WARM})": (P.launch, 5, P.warmup)}  # fmt: skip
+KINDS = {
+    "asv default (spawn, repeat (1,5,10.0), warm-up 0.1 s)": ("spawn", "(1,5,10.0)", -1.0),
+    f"perfkit ({P.launch}, repeat {P.repeat}, warm-up {WARM})": (P.launch, P.repeat, P.warmup),
+    f"perfkit without warm-up ({P.launch}, repeat {P.repeat}, --warmup 0)": (
+        P.launch,
+        P.repeat,
+        0.0,
+    ),
+    # asv re-runs a benchmark's setup before every sample (one call per sample when
+    # there is a setup), so samples are not free
+    f"perfkit with 5 samples ({P.launch}, repeat 5, warm-up {WARM})": (P.launch, 5, P.warmup),
+}
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args()
     cpu: dict[str, list[float]] = {k: [] for k in KINDS}
@@ -48,11 +56,20 @@ def main() -> int:
         for k in range(args.repeats):
             for i, (label, (launch, repeat, warmup)) in enumerate(KINDS.items()):
                 c0 = detection_eval.children_cpu()
-                asvrun.run_round(repo, commit, Path(tmp) / f"{k}-{i}", repeat=repeat, launch=launch, warmup=warmup)
+                asvrun.run_round(
+                    repo,
+                    commit,
+                    Path(tmp) / f"{k}-{i}",
+                    repeat=repeat,
+                    launch=launch,
+                    warmup=warmup,
+                )
                 cpu[label].append(detection_eval.children_cpu() - c0)
     for label, xs in cpu.items():
-        print(f"{label}: median {statistics.median(xs):.1f} s CPU per round of 12 benchmarks "
-              f"({' / '.join(f'{x:.1f}' for x in xs)})")
+        print(
+            f"{label}: median {statistics.median(xs):.1f} s CPU per round of 12 benchmarks "
+            f"({' / '.join(f'{x:.1f}' for x in xs)})"
+        )
     return 0
 
 

@@ -8,7 +8,7 @@ Usage:
    coefficient of variation), then a step by a factor (2x, 1.3x, 1.1x, up and down
    alternately) followed by ``j`` commits. For each factor, noise level and ``j`` the
    share of ``--trials`` series where a change point is reported within one commit of the
-   step, at the default settings (:mod:`perfkit.changepoint`). The table prints, per
+   step, at the default settings (:mod:`perfkit.history.changepoint`). The table prints, per
    factor and noise, the smallest ``j`` with at least 90 % detection.
 2. False alarms: ``--noise-series`` series of ``--baseline`` commits of pure noise
    (Gaussian and Student t with 3 degrees of freedom): the share with a change point
@@ -23,7 +23,7 @@ import sys
 
 import numpy as np
 
-from perfkit.changepoint import DEFAULT_MIN_SIZE, SeriesInput, detect_many
+from perfkit.history.changepoint import DEFAULT_MIN_SIZE, SeriesInput, detect_many
 
 FACTORS = (2.0, 1.3, 1.1)
 NOISES = (0.02, 0.05, 0.10)
@@ -47,8 +47,11 @@ def detection(baseline: int, trials: int, seed: int) -> dict:
                 rates.append(float(np.mean(hit)))
             first = next((j for j, r in enumerate(rates, 1) if r >= 0.9), None)
             half = next((j for j, r in enumerate(rates, 1) if r >= 0.5), None)
-            out[f"{factor}x cv {cv:.0%}"] = {"rates": rates, "points_needed_90": first,
-                                            "points_needed_50": half}  # fmt: skip
+            out[f"{factor}x cv {cv:.0%}"] = {
+                "rates": rates,
+                "points_needed_90": first,
+                "points_needed_50": half,
+            }
     return out
 
 
@@ -76,15 +79,21 @@ def main(argv: list[str] | None = None) -> int:
     det = detection(args.baseline, args.trials, args.seed)
     fa = false_alarms(args.baseline, args.noise_series, args.seed + 1)
     print(f"baseline {args.baseline} stable commits, {args.trials} trials per cell")
-    print(f"step   noise  points after the step for >= 50 % / >= 90 % detection (None: not "
-          f"within {MAX_AFTER}); rates at 1..6 and at {MAX_AFTER}")  # fmt: skip
+    print(
+        f"step   noise  points after the step for >= 50 % / >= 90 % detection (None: not "
+        f"within {MAX_AFTER}); rates at 1..6 and at {MAX_AFTER}"
+    )
     for key, cell in det.items():
         head = " ".join(f"{r:.2f}" for r in cell["rates"][:6])
-        print(f"{key:<14} {cell['points_needed_50']!s:>4} / {cell['points_needed_90']!s:>4}   "
-              f"[{head}] {cell['rates'][-1]:.2f}")  # fmt: skip
+        print(
+            f"{key:<14} {cell['points_needed_50']!s:>4} / {cell['points_needed_90']!s:>4}   "
+            f"[{head}] {cell['rates'][-1]:.2f}"
+        )
     for kind, cell in fa.items():
-        print(f"noise only ({kind}): {cell['at_newest']} of {cell['series']} with a change point "
-              f"in the newest {2 * DEFAULT_MIN_SIZE} commits, {cell['anywhere']} anywhere")  # fmt: skip
+        print(
+            f"noise only ({kind}): {cell['at_newest']} of {cell['series']} with a change point "
+            f"in the newest {2 * DEFAULT_MIN_SIZE} commits, {cell['anywhere']} anywhere"
+        )
     if args.json_path:
         with open(args.json_path, "w", encoding="utf-8") as fh:
             json.dump({"args": vars(args), "detection": det, "false_alarms": fa}, fh, indent=2)

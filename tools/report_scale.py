@@ -27,15 +27,21 @@ def large_report(n: int) -> tuple[Report, dict]:
     for i in range(n):
         name = f"suite{i % 7}.Class{i % 97}.time_case_{i:06d}(size={i % 13})"
         if i % 100 == 0:
-            comps.append(comparison(name, Verdict.REGRESSION, evidence(1.12), severity=Severity.MAJOR))
+            comps.append(
+                comparison(name, Verdict.REGRESSION, evidence(1.12), severity=Severity.MAJOR)
+            )
             samples[name] = (measurement(name, 1.0, runs=8), measurement(name, 1.12, runs=8))
         elif i % 100 == 1:
             comps.append(comparison(name, Verdict.IMPROVEMENT, evidence(0.9)))
             samples[name] = (measurement(name, 1.0, runs=8), measurement(name, 0.9, runs=8))
         else:
-            comps.append(comparison(name, Verdict.UNCHANGED, evidence(1.0 + (i % 9 - 4) / 1000, p=0.7)))
+            comps.append(
+                comparison(name, Verdict.UNCHANGED, evidence(1.0 + (i % 9 - 4) / 1000, p=0.7))
+            )
     base = fixed_report()
-    return Report(base.generated_at, "base", "head", tuple(comps), base.gate, base.environment_info), samples
+    return Report(
+        base.generated_at, "base", "head", tuple(comps), base.gate, base.environment_info
+    ), samples
 
 
 def spread(values: list[float]) -> str:
@@ -59,7 +65,9 @@ def main() -> int:
                 start = time.perf_counter()
                 paths = write_report(report, Path(tmp), samples)
                 times["write_report"].append(time.perf_counter() - start)
-            sizes = ", ".join(f"{name} {p.stat().st_size / 1e6:.2f} MB" for name, p in paths.items())
+            sizes = ", ".join(
+                f"{name} {p.stat().st_size / 1e6:.2f} MB" for name, p in paths.items()
+            )
         print(f"{n} comparisons ({len(samples)} with samples): {sizes}")
         for fmt, values in times.items():
             print(f"  {fmt:<13} min/median/max {spread(values)}")

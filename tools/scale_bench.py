@@ -24,8 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from perfkit.ingest.asv import load_results  # noqa: E402
 from perfkit.model import BenchmarkKind, Measurement  # noqa: E402
-from perfkit.score import gate  # noqa: E402
-from perfkit.stats import compare  # noqa: E402
+from perfkit.verdict.score import gate  # noqa: E402
+from perfkit.verdict.stats import compare  # noqa: E402
 
 
 def write_asv_results(root: Path, commit: str, n: int, rng: np.random.Generator) -> None:
@@ -41,24 +41,53 @@ def write_asv_results(root: Path, commit: str, n: int, rng: np.random.Generator)
         k = 2 if params else 1
         samples = [list(rng.lognormal(-5, 0.05, 10)) for _ in range(k)]
         result = [float(np.median(s)) for s in samples]
-        results[name] = [result if params else result[0], params, "v1", 1_700_000_000_000, 1.0,
-                         samples if params else samples]  # fmt: skip
-        meta[name] = {"name": name, "type": "time", "unit": "seconds", "params": params,
-                      "param_names": ["n"] if params else [], "rounds": 2, "version": "v1"}  # fmt: skip
-    (machine / f"{commit[:8]}-env.json").write_text(json.dumps({
-        "commit_hash": commit, "env_name": "env", "date": 0, "params": {"machine": "m"},
-        "python": "3.11", "requirements": {}, "env_vars": {}, "result_columns": cols,
-        "results": results, "durations": {}, "version": 2,
-    }))  # fmt: skip
+        results[name] = [
+            result if params else result[0],
+            params,
+            "v1",
+            1_700_000_000_000,
+            1.0,
+            samples if params else samples,
+        ]
+        meta[name] = {
+            "name": name,
+            "type": "time",
+            "unit": "seconds",
+            "params": params,
+            "param_names": ["n"] if params else [],
+            "rounds": 2,
+            "version": "v1",
+        }
+    (machine / f"{commit[:8]}-env.json").write_text(
+        json.dumps(
+            {
+                "commit_hash": commit,
+                "env_name": "env",
+                "date": 0,
+                "params": {"machine": "m"},
+                "python": "3.11",
+                "requirements": {},
+                "env_vars": {},
+                "result_columns": cols,
+                "results": results,
+                "durations": {},
+                "version": 2,
+            }
+        )
+    )
     (root / "benchmarks.json").write_text(json.dumps(meta))
 
 
 def spread(label: str, times: list[float]) -> None:
-    print(f"{label:58} min {min(times):6.2f} s  median {statistics.median(times):6.2f} s  max {max(times):6.2f} s")
+    print(
+        f"{label:58} min {min(times):6.2f} s  median {statistics.median(times):6.2f} s  max {max(times):6.2f} s"
+    )
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--repeats", type=int, default=5)
     repeats = ap.parse_args().repeats
     rng = np.random.default_rng(0)
@@ -77,9 +106,18 @@ def main() -> int:
     def side(seed: int, session: str | None) -> list[Measurement]:
         r = np.random.default_rng(seed)
         values = r.lognormal(-5, 0.03, (10_000, 8, 5))
-        return [Measurement(name=f"b{i}", benchmark=f"b{i}", kind=BenchmarkKind.TIME, unit="seconds",
-                            runs=tuple(tuple(run) for run in values[i]), runs_known=True, session=session)
-                for i in range(10_000)]  # fmt: skip
+        return [
+            Measurement(
+                name=f"b{i}",
+                benchmark=f"b{i}",
+                kind=BenchmarkKind.TIME,
+                unit="seconds",
+                runs=tuple(tuple(run) for run in values[i]),
+                runs_known=True,
+                session=session,
+            )
+            for i in range(10_000)
+        ]
 
     for session, how in ((None, "vs a stored baseline"), ("s", "one interleaved session (paired)")):
         base, head = side(1, session), side(2, session)

@@ -30,7 +30,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def perfkit(repo: Path, *args: str) -> float:
     t0 = time.monotonic()
-    proc = subprocess.run([sys.executable, "-m", "perfkit", *args], cwd=repo, capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "perfkit", *args], cwd=repo, capture_output=True, text=True
+    )
     if proc.returncode not in (0, 1):
         raise SystemExit(f"perfkit {' '.join(args)} exited {proc.returncode}: {proc.stderr[-800:]}")
     return time.monotonic() - t0
@@ -45,8 +47,12 @@ def fixture(layout: str, where: Path) -> tuple[Path, str, str, str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--fixture", choices=["flat", "src", "subdir", "cext"], help="measure a fixture project")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--fixture", choices=["flat", "src", "subdir", "cext"], help="measure a fixture project"
+    )
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--bench", default=r"^sync\.BlockProcessingRate\.time_validate_chain$")
     parser.add_argument("--rounds", default="1")
@@ -57,17 +63,33 @@ def main() -> None:
             bench = "time_work"
         else:
             repo, base, head, other_head, bench = ROOT, "HEAD~1", "HEAD", "HEAD~2", args.bench
-        run = ["run", "--bench", bench, "--rounds", args.rounds, "--extra-rounds", "0", "--out", f"{tmp}/out"]
+        run = [
+            "run",
+            "--bench",
+            bench,
+            "--rounds",
+            args.rounds,
+            "--extra-rounds",
+            "0",
+            "--out",
+            f"{tmp}/out",
+        ]
         cases: dict[str, list[float]] = {"cold": [], "new head": [], "warm": [], "same-python": []}
         for _ in range(args.repeats):
             perfkit(repo, "envs", "clean")
             cases["cold"].append(perfkit(repo, *run, "--base", base, "--head", other_head))
             cases["new head"].append(perfkit(repo, *run, "--base", base, "--head", head))
             cases["warm"].append(perfkit(repo, *run, "--base", base, "--head", head))
-            cases["same-python"].append(perfkit(repo, *run, "--same-python", "--base", base, "--head", head))
-        print(f"{'case':<12} {'min':>7} {'median':>7} {'max':>7}  (seconds, {args.repeats} repeats, {repo})")
+            cases["same-python"].append(
+                perfkit(repo, *run, "--same-python", "--base", base, "--head", head)
+            )
+        print(
+            f"{'case':<12} {'min':>7} {'median':>7} {'max':>7}  (seconds, {args.repeats} repeats, {repo})"
+        )
         for name, values in cases.items():
-            print(f"{name:<12} {min(values):7.1f} {statistics.median(values):7.1f} {max(values):7.1f}")
+            print(
+                f"{name:<12} {min(values):7.1f} {statistics.median(values):7.1f} {max(values):7.1f}"
+            )
 
 
 if __name__ == "__main__":

@@ -1,11 +1,11 @@
-"""Scale benchmark of the history store (perfkit.store): 10^7 measurements by default.
+"""Scale benchmark of the history store (perfkit.history.store): 10^7 measurements by default.
 
 Generates a git repository of C commits (git fast-import) and a real asv results
 directory (format 2, one file per commit, B benchmarks each with S samples; steps of
 +30 % injected into 1 % of the benchmarks within the last 100 commits), then measures,
 each step in a fresh process (peak RSS per step):
 
-  build    cold build of the store from the JSON files (perfkit.store.rebuild)
+  build    cold build of the store from the JSON files (perfkit.history.store.rebuild)
   update   incremental update after one new commit's result file
   changes  "what changed in the last 100 commits" across all benchmarks (warm Reader)
   series   one benchmark's full series (warm Reader)
@@ -48,16 +48,25 @@ def make_repo(root: Path, n_commits: int) -> list[str]:
     lines = []
     for i in range(1, n_commits + 1):
         msg = f"c{i}\n"
-        lines.append(f"commit refs/heads/main\nmark :{i}\n"
-                     f"committer t <t@e> {1_600_000_000 + 60 * i} +0000\n"
-                     f"data {len(msg)}\n{msg}")  # fmt: skip
+        lines.append(
+            f"commit refs/heads/main\nmark :{i}\n"
+            f"committer t <t@e> {1_600_000_000 + 60 * i} +0000\n"
+            f"data {len(msg)}\n{msg}"
+        )
         if i > 1:
             lines.append(f"from :{i - 1}\n")
         lines.append("\n")
-    subprocess.run(["git", "-C", str(root), "fast-import", "--quiet"],
-                   input="".join(lines).encode(), check=True)  # fmt: skip
-    out = subprocess.run(["git", "-C", str(root), "rev-list", "--reverse", "main"],
-                         check=True, capture_output=True, text=True).stdout  # fmt: skip
+    subprocess.run(
+        ["git", "-C", str(root), "fast-import", "--quiet"],
+        input="".join(lines).encode(),
+        check=True,
+    )
+    out = subprocess.run(
+        ["git", "-C", str(root), "rev-list", "--reverse", "main"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     return out.split()
 
 
@@ -67,8 +76,19 @@ def benchmark_names(n: int) -> list[str]:
 
 def write_benchmarks(results: Path, names: list[str]) -> None:
     results.mkdir(parents=True, exist_ok=True)
-    meta = {n: {"name": n, "type": "time", "unit": "seconds", "params": [], "param_names": [],
-                "rounds": 2, "repeat": 5, "version": "v1"} for n in names}  # fmt: skip
+    meta = {
+        n: {
+            "name": n,
+            "type": "time",
+            "unit": "seconds",
+            "params": [],
+            "param_names": [],
+            "rounds": 2,
+            "repeat": 5,
+            "version": "v1",
+        }
+        for n in names
+    }
     (results / "benchmarks.json").write_text(json.dumps(meta))
     (results / MACHINE).mkdir(exist_ok=True)
     (results / MACHINE / "machine.json").write_text(json.dumps({"machine": MACHINE, "version": 1}))
@@ -102,16 +122,30 @@ def result_json(sha: str, commit: int, names: list[str], levels: np.ndarray, sam
     started = (1_600_000_000 + 60 * commit) * 1000
     medians = np.median(values, axis=1).tolist()
     samples_lists = np.round(values, 9).tolist()
-    rows = {name: [[medians[i]], [], "v1", started + i, 1.0, [samples_lists[i]]]
-            for i, name in enumerate(names)}  # fmt: skip
-    return json.dumps({"commit_hash": sha, "env_name": ENV, "date": started,
-                       "params": {"machine": MACHINE, "python": "3.11"}, "python": "3.11",
-                       "requirements": {}, "env_vars": {}, "result_columns": COLUMNS,
-                       "results": rows, "durations": {}, "version": 2})  # fmt: skip
+    rows = {
+        name: [[medians[i]], [], "v1", started + i, 1.0, [samples_lists[i]]]
+        for i, name in enumerate(names)
+    }
+    return json.dumps(
+        {
+            "commit_hash": sha,
+            "env_name": ENV,
+            "date": started,
+            "params": {"machine": MACHINE, "python": "3.11"},
+            "python": "3.11",
+            "requirements": {},
+            "env_vars": {},
+            "result_columns": COLUMNS,
+            "results": rows,
+            "durations": {},
+            "version": 2,
+        }
+    )
 
 
-def write_result(results: Path, sha: str, commit: int, names: list[str], hist: History,
-                 samples: int) -> Path:  # fmt: skip
+def write_result(
+    results: Path, sha: str, commit: int, names: list[str], hist: History, samples: int
+) -> Path:
     path = results / MACHINE / f"{sha[:8]}-{ENV}.json"
     path.write_text(result_json(sha, commit, names, hist.levels(commit), samples))
     return path
@@ -119,8 +153,12 @@ def write_result(results: Path, sha: str, commit: int, names: list[str], hist: H
 
 def generate(work: Path, n_benchmarks: int, n_commits: int, samples: int, held_back: int) -> dict:
     """The repo and results (all but the last ``held_back`` commits); reused when present."""
-    shape = {"benchmarks": n_benchmarks, "commits": n_commits, "samples": samples,
-             "held_back": held_back}  # fmt: skip
+    shape = {
+        "benchmarks": n_benchmarks,
+        "commits": n_commits,
+        "samples": samples,
+        "held_back": held_back,
+    }
     marker = work / "shape.json"
     if marker.exists() and json.loads(marker.read_text()) == shape:
         return shape
@@ -136,8 +174,10 @@ def generate(work: Path, n_benchmarks: int, n_commits: int, samples: int, held_b
     (work / "steps.json").write_text(
         json.dumps({names[b]: shas[at] for b, at in hist.steps.items()})
     )
-    print(f"generated {n_commits - held_back} result files in {time.perf_counter() - start:.1f} s",
-          file=sys.stderr)  # fmt: skip
+    print(
+        f"generated {n_commits - held_back} result files in {time.perf_counter() - start:.1f} s",
+        file=sys.stderr,
+    )
     marker.write_text(json.dumps(shape))
     return shape
 
@@ -158,13 +198,24 @@ def fast_reader(path: Path, benchmarks: dict) -> tuple[str, dict]:
     size = len(names)
     machine, env = data["params"]["machine"], data["env_name"]
     return data["commit_hash"], {
-        "benchmark": names, "name": names, "parameters": [""] * size, "machine": [machine] * size,
-        "environment": [env] * size, "kind": ["time"] * size, "unit": ["seconds"] * size,
-        "direction": ["lower_is_better"] * size, "version": [r[2] for r in rows],
-        "n": np.full(size, samples.shape[1], dtype=np.int32), "median": q[2], "q25": q[1],
-        "q75": q[3], "min": q[0], "max": q[4], "error": [""] * size,
+        "benchmark": names,
+        "name": names,
+        "parameters": [""] * size,
+        "machine": [machine] * size,
+        "environment": [env] * size,
+        "kind": ["time"] * size,
+        "unit": ["seconds"] * size,
+        "direction": ["lower_is_better"] * size,
+        "version": [r[2] for r in rows],
+        "n": np.full(size, samples.shape[1], dtype=np.int32),
+        "median": q[2],
+        "q25": q[1],
+        "q75": q[3],
+        "min": q[0],
+        "max": q[4],
+        "error": [""] * size,
         "started_at": [r[3] / 1000.0 for r in rows],
-    }  # fmt: skip
+    }
 
 
 # --- measured steps (each in its own process) --------------------------------------------------
@@ -175,24 +226,29 @@ def _peak_mb() -> float:
 
 
 def _reader(name: str):
-    from perfkit.store import rows
+    from perfkit.history.store import rows
 
     return fast_reader if name == "fast" else rows.read_asv
 
 
 def step_build(work: Path, reader: str) -> dict:
-    from perfkit import store
+    from perfkit.history import store
 
     start = time.perf_counter()
-    summary = store.rebuild(work / "results", work / "store", repo=work / "repo",
-                            reader=_reader(reader))  # fmt: skip
-    return {"seconds": time.perf_counter() - start, "rows": summary.live_rows,
-            "parts": summary.parts, "peak_mb": _peak_mb()}  # fmt: skip
+    summary = store.rebuild(
+        work / "results", work / "store", repo=work / "repo", reader=_reader(reader)
+    )
+    return {
+        "seconds": time.perf_counter() - start,
+        "rows": summary.live_rows,
+        "parts": summary.parts,
+        "peak_mb": _peak_mb(),
+    }
 
 
 def step_update(work: Path, commit: int, reader: str) -> dict:
     """One new commit's file, read by perfkit's own asv reader whatever ``reader`` says."""
-    from perfkit import store
+    from perfkit.history import store
 
     shape = json.loads((work / "shape.json").read_text())
     shas = (work / "shas.txt").read_text().split()
@@ -200,21 +256,31 @@ def step_update(work: Path, commit: int, reader: str) -> dict:
     hist = History(shape["benchmarks"], shape["commits"])
     write_result(work / "results", shas[commit], commit, names, hist, shape["samples"])
     start = time.perf_counter()
-    summary = store.update(work / "results", work / "store", repo=work / "repo",
-                           reader=_reader("asv"))  # fmt: skip
+    summary = store.update(
+        work / "results", work / "store", repo=work / "repo", reader=_reader("asv")
+    )
     seconds = time.perf_counter() - start
     assert summary.read == 1, summary
-    return {"seconds": seconds, "rows_added": summary.rows_added, "parts": summary.parts,
-            "peak_mb": _peak_mb()}  # fmt: skip
+    return {
+        "seconds": seconds,
+        "rows_added": summary.rows_added,
+        "parts": summary.parts,
+        "peak_mb": _peak_mb(),
+    }
 
 
 def step_query(work: Path, repeats: int, last: int) -> dict:
-    from perfkit import store
+    from perfkit.history import store
 
     names = benchmark_names(json.loads((work / "shape.json").read_text())["benchmarks"])
     steps = json.loads((work / "steps.json").read_text())
-    out: dict = {"changes": [], "series": [], "changes_cpu": [], "series_cpu": [],
-                 "loadavg_before": os.getloadavg()[0]}  # fmt: skip
+    out: dict = {
+        "changes": [],
+        "series": [],
+        "changes_cpu": [],
+        "series_cpu": [],
+        "loadavg_before": os.getloadavg()[0],
+    }
     with store.Reader(work / "store") as reader:
         start = time.perf_counter()
         found = reader.changes(last)
@@ -300,11 +366,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"query: {queries}", file=sys.stderr)
     report = {
         "reader": a.reader,
-        "shape": {"benchmarks": a.benchmarks, "commits": a.commits, "samples": a.samples,
-                  "measurements": a.benchmarks * a.commits, "cpus": os.cpu_count()},
+        "shape": {
+            "benchmarks": a.benchmarks,
+            "commits": a.commits,
+            "samples": a.samples,
+            "measurements": a.benchmarks * a.commits,
+            "cpus": os.cpu_count(),
+        },
         "cold_build_s": spread([b["seconds"] for b in builds]),
-        "cold_build_us_per_measurement": spread(
-            [b["seconds"] / b["rows"] * 1e6 for b in builds]),
+        "cold_build_us_per_measurement": spread([b["seconds"] / b["rows"] * 1e6 for b in builds]),
         "cold_build_peak_mb": spread([b["peak_mb"] for b in builds]),
         "rows": builds[-1]["rows"],
         "update_1_commit_s": spread([u["seconds"] for u in updates]),
@@ -320,7 +390,7 @@ def main(argv: list[str] | None = None) -> int:
         "query_loadavg": [queries["loadavg_before"], queries["loadavg_after"]],
         "series_points": queries["series_points"],
         "query_peak_mb": queries["peak_mb"],
-    }  # fmt: skip
+    }
     text = json.dumps(report, indent=2)
     if a.out:
         a.out.write_text(text + "\n")

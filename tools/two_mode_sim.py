@@ -20,19 +20,35 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from perfkit.model import BenchmarkKind, Measurement, Severity, Verdict  # noqa: E402
-from perfkit.stats import compare  # noqa: E402
+from perfkit.verdict.stats import compare  # noqa: E402
 
 
 def side(rng, scale, runs=4, k=10, p_slow=0.25, proc_sd=0.02, sample_sd=0.01) -> Measurement:
     out = []
     for _ in range(runs):
         mode = rng.uniform(1.3, 1.8) if rng.random() < p_slow else 1.0
-        out.append(tuple(scale * mode * math.exp(rng.normal(0, proc_sd)) * np.exp(np.abs(rng.normal(0, sample_sd, k)))))
-    return Measurement(name="b", benchmark="b", kind=BenchmarkKind.TIME, unit="seconds", runs=tuple(out), runs_known=True)
+        out.append(
+            tuple(
+                scale
+                * mode
+                * math.exp(rng.normal(0, proc_sd))
+                * np.exp(np.abs(rng.normal(0, sample_sd, k)))
+            )
+        )
+    return Measurement(
+        name="b",
+        benchmark="b",
+        kind=BenchmarkKind.TIME,
+        unit="seconds",
+        runs=tuple(out),
+        runs_known=True,
+    )
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--draws", type=int, default=400)
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
@@ -43,17 +59,24 @@ def main() -> int:
         for sd in (0.01, 0.03):
             fa = crit = det = wrong = 0
             for _ in range(args.draws):
-                a, b = side(rng, 1, p_slow=p_slow, proc_sd=sd), side(rng, 1, p_slow=p_slow, proc_sd=sd)
+                a, b = (
+                    side(rng, 1, p_slow=p_slow, proc_sd=sd),
+                    side(rng, 1, p_slow=p_slow, proc_sd=sd),
+                )
                 (c,) = compare([a], [b])
                 fa += c.verdict in (Verdict.REGRESSION, Verdict.IMPROVEMENT)
-                x = Measurement(**{**a.__dict__, "runs": tuple(tuple(v * 1.3 for v in r) for r in a.runs)})
+                x = Measurement(
+                    **{**a.__dict__, "runs": tuple(tuple(v * 1.3 for v in r) for r in a.runs)}
+                )
                 (c,) = compare([a], [x])
                 crit += c.severity is Severity.CRITICAL
                 (c,) = compare([a], [side(rng, 1.1, p_slow=p_slow, proc_sd=sd)])
                 det += c.verdict is Verdict.REGRESSION
                 wrong += c.verdict is Verdict.IMPROVEMENT
             n = args.draws
-            print(f"| {p_slow} | {sd:.0%} | {fa / n:.1%} | {crit / n:.1%} | {det / n:.1%} | {wrong}/{n} |")
+            print(
+                f"| {p_slow} | {sd:.0%} | {fa / n:.1%} | {crit / n:.1%} | {det / n:.1%} | {wrong}/{n} |"
+            )
     return 0
 
 

@@ -93,8 +93,15 @@ class _WorkflowGroup(click.Group):
 
 @click.group(cls=_WorkflowGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="perfkit")
-@click.option("-v", "--verbose", is_flag=True, help="Show the traceback of an internal error on stderr.")
-@click.option("-q", "--quiet", is_flag=True, help="No progress lines on stderr (results and errors still print).")
+@click.option(
+    "-v", "--verbose", is_flag=True, help="Show the traceback of an internal error on stderr."
+)
+@click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    help="No progress lines on stderr (results and errors still print).",
+)
 @click.pass_context
 def cli(ctx: click.Context, verbose: bool, quiet: bool) -> None:
     """perfkit: trustworthy performance verdicts on top of asv.
@@ -123,9 +130,10 @@ def _log_dir() -> Path:
 
 def _write_crash_log(exc: BaseException, argv: list[str]) -> Path | None:
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    text = (f"perfkit {__version__}, Python {sys.version.split()[0]}\n"
-            f"command: perfkit {' '.join(argv)}\n\n"
-            + "".join(traceback.format_exception(exc)))  # fmt: skip
+    text = (
+        f"perfkit {__version__}, Python {sys.version.split()[0]}\n"
+        f"command: perfkit {' '.join(argv)}\n\n" + "".join(traceback.format_exception(exc))
+    )
     for folder in (_log_dir(), Path(tempfile.gettempdir()) / "perfkit"):
         try:
             folder.mkdir(parents=True, exist_ok=True)

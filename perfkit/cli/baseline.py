@@ -6,28 +6,30 @@ from pathlib import Path
 
 import click
 
-from perfkit import asvrun, gitrepo
 from perfkit import baseline as baselines
-from perfkit.cli.common import (
-    ASV_RESULTS,
+from perfkit import gitrepo
+from perfkit.cli.common import ASV_RESULTS, load_side, make_sides, repo_root
+from perfkit.cli.options import (
     config_option,
     get_config,
-    load_side,
     make_protocol,
-    make_sides,
     progress_printer,
     protocol_options,
-    repo_root,
     side_options,
-)  # fmt: skip
-from perfkit.environment import collect
+)
 from perfkit.ingest.asv import load_results
-from perfkit.measure import measure
+from perfkit.measure import asvrun
+from perfkit.measure.environment import collect
+from perfkit.measure.protocol import measure
 
 DIR_OPTION = click.option(
-    "--dir", "directory", type=click.Path(path_type=Path, file_okay=False),
-    default=baselines.DEFAULT_DIR, show_default=True, help="Where baselines are stored.",
-)  # fmt: skip
+    "--dir",
+    "directory",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=baselines.DEFAULT_DIR,
+    show_default=True,
+    help="Where baselines are stored.",
+)
 
 
 @click.group("baseline")
@@ -37,16 +39,37 @@ def command() -> None:
 
 @command.command("save")
 @click.argument("name")
-@click.option("--from", "source", help="A results file (asv, pyperf, pytest-benchmark, perfkit run).")
+@click.option(
+    "--from", "source", help="A results file (asv, pyperf, pytest-benchmark, perfkit run)."
+)
 @click.option("--commit", help="Take the asv results of this commit (default: HEAD).")
-@click.option("--run", "run_now", is_flag=True, help="Measure the working tree now (interleaved protocol).")
+@click.option(
+    "--run", "run_now", is_flag=True, help="Measure the working tree now (interleaved protocol)."
+)
 @click.option("--results", type=click.Path(path_type=Path), default=ASV_RESULTS, show_default=True)
 @protocol_options
 @side_options
 @config_option
 @DIR_OPTION
-def save(name, source, commit, run_now, results, bench, rounds, final_rounds, extra_rounds, repeat,
-         warmup, launch, asv_config, machine, same_python, config_path, directory) -> None:  # fmt: skip
+def save(
+    name,
+    source,
+    commit,
+    run_now,
+    results,
+    bench,
+    rounds,
+    final_rounds,
+    extra_rounds,
+    repeat,
+    warmup,
+    launch,
+    asv_config,
+    machine,
+    same_python,
+    config_path,
+    directory,
+) -> None:
     """Save baseline NAME for this machine, atomically."""
     import contextlib
 
@@ -55,11 +78,20 @@ def save(name, source, commit, run_now, results, bench, rounds, final_rounds, ex
     env: dict[str, str] = {}
     if run_now:
         protocol = make_protocol(rounds, 0, 0, repeat, warmup, bench, launch, machine)
-        workdir = Path(click.get_current_context().meta.get("workdir") or ".asv/perfkit-runs") / name
+        workdir = (
+            Path(click.get_current_context().meta.get("workdir") or ".asv/perfkit-runs") / name
+        )
         config, progress = get_config(config_path), progress_printer()
         with contextlib.ExitStack() as stack:
-            made = make_sides(stack, [("head", None)], asv_config=asv_config, same_python=same_python,
-                              workdir=workdir / "sides", config=config, progress=progress)  # fmt: skip
+            made = make_sides(
+                stack,
+                [("head", None)],
+                asv_config=asv_config,
+                same_python=same_python,
+                workdir=workdir / "sides",
+                config=config,
+                progress=progress,
+            )
             measured = measure(made.sides, workdir, protocol, config=config, progress=progress)
         commit = made.sides[0].commit
         measurements, env = measured["head"], {**collect(), **made.provenance["head"]}
@@ -73,8 +105,10 @@ def save(name, source, commit, run_now, results, bench, rounds, final_rounds, ex
         env = collect()
     b = baselines.build(name, machine, measurements, commit=commit, environment_info=env)
     path = baselines.save(b, directory)
-    click.echo(f"saved baseline {name!r} ({len(b.measurements)} benchmarks, commit "
-               f"{(commit or '?')[:8]}, machine {machine}) to {path}")  # fmt: skip
+    click.echo(
+        f"saved baseline {name!r} ({len(b.measurements)} benchmarks, commit "
+        f"{(commit or '?')[:8]}, machine {machine}) to {path}"
+    )
 
 
 @command.command("list")
@@ -86,8 +120,10 @@ def list_(directory) -> None:
         click.echo(f"no baselines in {directory}/")
         return
     for i in infos:
-        click.echo(f"{i.name:20} {i.machine:20} {(i.commit or '?')[:8]}  {i.created_at}  "
-                   f"{i.benchmarks} benchmarks  {i.path}")  # fmt: skip
+        click.echo(
+            f"{i.name:20} {i.machine:20} {(i.commit or '?')[:8]}  {i.created_at}  "
+            f"{i.benchmarks} benchmarks  {i.path}"
+        )
 
 
 @command.command("show")
@@ -102,6 +138,15 @@ def show(name, machine, directory) -> None:
     click.echo(f"baseline {b.name} · machine {b.machine} · commit {b.commit} · {b.created_at}")
     for m in sorted(b.measurements, key=lambda m: m.name):
         s = sorted(m.samples)
-        status = m.error and f"failed: {m.error}" or ("skipped" if m.skipped else
-                 f"median {s[len(s) // 2]:.6g} {m.unit}" if s else "no samples")  # fmt: skip
+        status = (
+            m.error
+            and f"failed: {m.error}"
+            or (
+                "skipped"
+                if m.skipped
+                else f"median {s[len(s) // 2]:.6g} {m.unit}"
+                if s
+                else "no samples"
+            )
+        )
         click.echo(f"  {m.name}  {status}  ({len(m.runs)} processes, {len(s)} samples)")

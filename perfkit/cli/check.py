@@ -3,154 +3,105 @@ write the report and return the gate's exit code."""
 
 from __future__ import annotations
 
-import contextlib
-from dataclasses import replace
 from pathlib import Path
 
 import click
 
-from perfkit import asvrun, gitrepo
 from perfkit import baseline as baselines
-from perfkit.analysis import analyse, samples_by_name
-from perfkit.cli.common import (
-    asv_project,
-    built_pythons,
+from perfkit.cli.common import asv_project, emit_report
+from perfkit.cli.options import (
     config_option,
-    emit_report,
     get_config,
+    make_options,
     make_protocol,
-    profile_report,
+    print_gate,
+    profile_options,
     progress_printer,
     protocol_options,
     side_options,
-)  # fmt: skip
-from perfkit.cli.gate import print_gate
-from perfkit.cli.profile import make_options, profile_options
-from perfkit.config import Config
-from perfkit.environment import collect, hardware_differences
-from perfkit.materialise import Materialised, materialise
-from perfkit.measure import Progress, Protocol, measure
-from perfkit.model import Baseline, Measurement, Verdict
-from perfkit.stats import compare
+)
+from perfkit.measure import asvrun
 
 
 @click.command("check")
 @click.option("--baseline", "name", default="main", show_default=True, help="Stored baseline name.")
-@click.option("--baselines", "baselines_dir", type=click.Path(path_type=Path),
-              default=baselines.DEFAULT_DIR, show_default=True)
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False),
-              default=Path("reports/latest"), show_default=True)
-@click.option("--remeasure-base", type=click.Choice(["auto", "always", "never"]), default="auto",
-              show_default=True,
-              help="Measure the baseline's commit here, interleaved with the working tree, instead of "
-                   "using its stored timings; auto: when it was taken on other hardware or another Python, "
-                   "and otherwise for the regressions found against the stored timings, to confirm them.")
-@click.option("--profile/--no-profile", default=True, show_default=True,
-              help="Profile each regression (py-spy, memray) at the baseline's commit and here.")
+@click.option(
+    "--baselines",
+    "baselines_dir",
+    type=click.Path(path_type=Path),
+    default=baselines.DEFAULT_DIR,
+    show_default=True,
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("reports/latest"),
+    show_default=True,
+)
+@click.option(
+    "--remeasure-base",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help="Measure the baseline's commit here, interleaved with the working tree, instead of "
+    "using its stored timings; auto: when it was taken on other hardware or another Python, "
+    "and otherwise for the regressions found against the stored timings, to confirm them.",
+)
+@click.option(
+    "--profile/--no-profile",
+    default=True,
+    show_default=True,
+    help="Profile each regression (py-spy, memray) at the baseline's commit and here.",
+)
 @profile_options
 @protocol_options
 @side_options
 @config_option
-def command(name, baselines_dir, out, remeasure_base, profile, seconds, rate, native, no_memory, bench, rounds,
-            final_rounds, extra_rounds, repeat, warmup, launch, asv_config, machine, same_python,
-            config_path) -> int:  # fmt: skip
+def command(
+    name,
+    baselines_dir,
+    out,
+    remeasure_base,
+    profile,
+    seconds,
+    rate,
+    native,
+    no_memory,
+    bench,
+    rounds,
+    final_rounds,
+    extra_rounds,
+    repeat,
+    warmup,
+    launch,
+    asv_config,
+    machine,
+    same_python,
+    config_path,
+) -> int:
     """Run the suites on the working tree, compare with the baseline, report, gate.
 
     Exit 0 when the gate passes, 1 on a regression or a score below the bar, 2 on bad input.
     """
+    from perfkit.check import check
+
     config = get_config(config_path)
-    protocol = make_protocol(rounds, extra_rounds, final_rounds, repeat, warmup, bench, launch, machine)
-    machine, progress = asvrun.current_machine(machine), progress_printer()
+    protocol = make_protocol(
+        rounds, extra_rounds, final_rounds, repeat, warmup, bench, launch, machine
+    )
+    machine = asvrun.current_machine(machine)
     base, notes = baselines.find(name, machine, baselines_dir)
-    project, here = asv_project(asv_config), collect()
-    root = project.root
-    if gitrepo.is_dirty(root):
-        notes.append("the working tree has uncommitted changes: they are what was measured")
-    progress(f"baseline {base.name!r}: {len(base.measurements)} benchmarks, commit {(base.commit or '?')[:8]}")
-    remeasure = _remeasure(remeasure_base, base, here, root, notes)
-
-    def make(stack: contextlib.ExitStack, wanted: list, workdir: Path) -> Materialised:
-        return materialise(stack, project, wanted, same_python=same_python, workdir=workdir,
-                           import_name=config.import_name, progress=progress)  # fmt: skip
-
-    with contextlib.ExitStack() as stack:
-        # stored timings from other hardware say nothing here: measure both sides now
-        wanted = [("base", base.commit), ("head", None)] if remeasure else [("head", None)]
-        made = make(stack, wanted, out / "sides")
-        head = made.sides[-1]
-        measured = measure(made.sides, out / "measure", protocol, config=config,
-                           reference=() if remeasure else base.measurements, progress=progress)  # fmt: skip
-    base_ms, head_ms = measured["base"] if remeasure else list(base.measurements), measured["head"]
-    if protocol.bench and not remeasure:  # a filtered run compares only what it measured
-        measured_names = {m.name for m in head_ms}
-        base_ms = [m for m in base_ms if m.name in measured_names]
-    head_env = {**collect(), **made.provenance["head"]}  # the load while measuring
-    if not remeasure and remeasure_base == "auto":
-        base_ms, head_ms = _confirm(base, base_ms, head_ms, root, make, out, protocol, config, notes, progress)
-    where = "measured here" if remeasure else "stored"
-    report = analyse(base_ms, head_ms, config,
-                     base_label=f"baseline {base.name}@{(base.commit or '?')[:8]} ({where})",
-                     head_label=f"working tree @{head.commit[:8]}",
-                     base_env={**head_env, **made.provenance["base"]} if remeasure else base.environment_info,
-                     head_env=head_env,
-                     warnings=notes)  # fmt: skip
-    if profile:
-        report = profile_report(report, out, base.commit, head.commit,
-                                make_options(seconds, rate, native, no_memory), built_pythons(made.sides))  # fmt: skip
-    emit_report(report, out, samples_by_name(base_ms, head_ms))
-    return print_gate(report.gate)
-
-
-def _remeasure(mode: str, base: Baseline, here: dict[str, str], root: Path, notes: list[str]) -> bool:
-    """Whether to measure the baseline's commit here; says why in ``notes``."""
-    differs = hardware_differences(base.environment_info, here)
-    if mode == "never" or (mode == "auto" and not differs):
-        if differs:
-            notes.append(f"baseline {base.name!r} was taken on other hardware ({'; '.join(differs)}): "
-                         "its stored timings differ for reasons other than the code")  # fmt: skip
-        return False
-    why = f"taken on other hardware ({'; '.join(differs)})" if differs else "asked for with --remeasure-base always"
-    if not base.commit or not gitrepo.has_commit(root, base.commit):
-        if mode == "always":
-            raise click.UsageError(f"baseline {base.name!r}: its commit {base.commit or '(none recorded)'} "
-                                   "is not in this clone (fetch it, or unshallow the clone)")  # fmt: skip
-        notes.append(f"baseline {base.name!r} was {why}, and its commit {(base.commit or '?')[:8]} is not in this "
-                     "clone: compared with its stored timings, which differ for reasons other than the code")  # fmt: skip
-        return False
-    notes.append(f"baseline {base.name!r} was {why}: its commit {base.commit[:8]} was measured here, "
-                 "interleaved with the working tree")  # fmt: skip
-    return True
-
-
-def _confirm(base: Baseline, base_ms: list[Measurement], head_ms: list[Measurement], root: Path, make,
-             out: Path, protocol: Protocol, config: Config, notes: list[str], progress: Progress,
-             ) -> tuple[list[Measurement], list[Measurement]]:  # fmt: skip
-    """Measure the baseline's commit again for the regressions found against its stored
-    timings, interleaved with the working tree, and judge those on the fresh pairs.
-
-    Stored timings are from another session: a neighbour on the host's memory bus or a
-    lower clock made a dozen benchmarks 1.25-1.95x worse for a while (measured on this
-    project's VM), which no statistic can tell from a code change. Measured side by
-    side, such a shift hits both commits; a real slowdown stays."""
-    flagged = [c.name for c in compare(base_ms, head_ms, config) if c.verdict is Verdict.REGRESSION]
-    if not flagged:
-        return base_ms, head_ms
-    if not base.commit or not gitrepo.has_commit(root, base.commit):
-        notes.append(f"{len(flagged)} regression(s) against the stored timings could not be confirmed: the baseline's "
-                     f"commit {(base.commit or '?')[:8]} is not in this clone")  # fmt: skip
-        return base_ms, head_ms
-    progress(f"{len(flagged)} regression(s) against the stored timings: measuring the baseline's commit "
-             f"{base.commit[:8]} again for them, interleaved")  # fmt: skip
-    with contextlib.ExitStack() as stack:
-        sides = make(stack, [("base", base.commit), ("head", None)], out / "confirm" / "sides").sides
-        fresh = measure(sides, out / "confirm", replace(protocol, bench=tuple(asvrun.selection_regex(flagged))),
-                        config=config, progress=progress)  # fmt: skip
-    wanted = set(flagged)
-    new_base = {m.name: m for m in fresh["base"] if m.name in wanted}
-    new_head = {m.name: m for m in fresh["head"] if m.name in wanted}
-    base_ms = [new_base.get(m.name, m) for m in base_ms]
-    head_ms = [new_head.get(m.name, m) for m in head_ms]
-    kept = [c.name for c in compare(base_ms, head_ms, config) if c.name in wanted and c.verdict is Verdict.REGRESSION]
-    notes.append(f"{len(flagged)} regression(s) against the stored timings were measured again next to the baseline's "
-                 f"commit {base.commit[:8]}: {len(kept)} confirmed" + (f" ({', '.join(kept)})" if kept else ""))  # fmt: skip
-    return base_ms, head_ms
+    result = check(
+        asv_project(asv_config),
+        config,
+        protocol,
+        base,
+        out=out,
+        remeasure_base=remeasure_base,
+        same_python=same_python,
+        profile=make_options(seconds, rate, native, no_memory) if profile else None,
+        notes=notes,
+        progress=progress_printer(),
+    )
+    emit_report(result.report, out, result.samples)
+    return print_gate(result.report.gate)

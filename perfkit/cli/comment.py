@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from perfkit import ghactions, github
+from perfkit.ci import ghactions, github
 from perfkit.errors import ResultsFormatError
 from perfkit.report import render_comment, report_from_json
 from perfkit.report.markdown import check_artifact_url
@@ -40,9 +40,16 @@ def read_body(path: Path, artifact_url: str | None = None, report_url: str | Non
     report_url, room = check_artifact_url(report_url), github.COMMENT_LIMIT - len(link)
     report = md.parent / "report.json"
     if report_url and not report.is_file():
-        raise ResultsFormatError(f"{report}: --report-url re-renders the comment from it, but it does not exist")
+        raise ResultsFormatError(
+            f"{report}: --report-url re-renders the comment from it, but it does not exist"
+        )
     if report_url:
-        return render_comment(report_from_json(report), artifact_url=report_url, limit=room).rstrip("\n") + link
+        return (
+            render_comment(report_from_json(report), artifact_url=report_url, limit=room).rstrip(
+                "\n"
+            )
+            + link
+        )
     body = github.with_marker(read_text(md))
     if not link:
         return body
@@ -53,8 +60,11 @@ def read_body(path: Path, artifact_url: str | None = None, report_url: str | Non
 
 def fork_fallback(body: str, summary: Path | None) -> int:
     where = "the job summary" if summary else "the log below ($GITHUB_STEP_SUMMARY is not set)"
-    click.echo("perfkit: pull request from a fork: the token is read-only, so the comment "
-               f"went to {where} instead", err=True)  # fmt: skip
+    click.echo(
+        "perfkit: pull request from a fork: the token is read-only, so the comment "
+        f"went to {where} instead",
+        err=True,
+    )
     if summary is None:
         click.echo(body, nl=False)
     return 0
@@ -62,16 +72,32 @@ def fork_fallback(body: str, summary: Path | None) -> int:
 
 @click.command("comment")
 @click.argument("comment_md", type=click.Path(path_type=Path))
-@click.option("--pr", type=click.IntRange(min=1), help="Pull request number (default: from the Actions event).")
+@click.option(
+    "--pr",
+    type=click.IntRange(min=1),
+    help="Pull request number (default: from the Actions event).",
+)
 @click.option("--repo", help="OWNER/NAME (default: $GITHUB_REPOSITORY).")
-@click.option("--artifact-url", help="The uploaded report artifact (an http(s) URL): the comment ends with a link to it.")
-@click.option("--report-url", help="Where the report's files are served (an http(s) base URL): its links point there.")
+@click.option(
+    "--artifact-url",
+    help="The uploaded report artifact (an http(s) URL): the comment ends with a link to it.",
+)
+@click.option(
+    "--report-url",
+    help="Where the report's files are served (an http(s) base URL): its links point there.",
+)
 @click.option("--dry-run", is_flag=True, help="Print the comment; post nothing, write no summary.")
-def command(comment_md: Path, pr: int | None, repo: str | None, artifact_url: str | None,
-            report_url: str | None, dry_run: bool) -> int:  # fmt: skip
+def command(
+    comment_md: Path,
+    pr: int | None,
+    repo: str | None,
+    artifact_url: str | None,
+    report_url: str | None,
+    dry_run: bool,
+) -> int:
     """Post COMMENT_MD (or DIR/comment.md) to the pull request, editing perfkit's earlier
     comment in place, and append it to $GITHUB_STEP_SUMMARY when set. Uses GITHUB_TOKEN,
-    GITHUB_REPOSITORY, GITHUB_API_URL and GITHUB_EVENT_PATH."""  # fmt: skip
+    GITHUB_REPOSITORY, GITHUB_API_URL and GITHUB_EVENT_PATH."""
     body = read_body(comment_md, artifact_url, report_url)
     if dry_run:
         click.echo(body, nl=False)

@@ -6,51 +6,96 @@ from pathlib import Path
 
 import click
 
-from perfkit import asvrun
-from perfkit.analysis import analyse, samples_by_name
 from perfkit.cli.common import (
     ASV_RESULTS,
     commit_of,
-    config_option,
     emit_report,
-    get_config,
     load_side,
     profile_report,
-)  # fmt: skip
-from perfkit.cli.profile import make_options, profile_options
+)
+from perfkit.cli.options import config_option, get_config, make_options, profile_options
+from perfkit.measure import asvrun
+from perfkit.verdict.analysis import analyse, samples_by_name
 
 
 @click.command("compare")
 @click.argument("base")
 @click.argument("head")
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False),
-              default=Path("reports/compare"), show_default=True, help="Report directory.")
-@click.option("--json", "json_path", type=click.Path(path_type=Path, dir_okay=False),
-              help="Also write report.json here.")
-@click.option("--results", type=click.Path(path_type=Path), default=ASV_RESULTS, show_default=True,
-              help="asv results directory (for commit hashes).")
-@click.option("--baselines", "baselines_dir", type=click.Path(path_type=Path), default=Path("baselines"),
-              show_default=True)
-@click.option("--profile", is_flag=True, help="Profile each regression (py-spy, memray) at both commits.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("reports/compare"),
+    show_default=True,
+    help="Report directory.",
+)
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also write report.json here.",
+)
+@click.option(
+    "--results",
+    type=click.Path(path_type=Path),
+    default=ASV_RESULTS,
+    show_default=True,
+    help="asv results directory (for commit hashes).",
+)
+@click.option(
+    "--baselines",
+    "baselines_dir",
+    type=click.Path(path_type=Path),
+    default=Path("baselines"),
+    show_default=True,
+)
+@click.option(
+    "--profile", is_flag=True, help="Profile each regression (py-spy, memray) at both commits."
+)
 @profile_options
 @config_option
-def command(base, head, out, json_path, results, baselines_dir, profile, seconds, rate, native,
-            no_memory, config_path) -> int:  # fmt: skip
+def command(
+    base,
+    head,
+    out,
+    json_path,
+    results,
+    baselines_dir,
+    profile,
+    seconds,
+    rate,
+    native,
+    no_memory,
+    config_path,
+) -> int:
     """Compare BASE with HEAD and write report.json, comment.md and index.html.
 
     Each side is a baseline name, an asv results file, a pyperf or pytest-benchmark
     JSON file, a perfkit run file (base.json/head.json), or an asv commit hash found in
     the results directory. Exit code 0 (the gate is `perfkit gate`), 2 on bad input.
-    """  # fmt: skip
+    """
     config = get_config(config_path)
-    machine = asvrun.current_machine() if not (Path(base).is_file() and Path(head).is_file()) else None
+    machine = (
+        asvrun.current_machine() if not (Path(base).is_file() and Path(head).is_file()) else None
+    )
     b = load_side(base, "base", machine=machine, results_dir=results, baselines_dir=baselines_dir)
     h = load_side(head, "head", machine=machine, results_dir=results, baselines_dir=baselines_dir)
-    report = analyse(b.measurements, h.measurements, config, base_label=b.label,
-                     head_label=h.label, base_env=b.env, head_env=h.env,
-                     warnings=b.warnings + h.warnings)  # fmt: skip
+    report = analyse(
+        b.measurements,
+        h.measurements,
+        config,
+        base_label=b.label,
+        head_label=h.label,
+        base_env=b.env,
+        head_env=h.env,
+        warnings=b.warnings + h.warnings,
+    )
     if profile:
-        report = profile_report(report, out, commit_of(b.measurements), commit_of(h.measurements),
-                                make_options(seconds, rate, native, no_memory))  # fmt: skip
+        report = profile_report(
+            report,
+            out,
+            commit_of(b.measurements),
+            commit_of(h.measurements),
+            make_options(seconds, rate, native, no_memory),
+        )
     emit_report(report, out, samples_by_name(b.measurements, h.measurements), json_path)
     return 0

@@ -6,8 +6,13 @@ from pathlib import Path
 
 import click
 
-ASV_CONFIG = click.option("--config", "asv_config", type=click.Path(path_type=Path), default=None,
-                          help="The project's asv.conf.json (default: found from the current directory).")  # fmt: skip
+ASV_CONFIG = click.option(
+    "--config",
+    "asv_config",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="The project's asv.conf.json (default: found from the current directory).",
+)
 
 
 @click.group("envs")
@@ -20,8 +25,8 @@ def command() -> None:
 @ASV_CONFIG
 def list_(asv_config: Path | None) -> None:
     """Each slot and the commit installed in it."""
-    from perfkit import sides
     from perfkit.cli.common import asv_project
+    from perfkit.measure import sides
 
     project = asv_project(asv_config)
     slots = sides.listing(project)
@@ -35,8 +40,11 @@ def list_(asv_config: Path | None) -> None:
 @ASV_CONFIG
 def clean(asv_config: Path | None) -> None:
     """Remove every environment perfkit built for this project (they are rebuilt on demand)."""
-    from perfkit import sides
     from perfkit.cli.common import asv_project
+    from perfkit.measure import sides
 
     removed = sides.clean(asv_project(asv_config))
-    click.echo(f"removed {len(removed)} environment slot(s)" + (f" under {removed[0].parent}" if removed else ""))
+    click.echo(
+        f"removed {len(removed)} environment slot(s)"
+        + (f" under {removed[0].parent}" if removed else "")
+    )

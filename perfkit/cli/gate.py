@@ -7,35 +7,30 @@ from pathlib import Path
 
 import click
 
-from perfkit.cli.common import config_option, get_config
-from perfkit.model import GateDecision
+from perfkit.cli.options import config_option, get_config, print_gate
 from perfkit.report import report_from_json
-from perfkit.score import gate
-
-
-def print_gate(decision: GateDecision) -> int:
-    if decision.passed:
-        click.echo(f"perfkit gate: PASSED (score {decision.score:.1f} >= {decision.min_score:g})")
-        return 0
-    click.echo(f"perfkit gate: FAILED (score {decision.score:.1f}, minimum {decision.min_score:g})")
-    for reason in decision.reasons:
-        click.echo(f"  - {reason}")
-    return 1
+from perfkit.verdict.score import gate
 
 
 @click.command("gate")
 @click.argument("report", type=click.Path(path_type=Path))
 @click.option("--min-score", type=float, help="Override gate.min_score (default 75).")
 @click.option("--max-regressions", type=int, help="Override gate.max_regressions (default 0).")
-@click.option("--allow", multiple=True, help="Waive this benchmark pattern (fnmatch) from fail-closed checks.")
+@click.option(
+    "--allow", multiple=True, help="Waive this benchmark pattern (fnmatch) from fail-closed checks."
+)
 @config_option
 def command(report, min_score, max_regressions, allow, config_path) -> int:
     """Exit 0 when REPORT (report.json or its directory) passes the gate, 1 when it fails
     (regression, score below the bar, missing/failed/not-comparable benchmark, empty run),
-    2 when the report cannot be read."""  # fmt: skip
+    2 when the report cannot be read."""
     path = report / "report.json" if report.is_dir() else report
     config = get_config(config_path)
-    overrides = {k: v for k, v in (("min_score", min_score), ("max_regressions", max_regressions)) if v is not None}
+    overrides = {
+        k: v
+        for k, v in (("min_score", min_score), ("max_regressions", max_regressions))
+        if v is not None
+    }
     if allow:
         overrides["allow"] = tuple(config.gate.allow) + tuple(allow)
     if overrides:

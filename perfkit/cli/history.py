@@ -10,11 +10,13 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from perfkit import commitorder, history, historyreport, seriesfile
 from perfkit.atomic import write_text_atomic
-from perfkit.cli.common import config_option, progress_printer
+from perfkit.cli.options import config_option, progress_printer
 from perfkit.config import load_config
 from perfkit.errors import ConfigError, HistoryError
+from perfkit.history import commitorder, seriesfile
+from perfkit.history import report as historyreport
+from perfkit.history import series as history
 
 COMPILE_TIME = "about 80 s of CPU, 1-3 minutes on a busy 2-core machine"  # docs/history.md
 
@@ -106,10 +108,21 @@ COMPILE_TIME = "about 80 s of CPU, 1-3 minutes on a busy 2-core machine"  # docs
 )
 @config_option
 def command(
-    results_dir: Path, machine: str | None, repo: Path | None, order_from: Path | None,
-    csv_file: Path | None, json_file: Path | None, json_path: Path | None, fmt: str, top: int,
-    export: Path | None, out_dir: Path, alpha: float, min_size: int, config_path: Path | None,
-) -> int:  # fmt: skip
+    results_dir: Path,
+    machine: str | None,
+    repo: Path | None,
+    order_from: Path | None,
+    csv_file: Path | None,
+    json_file: Path | None,
+    json_path: Path | None,
+    fmt: str,
+    top: int,
+    export: Path | None,
+    out_dir: Path,
+    alpha: float,
+    min_size: int,
+    config_path: Path | None,
+) -> int:
     """Find the commits where each benchmark's level changed.
 
     Reads asv results (format 1 or 2), ordered by git (--repo), asv's index.json or an
@@ -130,7 +143,9 @@ def command(
     config = load_config(Path.cwd(), config_path)
     options = history.HistoryOptions(alpha=alpha, min_size=min_size)
     result = history.analyse(df, config, options)
-    progress(f"writing {out_dir} ({fmt}{f', {len(result.changed)} plots' if fmt != 'json' else ''})")
+    progress(
+        f"writing {out_dir} ({fmt}{f', {len(result.changed)} plots' if fmt != 'json' else ''})"
+    )
     files = historyreport.write(result, out_dir, fmt)
     if json_path:
         text = json.dumps(historyreport.to_dict(result), indent=2)
@@ -148,9 +163,14 @@ def command(
 
 
 def _read(
-    results_dir: Path, machine: str | None, repo: Path | None, order_from: Path | None,
-    csv_file: Path | None, json_file: Path | None, progress,
-) -> pd.DataFrame:  # fmt: skip
+    results_dir: Path,
+    machine: str | None,
+    repo: Path | None,
+    order_from: Path | None,
+    csv_file: Path | None,
+    json_file: Path | None,
+    progress,
+) -> pd.DataFrame:
     if csv_file:
         progress(f"reading {csv_file}")
         return seriesfile.read_csv(csv_file)
@@ -173,21 +193,31 @@ def _warn_unreadable(unreadable) -> None:
         return
     named = ", ".join(f"{p} ({why})" for p, why in unreadable[:3])
     more = f" and {len(unreadable) - 3} more" if len(unreadable) > 3 else ""
-    click.echo(f"perfkit: warning: skipped {len(unreadable)} result file(s) that cannot be read: "
-               f"{named}{more} (all listed in history.json)", err=True)  # fmt: skip
+    click.echo(
+        f"perfkit: warning: skipped {len(unreadable)} result file(s) that cannot be read: "
+        f"{named}{more} (all listed in history.json)",
+        err=True,
+    )
 
 
 def _announce_compile() -> None:
-    from perfkit import ranksegment
+    from perfkit.history import ranksegment
 
     state = ranksegment.cache_state()
     if state == "cold":
-        click.echo("perfkit: compiling the change-point kernels (numba, once per install; "
-                   f"{COMPILE_TIME}), cached for later runs", err=True)  # fmt: skip
+        click.echo(
+            "perfkit: compiling the change-point kernels (numba, once per install; "
+            f"{COMPILE_TIME}), cached for later runs",
+            err=True,
+        )
     elif state == "disabled":
-        click.echo("perfkit: note: no writable numba cache directory (read-only HOME?): the "
-                   f"change-point kernels compile on every run ({COMPILE_TIME}); "
-                   "set NUMBA_CACHE_DIR to a writable directory", err=True)  # fmt: skip
+        click.echo(
+            "perfkit: note: no writable numba cache directory (read-only HOME?): the "
+            f"change-point kernels compile on every run ({COMPILE_TIME}); "
+            "set NUMBA_CACHE_DIR to a writable directory",
+            err=True,
+        )
+
 
 def _export(df: pd.DataFrame, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -206,15 +236,24 @@ def _export(df: pd.DataFrame, path: Path) -> None:
 
 def _notes(result: history.HistoryResult) -> None:
     for commit in result.skipped_commits[:5]:
-        click.echo(f"perfkit: warning: results for commit {commit[:12]} skipped: "
-                   "not in the commit order (rebased away?)", err=True)  # fmt: skip
+        click.echo(
+            f"perfkit: warning: results for commit {commit[:12]} skipped: "
+            "not in the commit order (rebased away?)",
+            err=True,
+        )
     if len(result.skipped_commits) > 5:
-        click.echo(f"perfkit: warning: {len(result.skipped_commits) - 5} more commits skipped "
-                   "(listed in history.json)", err=True)  # fmt: skip
+        click.echo(
+            f"perfkit: warning: {len(result.skipped_commits) - 5} more commits skipped "
+            "(listed in history.json)",
+            err=True,
+        )
     if result.too_short:
         need = history.changepoint.min_points(result.options.min_size)
-        click.echo(f"perfkit: note: {len(result.too_short)} series too short to analyse "
-                   f"(fewer than {need} points; listed in history.json)", err=True)  # fmt: skip
+        click.echo(
+            f"perfkit: note: {len(result.too_short)} series too short to analyse "
+            f"(fewer than {need} points; listed in history.json)",
+            err=True,
+        )
 
 
 def _pct(ratio: float) -> str:
@@ -223,23 +262,29 @@ def _pct(ratio: float) -> str:
 
 def _summary(result: history.HistoryResult, files: historyreport.HistoryFiles, top: int) -> None:
     n_cps = sum(len(s.change_points) for s in result.series)
-    click.echo(f"{len(result.series)} series, {n_cps} change points in {len(result.changed)} "
-               f"series, {len(result.events)} shared shifts (alpha {result.options.alpha})")  # fmt: skip
+    click.echo(
+        f"{len(result.series)} series, {n_cps} change points in {len(result.changed)} "
+        f"series, {len(result.events)} shared shifts (alpha {result.options.alpha})"
+    )
     grouped = historyreport.in_events(result)
     lines: list[str] = []  # shared shifts first, then single change points, biggest first
     for e in result.events:
         kind = "ENVIRONMENT?" if e.environment_change else "shared shift"
         why = f"  [{e.reasons[0]}]" if e.reasons else ""
-        lines.append(f"  {kind:<12} {e.commit[:12]:<12} {_pct(e.median_ratio)} median, "
-                      f"{e.size}/{e.measured} series ({e.regressions} slower/worse, "
-                      f"{e.improvements} better), suites: {', '.join(e.suites[:5])}"
-                      f"{' ...' if len(e.suites) > 5 else ''}{why}")  # fmt: skip
+        lines.append(
+            f"  {kind:<12} {e.commit[:12]:<12} {_pct(e.median_ratio)} median, "
+            f"{e.size}/{e.measured} series ({e.regressions} slower/worse, "
+            f"{e.improvements} better), suites: {', '.join(e.suites[:5])}"
+            f"{' ...' if len(e.suites) > 5 else ''}{why}"
+        )
     for s, cp in historyreport.ranked(result):
         if (s.series, str(cp.commit)) in grouped:
             continue
         mark = f"  (provisional: {cp.points_after} point(s) after)" if cp.provisional else ""
-        lines.append(f"  {cp.verdict.value:<12} {str(cp.commit)[:12]:<12} {_pct(cp.ratio)}  "
-                      f"p={cp.p_value:.2g}  {s.series}{mark}")  # fmt: skip
+        lines.append(
+            f"  {cp.verdict.value:<12} {str(cp.commit)[:12]:<12} {_pct(cp.ratio)}  "
+            f"p={cp.p_value:.2g}  {s.series}{mark}"
+        )
     for line in lines[:top]:
         click.echo(line)
     rest = lines[top:]

@@ -8,16 +8,25 @@ import click
 
 
 @click.command("init")
-@click.option("--config", "asv_config", type=click.Path(path_type=Path), default=None,
-              help="The project's asv.conf.json (default: found from here as users keep it).")  # fmt: skip
-@click.option("--install", default="python -m pip install perfkit", show_default=True,
-              help="The workflows' command that installs perfkit (e.g. from a git URL or a wheel).")  # fmt: skip
+@click.option(
+    "--config",
+    "asv_config",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="The project's asv.conf.json (default: found from here as users keep it).",
+)
+@click.option(
+    "--install",
+    default="python -m pip install perfkit",
+    show_default=True,
+    help="The workflows' command that installs perfkit (e.g. from a git URL or a wheel).",
+)
 @click.option("--force", is_flag=True, help="Overwrite files that exist.")
 def command(asv_config: Path | None, install: str, force: bool) -> int:
     """Write perfkit.toml and the pull-request and main-branch workflows, adapted to this
     asv project (its config's place, its Python, its results), then say what to run next.
     Refuses to overwrite without --force."""
-    from perfkit.adopt import plan, write
+    from perfkit.ci.adopt import plan, write
     from perfkit.cli.common import asv_project
 
     project = asv_project(asv_config)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from perfkit import commitrange
+from perfkit.measure import commitrange
 
 
 @click.command("run-range")
@@ -28,8 +28,13 @@ from perfkit import commitrange
 @click.option("--bench", "-b", multiple=True, help="asv --bench regex (repeatable).")
 @click.option("--repeat", type=int, default=10, show_default=True, help="Samples per commit.")
 @click.option("--rerun", is_flag=True, help="Measure commits that already have results too.")
-@click.option("--config", "asv_config", type=click.Path(path_type=Path), default=None,
-              help="The project's asv.conf.json (default: found in --repo as users keep it).")  # fmt: skip
+@click.option(
+    "--config",
+    "asv_config",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="The project's asv.conf.json (default: found in --repo as users keep it).",
+)
 @click.option("--machine", default=None, help="asv machine name (default: as asv resolves it).")
 def command(
     rev_range: str,
@@ -45,8 +50,14 @@ def command(
     """Measure the commits of REV_RANGE (A..B, oldest first), skipping measured ones."""
     revs = commitrange.commits(repo, rev_range)
     if not same_python:
-        return commitrange.asv_range(repo, rev_range, bench=bench, skip_existing=not rerun, config=asv_config,
-                                     machine=machine)  # fmt: skip
+        return commitrange.asv_range(
+            repo,
+            rev_range,
+            bench=bench,
+            skip_existing=not rerun,
+            config=asv_config,
+            machine=machine,
+        )
     done = commitrange.same_python(
         repo,
         revs,

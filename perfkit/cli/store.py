@@ -24,18 +24,27 @@ ASV_RESULTS = Path(".asv/results")
 
 
 def _results_option(fn: Callable) -> Callable:
-    return click.option("--results", "results_dir", type=click.Path(path_type=Path),
-                        default=ASV_RESULTS, show_default=True,
-                        help="asv results directory.")(fn)  # fmt: skip
+    return click.option(
+        "--results",
+        "results_dir",
+        type=click.Path(path_type=Path),
+        default=ASV_RESULTS,
+        show_default=True,
+        help="asv results directory.",
+    )(fn)
 
 
 def _store_option(fn: Callable) -> Callable:
-    return click.option("--store", "store_dir", type=click.Path(path_type=Path),
-                        help="Store directory (default: <results>.store beside the results).")(fn)  # fmt: skip
+    return click.option(
+        "--store",
+        "store_dir",
+        type=click.Path(path_type=Path),
+        help="Store directory (default: <results>.store beside the results).",
+    )(fn)
 
 
 def _resolve_store(results_dir: Path, store_dir: Path | None) -> Path:
-    from perfkit import store
+    from perfkit.history import store
 
     return store_dir if store_dir is not None else store.default_store(results_dir)
 
@@ -45,10 +54,11 @@ def command() -> None:
     """A Parquet + DuckDB cache of every asv result: history questions in a second."""
 
 
-def _refresh(results_dir: Path, store_dir: Path | None, repo: Path, jobs: int | None,
-             rebuild: bool) -> int:  # fmt: skip
-    from perfkit import store
+def _refresh(
+    results_dir: Path, store_dir: Path | None, repo: Path, jobs: int | None, rebuild: bool
+) -> int:
     from perfkit.errors import HistoryError
+    from perfkit.history import store
 
     if not results_dir.is_dir():
         raise HistoryError(f"{results_dir}: no asv results directory")
@@ -57,15 +67,22 @@ def _refresh(results_dir: Path, store_dir: Path | None, repo: Path, jobs: int | 
     summary = run(results_dir, store_dir, repo=repo, jobs=jobs)
     for source, reason in summary.skipped:
         click.echo(f"perfkit: warning: {source} skipped: {reason}", err=True)
-    click.echo(f"{summary.store}: {summary.read} of {summary.files} result files read, "
-               f"{summary.removed} removed, {summary.rows_added} rows added, "
-               f"{summary.live_rows} rows in {summary.parts} parts "
-               f"(generation {summary.generation}, {time.monotonic() - start:.2f} s)")  # fmt: skip
+    click.echo(
+        f"{summary.store}: {summary.read} of {summary.files} result files read, "
+        f"{summary.removed} removed, {summary.rows_added} rows added, "
+        f"{summary.live_rows} rows in {summary.parts} parts "
+        f"(generation {summary.generation}, {time.monotonic() - start:.2f} s)"
+    )
     return 0
 
 
-_repo = click.option("--repo", type=click.Path(path_type=Path), default=Path("."), show_default=True,
-                     help="git repository whose history orders the commits.")  # fmt: skip
+_repo = click.option(
+    "--repo",
+    type=click.Path(path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="git repository whose history orders the commits.",
+)
 _jobs = click.option(
     "--jobs", type=int, help="Processes reading result files (default: one per CPU)."
 )
@@ -99,7 +116,7 @@ def rebuild(results_dir: Path, store_dir: Path | None, repo: Path, jobs: int | N
 def changes(results_dir: Path, store_dir: Path | None, last: int, as_json: bool) -> int:
     """Change points in the last commits with results, across every benchmark
     (perfkit history's detection; reads the store as it is: `update` first)."""
-    from perfkit import store
+    from perfkit.history import store
 
     with store.Reader(_resolve_store(results_dir, store_dir)) as reader:
         found = reader.changes(last)
@@ -108,8 +125,10 @@ def changes(results_dir: Path, store_dir: Path | None, last: int, as_json: bool)
         return 0
     click.echo(f"{len(found)} change point(s) in the last {last} commits")
     for c in found:
-        click.echo(f"  {c.verdict:<11} {c.commit[:12]:<12} {(c.ratio - 1) * 100:+6.1f}%  "
-                   f"p={c.p_value:.2g}  {c.series}")  # fmt: skip
+        click.echo(
+            f"  {c.verdict:<11} {c.commit[:12]:<12} {(c.ratio - 1) * 100:+6.1f}%  "
+            f"p={c.p_value:.2g}  {c.series}"
+        )
     return 0
 
 
@@ -119,17 +138,19 @@ def changes(results_dir: Path, store_dir: Path | None, last: int, as_json: bool)
 @_store_option
 @click.option("--machine", help="Only this machine's results.")
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV instead of a table.")
-def series(benchmark: str, results_dir: Path, store_dir: Path | None, machine: str | None,
-           as_csv: bool) -> int:  # fmt: skip
+def series(
+    benchmark: str, results_dir: Path, store_dir: Path | None, machine: str | None, as_csv: bool
+) -> int:
     """One benchmark's full series (full name, or without parameters: all of them)."""
-    from perfkit import store
     from perfkit.errors import BenchmarkNotFoundError
+    from perfkit.history import store
 
     with store.Reader(_resolve_store(results_dir, store_dir)) as reader:
         df = reader.series(benchmark, machine)
     if df.empty:
-        raise BenchmarkNotFoundError(f"{benchmark}: no results in the store"
-                                     + (f" for machine {machine}" if machine else ""))  # fmt: skip
+        raise BenchmarkNotFoundError(
+            f"{benchmark}: no results in the store" + (f" for machine {machine}" if machine else "")
+        )
     click.echo(df.to_csv(index=False) if as_csv else df.to_string(index=False), nl=not as_csv)
     return 0
 

@@ -18,16 +18,28 @@ from perfkit.ingest.jsonfile import read_json
 from perfkit.model import Measurement
 
 # (format, sniff(data), read(path, data, warnings), environment(path, data))
-Reader = tuple[str, Callable[[Any], bool], Callable[[Path, Any, list[str]], list[Measurement]],
-               Callable[[Path, Any], dict[str, str]]]  # fmt: skip
+Reader = tuple[
+    str,
+    Callable[[Any], bool],
+    Callable[[Path, Any, list[str]], list[Measurement]],
+    Callable[[Path, Any], dict[str, str]],
+]
 
 READERS: list[Reader] = [
-    ("asv", asv.sniff, lambda path, _data, warnings: asv.read_result_file(path, warnings=warnings),
-     asv.environment),
-    ("pytest-benchmark", pytest_benchmark.sniff, pytest_benchmark.read,
-     lambda _path, data: pytest_benchmark.environment(data)),
+    (
+        "asv",
+        asv.sniff,
+        lambda path, _data, warnings: asv.read_result_file(path, warnings=warnings),
+        asv.environment,
+    ),
+    (
+        "pytest-benchmark",
+        pytest_benchmark.sniff,
+        pytest_benchmark.read,
+        lambda _path, data: pytest_benchmark.environment(data),
+    ),
     ("pyperf", pyperf.sniff, pyperf.read, lambda _path, data: pyperf.environment(data)),
-]  # fmt: skip
+]
 
 
 @dataclass(frozen=True)

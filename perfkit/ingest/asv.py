@@ -16,18 +16,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from perfkit.direction import infer_direction
 from perfkit.errors import ResultsFormatError
 from perfkit.ingest import asv_v1
 from perfkit.ingest.jsonfile import check_name, check_value, read_json, shown
 from perfkit.ingest.names import full_name
 from perfkit.model import BenchmarkKind, Measurement
+from perfkit.verdict.direction import infer_direction
 
 API_VERSION = 2
-KINDS = {"time": BenchmarkKind.TIME, "peakmemory": BenchmarkKind.PEAKMEM,
-         "memory": BenchmarkKind.MEM, "track": BenchmarkKind.TRACK}  # fmt: skip
-PREFIX_KINDS = (("time_", BenchmarkKind.TIME, "seconds"), ("peakmem_", BenchmarkKind.PEAKMEM, "bytes"),
-                ("mem_", BenchmarkKind.MEM, "bytes"), ("track_", BenchmarkKind.TRACK, "unit"))  # fmt: skip
+KINDS = {
+    "time": BenchmarkKind.TIME,
+    "peakmemory": BenchmarkKind.PEAKMEM,
+    "memory": BenchmarkKind.MEM,
+    "track": BenchmarkKind.TRACK,
+}
+PREFIX_KINDS = (
+    ("time_", BenchmarkKind.TIME, "seconds"),
+    ("peakmem_", BenchmarkKind.PEAKMEM, "bytes"),
+    ("mem_", BenchmarkKind.MEM, "bytes"),
+    ("track_", BenchmarkKind.TRACK, "unit"),
+)
 
 
 @dataclass(frozen=True)
@@ -68,8 +76,15 @@ def find_benchmarks_json(path: Path, warnings: list[str]) -> dict[str, Any]:
     return {}
 
 
-MACHINE_KEYS = {"machine": "hostname", "cpu": "cpu_model_name", "num_cpu": "cpu_count", "os": "platform",
-                "arch": "arch", "ram": "ram", "python": "python"}  # fmt: skip
+MACHINE_KEYS = {
+    "machine": "hostname",
+    "cpu": "cpu_model_name",
+    "num_cpu": "cpu_count",
+    "os": "platform",
+    "arch": "arch",
+    "ram": "ram",
+    "python": "python",
+}
 
 
 def environment(path: Path, data: dict[str, Any]) -> dict[str, str]:
@@ -77,7 +92,11 @@ def environment(path: Path, data: dict[str, Any]) -> dict[str, str]:
     ``machine.json`` next to it, in the keys perfkit's environment uses."""
     out: dict[str, str] = {}
     try:
-        machine = read_json(path.parent / "machine.json") if (path.parent / "machine.json").exists() else {}
+        machine = (
+            read_json(path.parent / "machine.json")
+            if (path.parent / "machine.json").exists()
+            else {}
+        )
     except ResultsFormatError:
         machine = {}
     for source in (machine if isinstance(machine, dict) else {}, data.get("params") or {}):
@@ -87,7 +106,9 @@ def environment(path: Path, data: dict[str, Any]) -> dict[str, str]:
                     out[name] = str(source[key])
     # asv's "python" is a version ("3.11") for the environments it builds, a path for
     # an existing interpreter
-    python = out.pop("python", None) or (data["python"] if isinstance(data.get("python"), str) else None)
+    python = out.pop("python", None) or (
+        data["python"] if isinstance(data.get("python"), str) else None
+    )
     if python:
         out["python_version" if python[:1].isdigit() else "python_executable"] = python
     return out
@@ -99,7 +120,9 @@ def _missing_fields(path: Path, data: dict[str, Any]) -> list[str]:
         missing.append("params.machine")
     if not missing:
         return []
-    return [f"asv: {path}: no {', '.join(missing)} recorded (commit, environment or machine unknown)"]
+    return [
+        f"asv: {path}: no {', '.join(missing)} recorded (commit, environment or machine unknown)"
+    ]
 
 
 def _kind_unit(name: str, meta: dict[str, Any]) -> tuple[BenchmarkKind, str]:
@@ -124,7 +147,9 @@ def _per_round(meta: dict[str, Any], rounds: int) -> int | None:
     return repeat or (10 if rounds == 1 else 5)
 
 
-def split_runs(samples: list[float], meta: dict[str, Any]) -> tuple[tuple[tuple[float, ...], ...], bool]:
+def split_runs(
+    samples: list[float], meta: dict[str, Any]
+) -> tuple[tuple[tuple[float, ...], ...], bool]:
     """(runs, whether they are the real processes). asv appends each round's samples
     (one process per round) to the previous ones; when every round took its full number
     of samples, the split is certain. Otherwise (a time limit cut a round short, or the
@@ -147,7 +172,9 @@ def _as_list(path: Path, name: str, value: Any, n: int, what: str) -> list[Any]:
     return value
 
 
-def _params(path: Path, name: str, row: dict[str, Any], meta: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+def _params(
+    path: Path, name: str, row: dict[str, Any], meta: dict[str, Any]
+) -> tuple[list[str], list[list[str]]]:
     params = row.get("params") or []
     if not isinstance(params, list) or not all(
         isinstance(p, list) and all(isinstance(v, str) for v in p) for p in params
@@ -161,8 +188,12 @@ def _params(path: Path, name: str, row: dict[str, Any], meta: dict[str, Any]) ->
     return names[: len(params)], params
 
 
-def read_result_file(path: Path, benchmarks: dict[str, Any] | None = None,
-                     warnings: list[str] | None = None, data: Any = None) -> list[Measurement]:  # fmt: skip
+def read_result_file(
+    path: Path,
+    benchmarks: dict[str, Any] | None = None,
+    warnings: list[str] | None = None,
+    data: Any = None,
+) -> list[Measurement]:
     """Every benchmark (and parameter combination) in one asv result file (format 1 or 2;
     ``data``: its parsed JSON when the caller has it already); what the file lacks or
     holds oddly is appended to ``warnings`` (one line each)."""
@@ -192,12 +223,21 @@ def read_result_file(path: Path, benchmarks: dict[str, Any] | None = None,
         if not isinstance(raw_row, list) or len(raw_row) > len(columns):
             raise ResultsFormatError(f"{path}: {shown(name)}: row does not match result_columns")
         row = dict(zip(columns, raw_row, strict=False))
-        out += _expand(path, name, row, benchmarks.get(name, {}), commit, machine, data.get("env_name"))
+        out += _expand(
+            path, name, row, benchmarks.get(name, {}), commit, machine, data.get("env_name")
+        )
     return out
 
 
-def _expand(path: Path, name: str, row: dict[str, Any], meta: dict[str, Any], commit: Any,
-            machine: str, env: Any) -> list[Measurement]:  # fmt: skip
+def _expand(
+    path: Path,
+    name: str,
+    row: dict[str, Any],
+    meta: dict[str, Any],
+    commit: Any,
+    machine: str,
+    env: Any,
+) -> list[Measurement]:
     kind, unit = _kind_unit(name, meta)
     param_names, params = _params(path, name, row, meta)
     combos = list(itertools.product(*params)) if params else [()]
@@ -214,10 +254,20 @@ def _expand(path: Path, name: str, row: dict[str, Any], meta: dict[str, Any], co
     for combo, value, sample in zip(combos, results, sample_lists, strict=True):
         pairs = tuple(zip(param_names, combo, strict=True))
         label = full_name(name, pairs)
-        common = dict(name=label, benchmark=name, kind=kind, unit=unit,
-                      direction=infer_direction(kind, unit), params=pairs, commit=commit,
-                      machine=machine, environment=env, version=version, source=str(path),
-                      started_at=started / 1000.0 if started is not None else None)  # fmt: skip
+        common = dict(
+            name=label,
+            benchmark=name,
+            kind=kind,
+            unit=unit,
+            direction=infer_direction(kind, unit),
+            params=pairs,
+            commit=commit,
+            machine=machine,
+            environment=env,
+            version=version,
+            source=str(path),
+            started_at=started / 1000.0 if started is not None else None,
+        )
         if result is None or value is None:
             out.append(Measurement(**common, error="benchmark failed (asv recorded no result)"))
             continue
@@ -233,7 +283,9 @@ def _expand(path: Path, name: str, row: dict[str, Any], meta: dict[str, Any], co
             out.append(Measurement(**common, value=value))
             continue
         elif isinstance(sample, list):
-            runs, known = split_runs([check_value(path, label, x, positive=positive) for x in sample], meta)
+            runs, known = split_runs(
+                [check_value(path, label, x, positive=positive) for x in sample], meta
+            )
         else:
             raise ResultsFormatError(f"{path}: {shown(label)}: samples must be a list")
         out.append(Measurement(**common, runs=runs, runs_known=known, value=value))
@@ -260,17 +312,27 @@ def _pick_machine(results_dir: Path, machine: str | None) -> str:
     machines = sorted(p.name for p in results_dir.iterdir() if (p / "machine.json").exists())
     if machine is not None:
         if machine not in machines:
-            raise ResultsFormatError(f"{results_dir}: no results for machine {machine!r} "
-                                     f"(have: {', '.join(machines) or 'none'})")  # fmt: skip
+            raise ResultsFormatError(
+                f"{results_dir}: no results for machine {machine!r} "
+                f"(have: {', '.join(machines) or 'none'})"
+            )
         return machine
     if len(machines) != 1:
-        raise ResultsFormatError(f"{results_dir}: results for several machines "
-                                 f"({', '.join(machines) or 'none'}): choose one")  # fmt: skip
+        raise ResultsFormatError(
+            f"{results_dir}: results for several machines "
+            f"({', '.join(machines) or 'none'}): choose one"
+        )
     return machines[0]
 
 
-def load_results(results_dir: Path, *, machine: str | None = None, commit: str | None = None,
-                 env: str | None = None, since: float | None = None) -> list[Measurement]:  # fmt: skip
+def load_results(
+    results_dir: Path,
+    *,
+    machine: str | None = None,
+    commit: str | None = None,
+    env: str | None = None,
+    since: float | None = None,
+) -> list[Measurement]:
     """All measurements of one commit on one machine (newest entry per benchmark).
 
     ``since`` drops entries whose started_at is older: a rerun replaces only the
@@ -285,18 +347,25 @@ def load_results(results_dir: Path, *, machine: str | None = None, commit: str |
             raise ResultsFormatError(f"commit {commit!r}: give at least 4 hex digits")
         files = [f for f in files if f.commit.startswith(commit[:8])]
     if not files:
-        raise ResultsFormatError(f"{results_dir}: no results for commit {commit or '(any)'} "
-                                 f"on machine {machine}")  # fmt: skip
+        raise ResultsFormatError(
+            f"{results_dir}: no results for commit {commit or '(any)'} on machine {machine}"
+        )
     if len({f.commit for f in files}) > 1:
-        raise ResultsFormatError(f"commit {commit!r} is ambiguous in {results_dir}: "
-                                 f"{', '.join(sorted({f.commit for f in files}))}")  # fmt: skip
+        raise ResultsFormatError(
+            f"commit {commit!r} is ambiguous in {results_dir}: "
+            f"{', '.join(sorted({f.commit for f in files}))}"
+        )
     if len({f.env for f in files}) > 1:
-        raise ResultsFormatError(f"{results_dir}: commit {files[0].commit} has several "
-                                 f"environments ({', '.join(f.env for f in files)}): choose one")  # fmt: skip
+        raise ResultsFormatError(
+            f"{results_dir}: commit {files[0].commit} has several "
+            f"environments ({', '.join(f.env for f in files)}): choose one"
+        )
     benchmarks = read_benchmarks_json(results_dir)
     measurements = read_result_file(files[0].path, benchmarks)
     if commit and len(commit) > 8 and not str(measurements[0].commit or "").startswith(commit):
-        raise ResultsFormatError(f"{files[0].path}: holds commit {measurements[0].commit}, not {commit}")
+        raise ResultsFormatError(
+            f"{files[0].path}: holds commit {measurements[0].commit}, not {commit}"
+        )
     if since is not None:
         measurements = [m for m in measurements if m.started_at is None or m.started_at >= since]
     return measurements

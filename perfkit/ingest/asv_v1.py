@@ -23,11 +23,24 @@ from typing import Any
 from perfkit.errors import ResultsFormatError
 
 VERSION = 1
-_STATS = (("stats_ci_99_a", "ci_99", 0), ("stats_ci_99_b", "ci_99", 1),
-          ("stats_q_25", "q_25", None), ("stats_q_75", "q_75", None),
-          ("stats_number", "number", None), ("stats_repeat", "repeat", None))  # fmt: skip
-COLUMNS = ("result", "params", "version", "started_at", "duration",
-           *(c for c, _, _ in _STATS), "samples", "profile")  # fmt: skip
+_STATS = (
+    ("stats_ci_99_a", "ci_99", 0),
+    ("stats_ci_99_b", "ci_99", 1),
+    ("stats_q_25", "q_25", None),
+    ("stats_q_75", "q_75", None),
+    ("stats_number", "number", None),
+    ("stats_repeat", "repeat", None),
+)
+COLUMNS = (
+    "result",
+    "params",
+    "version",
+    "started_at",
+    "duration",
+    *(c for c, _, _ in _STATS),
+    "samples",
+    "profile",
+)
 
 
 def sniff(data: Any) -> bool:
@@ -109,16 +122,25 @@ def to_v2(path: Path, data: dict[str, Any]) -> dict[str, Any]:
         samples = entry["samples"]
         if isinstance(samples, list) and all(s is None for s in samples):
             samples = None
-        row = [entry["result"], entry["params"], version.get(name), started.get(name),
-               duration.get(name),
-               *(_stat(path, name, entry["stats"], key, i) for _, key, i in _STATS),
-               samples, profiles.get(name)]  # fmt: skip
+        row = [
+            entry["result"],
+            entry["params"],
+            version.get(name),
+            started.get(name),
+            duration.get(name),
+            *(_stat(path, name, entry["stats"], key, i) for _, key, i in _STATS),
+            samples,
+            profiles.get(name),
+        ]
         if isinstance(row[0], list) and all(v is None for v in row[0]):
             row[0] = None
         while row and row[-1] is None:
             row.pop()
         rows[name] = row
-    out = {k: v for k, v in data.items() if k not in ("results", "started_at", "duration",
-                                                       "benchmark_version", "profiles")}  # fmt: skip
+    out = {
+        k: v
+        for k, v in data.items()
+        if k not in ("results", "started_at", "duration", "benchmark_version", "profiles")
+    }
     out.update(env_name=env_name(data), result_columns=list(COLUMNS), results=rows, version=2)
     return out

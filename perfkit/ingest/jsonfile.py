@@ -80,7 +80,9 @@ def check_name(path: Path, name: object) -> str:
     return name
 
 
-def check_value(path: Path, name: str, value: object, what: str = "sample", *, positive: bool = True) -> float:
+def check_value(
+    path: Path, name: str, value: object, what: str = "sample", *, positive: bool = True
+) -> float:
     """A finite number, positive for timings and sizes (a timing of 0 is a broken
     measurement: no ratio, no log), non-negative for other values (a count may be 0).
     The name is shown escaped (``repr``) so a hostile name cannot break the line."""
@@ -94,5 +96,7 @@ def check_value(path: Path, name: str, value: object, what: str = "sample", *, p
     if x < 0:
         raise ResultsFormatError(f"{path}: {shown(name)}: negative {what} {x!r}")
     if x == 0 and positive:
-        raise ResultsFormatError(f"{path}: {shown(name)}: zero {what} (a timing or size of 0 cannot be compared)")
+        raise ResultsFormatError(
+            f"{path}: {shown(name)}: zero {what} (a timing or size of 0 cannot be compared)"
+        )
     return x

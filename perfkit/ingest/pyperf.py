@@ -5,25 +5,33 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from perfkit.direction import infer_direction
-from perfkit.environment import RELEVANT
 from perfkit.errors import ResultsFormatError
 from perfkit.ingest.jsonfile import check_name, check_value, shown
+from perfkit.measure.environment import RELEVANT
 from perfkit.model import BenchmarkKind, Measurement
+from perfkit.verdict.direction import infer_direction
 
-UNITS = {"second": ("seconds", BenchmarkKind.TIME), "byte": ("bytes", BenchmarkKind.MEM),
-         "integer": ("count", BenchmarkKind.TRACK)}  # fmt: skip
+UNITS = {
+    "second": ("seconds", BenchmarkKind.TIME),
+    "byte": ("bytes", BenchmarkKind.MEM),
+    "integer": ("count", BenchmarkKind.TRACK),
+}
 
 
 def sniff(data: Any) -> bool:
     """pyperf: a string version and benchmarks made of runs (or metadata), no pytest-benchmark keys."""
-    if not (isinstance(data, dict) and "benchmarks" in data and isinstance(data.get("version"), str)):
+    if not (
+        isinstance(data, dict) and "benchmarks" in data and isinstance(data.get("version"), str)
+    ):
         return False
     if "machine_info" in data or "commit_info" in data:
         return False
     benches = data.get("benchmarks")
-    return not (isinstance(benches, list) and benches and all(
-        isinstance(b, dict) and ("stats" in b or "fullname" in b) for b in benches))  # fmt: skip
+    return not (
+        isinstance(benches, list)
+        and benches
+        and all(isinstance(b, dict) and ("stats" in b or "fullname" in b) for b in benches)
+    )
 
 
 def environment(data: dict[str, Any]) -> dict[str, str]:
@@ -41,8 +49,11 @@ def environment(data: dict[str, Any]) -> dict[str, str]:
 def _warmups_ok(run: dict[str, Any]) -> bool:
     warmups = run.get("warmups", [])
     return isinstance(warmups, list) and all(
-        isinstance(w, list) and len(w) == 2 and all(isinstance(v, int | float) and not isinstance(v, bool) for v in w)
-        for w in warmups)  # fmt: skip
+        isinstance(w, list)
+        and len(w) == 2
+        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in w)
+        for w in warmups
+    )
 
 
 def _loops_ok(meta: dict[str, Any]) -> bool:
@@ -53,7 +64,9 @@ def _loops_ok(meta: dict[str, Any]) -> bool:
 def read(path: Path, data: Any, warnings: list[str] | None = None) -> list[Measurement]:
     warnings = [] if warnings is None else warnings
     if data.get("version") != "1.0":
-        raise ResultsFormatError(f"{path}: unsupported pyperf format version {data.get('version')!r} (expected '1.0')")
+        raise ResultsFormatError(
+            f"{path}: unsupported pyperf format version {data.get('version')!r} (expected '1.0')"
+        )
     common = data.get("metadata") or {}
     benches = data.get("benchmarks")
     if not isinstance(benches, list) or not benches:
@@ -69,7 +82,9 @@ def read(path: Path, data: Any, warnings: list[str] | None = None) -> list[Measu
         seen.add(name)
         unit, kind = UNITS.get(meta.get("unit", "second"), (None, None))
         if unit is None:
-            raise ResultsFormatError(f"{path}: {shown(name)}: unknown unit {meta.get('unit')!r} (pyperf)")
+            raise ResultsFormatError(
+                f"{path}: {shown(name)}: unknown unit {meta.get('unit')!r} (pyperf)"
+            )
         runs, odd_warmups, odd_loops = [], 0, 0 if _loops_ok(meta) else 1
         for run in bench["runs"]:
             values = run.get("values") if isinstance(run, dict) else None
@@ -80,14 +95,30 @@ def read(path: Path, data: Any, warnings: list[str] | None = None) -> list[Measu
                 continue
             if not isinstance(values, list):
                 raise ResultsFormatError(f"{path}: {shown(name)}: pyperf run values must be a list")
-            runs.append(tuple(check_value(path, name, v, positive=kind is not BenchmarkKind.TRACK) for v in values))
+            runs.append(
+                tuple(
+                    check_value(path, name, v, positive=kind is not BenchmarkKind.TRACK)
+                    for v in values
+                )
+            )
         if odd_warmups:
-            warnings.append(f"pyperf: {path}: {shown(name)}: {odd_warmups} run(s) with malformed warmups (ignored)")
+            warnings.append(
+                f"pyperf: {path}: {shown(name)}: {odd_warmups} run(s) with malformed warmups (ignored)"
+            )
         if odd_loops:
-            warnings.append(f"pyperf: {path}: {shown(name)}: loops is not a positive integer (ignored: values are per loop)")
+            warnings.append(
+                f"pyperf: {path}: {shown(name)}: loops is not a positive integer (ignored: values are per loop)"
+            )
         runs = [r for r in runs if r]
-        common_fields = dict(name=name, benchmark=name, kind=kind, unit=unit, direction=infer_direction(kind, unit),
-                             source=str(path), commit=meta.get("commit_id") or meta.get("commit"))  # fmt: skip
+        common_fields = dict(
+            name=name,
+            benchmark=name,
+            kind=kind,
+            unit=unit,
+            direction=infer_direction(kind, unit),
+            source=str(path),
+            commit=meta.get("commit_id") or meta.get("commit"),
+        )
         if not runs:  # nothing measured: this benchmark is missing, the others stand
             out.append(Measurement(**common_fields))
             continue

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -65,10 +65,16 @@ def profile_benchmark(
 ) -> BenchmarkProfile:
     """Profile one benchmark on both sides and write every artifact under ``out_dir``."""
     folder = out_dir / slug(name)
-    sides = {"base": Target(trees.base, name, trees.benchmark_dir, trees.base_python),
-             "head": Target(trees.head, name, trees.benchmark_dir, trees.head_python)}  # fmt: skip
-    cpu = {label: profile_cpu(t, folder, label, seconds=options.seconds, rate=options.rate,
-                              native=options.native) for label, t in sides.items()}  # fmt: skip
+    sides = {
+        "base": Target(trees.base, name, trees.benchmark_dir, trees.base_python),
+        "head": Target(trees.head, name, trees.benchmark_dir, trees.head_python),
+    }
+    cpu = {
+        label: profile_cpu(
+            t, folder, label, seconds=options.seconds, rate=options.rate, native=options.native
+        )
+        for label, t in sides.items()
+    }
     base, head = cpu["base"][0], cpu["head"][0]
     grown = top_grown(base, head, options.top)
 
@@ -76,42 +82,53 @@ def profile_benchmark(
         return Artifact(kind, str(path.relative_to(rel_to)), side, text)
 
     artifacts = [
-        art(ArtifactKind.DIFF_FLAMEGRAPH,
-            write_flamegraph(folder / "flamegraph-diff.html", f"{name}: head vs base",
-                             head.per_call(), base.per_call(),
-                             subtitle="time per call; red frames grew, blue shrank"), "diff",
-            "differential flamegraph (head minus base, per call)"),
-    ]  # fmt: skip
+        art(
+            ArtifactKind.DIFF_FLAMEGRAPH,
+            write_flamegraph(
+                folder / "flamegraph-diff.html",
+                f"{name}: head vs base",
+                head.per_call(),
+                base.per_call(),
+                subtitle="time per call; red frames grew, blue shrank",
+            ),
+            "diff",
+            "differential flamegraph (head minus base, per call)",
+        ),
+    ]
     for label, (prof, raw) in cpu.items():
         artifacts += [
-            art(ArtifactKind.FLAMEGRAPH,
-                write_flamegraph(folder / f"flamegraph-{label}.html", f"{name} ({label})",
-                                 prof.per_call(), subtitle=f"{prof.calls} calls, {prof.rate} Hz"),
-                label, f"CPU flamegraph ({label})"),
-            art(ArtifactKind.CPU_PROFILE,
-                write_speedscope(folder / f"cpu-{label}.speedscope.json", f"{name} ({label})",
-                                 prof.per_call()), label, f"speedscope profile ({label})"),
+            art(
+                ArtifactKind.FLAMEGRAPH,
+                write_flamegraph(
+                    folder / f"flamegraph-{label}.html",
+                    f"{name} ({label})",
+                    prof.per_call(),
+                    subtitle=f"{prof.calls} calls, {prof.rate} Hz",
+                ),
+                label,
+                f"CPU flamegraph ({label})",
+            ),
+            art(
+                ArtifactKind.CPU_PROFILE,
+                write_speedscope(
+                    folder / f"cpu-{label}.speedscope.json", f"{name} ({label})", prof.per_call()
+                ),
+                label,
+                f"speedscope profile ({label})",
+            ),
             art(ArtifactKind.FOLDED_STACKS, raw, label, f"py-spy folded stacks ({label})"),
-        ]  # fmt: skip
+        ]
     memory = None
     if options.memory:
         mem = {label: profile_memory(t, folder, label) for label, t in sides.items()}
         for label, (_stats, html, stats_json) in mem.items():
-            artifacts += [art(ArtifactKind.MEMORY_FLAMEGRAPH, html, label, f"memray flamegraph ({label})"),
-                          art(ArtifactKind.MEMORY_STATS, stats_json, label, f"memray stats ({label})")]  # fmt: skip
+            artifacts += [
+                art(ArtifactKind.MEMORY_FLAMEGRAPH, html, label, f"memray flamegraph ({label})"),
+                art(ArtifactKind.MEMORY_STATS, stats_json, label, f"memray stats ({label})"),
+            ]
         b, h = mem["base"][0], mem["head"][0]
         memory = MemoryProfile(b.peak_bytes, h.peak_bytes, b.allocations, h.allocations)
     return BenchmarkProfile(tuple(artifacts), tuple(g.frame for g in grown), memory)
-
-
-@contextlib.contextmanager
-def trees_for(repo: Path, base_commit: str | None, head_tree: Path) -> Iterator[Trees]:
-    """Head is the given tree; base is a temporary worktree of ``base_commit``."""
-    if not base_commit:
-        raise PerfkitError("the baseline records no commit: cannot profile its side")
-    commit = gitrepo.resolve(repo, base_commit)
-    with gitrepo.worktree(repo, commit) as base_tree:
-        yield Trees(head=head_tree, base=base_tree)
 
 
 def attach_profiles(
@@ -124,9 +141,11 @@ def attach_profiles(
     progress: Progress = lambda _m: None,
 ) -> Report:
     """Profile the regressions (or ``names``) and attach artifacts; failures become warnings."""
-    wanted = set(names) if names is not None else {
-        c.name for c in report.comparisons if c.verdict is Verdict.REGRESSION
-    }
+    wanted = (
+        set(names)
+        if names is not None
+        else {c.name for c in report.comparisons if c.verdict is Verdict.REGRESSION}
+    )
     warnings = list(report.warnings)
     comparisons = []
     for c in report.comparisons:
@@ -134,9 +153,54 @@ def attach_profiles(
             progress(f"profiling {c.name} (base and head)")
             try:
                 got = profile_benchmark(c.name, trees, out_dir / "profiles", out_dir, options)
-                c = replace(c, artifacts=c.artifacts + got.artifacts, top_frames=got.top_frames,
-                            memory=got.memory)  # fmt: skip
+                c = replace(
+                    c,
+                    artifacts=c.artifacts + got.artifacts,
+                    top_frames=got.top_frames,
+                    memory=got.memory,
+                )
             except PerfkitError as exc:
                 warnings.append(f"profiling {c.name} failed: {exc}")
         comparisons.append(c)
     return replace(report, comparisons=tuple(comparisons), warnings=tuple(warnings))
+
+
+def profile_regressions(
+    report: Report,
+    out_dir: Path,
+    root: Path,
+    benchmark_dir: str,
+    base_commit: str | None,
+    head_commit: str | None,
+    *,
+    options: Options = Options(),
+    pythons: dict[str, str | None] | None = None,
+    progress: Progress = lambda _m: None,
+) -> Report:
+    """Profile the report's regressions at both commits of the repository at ``root``: a
+    commit that is ``root``'s HEAD runs from ``root``, any other from a temporary worktree;
+    ``pythons`` are built sides' interpreters by label. Failures become warnings."""
+    if not report.by_verdict(Verdict.REGRESSION):
+        return report
+    pythons = pythons or {}
+    try:
+        with contextlib.ExitStack() as stack:
+
+            def tree(commit: str | None) -> Path:
+                if commit is None:
+                    raise PerfkitError("the results record no commit: cannot check its code out")
+                full = gitrepo.resolve(root, commit)
+                if full == gitrepo.resolve(root, "HEAD"):
+                    return root
+                return stack.enter_context(gitrepo.worktree(root, full))
+
+            trees = Trees(
+                head=tree(head_commit),
+                base=tree(base_commit),
+                head_python=pythons.get("head"),
+                base_python=pythons.get("base"),
+                benchmark_dir=benchmark_dir,
+            )
+            return attach_profiles(report, out_dir, trees, options=options, progress=progress)
+    except PerfkitError as exc:
+        return replace(report, warnings=(*report.warnings, f"profiling skipped: {exc}"))

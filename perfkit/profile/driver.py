@@ -54,7 +54,10 @@ def call_args(bench) -> tuple:
     build = getattr(bench, "_build_params", None)
     if callable(build):
         return tuple(build())
-    cache, params = getattr(bench, "_current_cache", None), tuple(getattr(bench, "_current_params", ()))
+    cache, params = (
+        getattr(bench, "_current_cache", None),
+        tuple(getattr(bench, "_current_params", ())),
+    )
     return (cache, *params) if cache is not None else params
 
 

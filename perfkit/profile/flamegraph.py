@@ -18,7 +18,9 @@ from perfkit.profile.folded import Stack
 _ENV = Environment(loader=PackageLoader("perfkit", "templates"), autoescape=True)
 
 
-def build_tree(head: Mapping[Stack, float], base: Mapping[Stack, float] | None = None) -> dict[str, Any]:
+def build_tree(
+    head: Mapping[Stack, float], base: Mapping[Stack, float] | None = None
+) -> dict[str, Any]:
     """Nested {name, value, base, children}; value sizes the frame (head), base colours it."""
     root: dict[str, Any] = {"name": "all", "value": 0.0, "base": 0.0, "children": {}}
     for side, stacks in (("value", head), ("base", base or {})):

@@ -47,13 +47,24 @@ def _tool(name: str) -> str:
 def _driver_cmd(target: Target, mode: str, extra: list[str]) -> list[str]:
     """The driver runs by path (-P: its folder not on sys.path) so the tree's packages win."""
     base, params = parse_full_name(target.name)
-    return [target.python or sys.executable, "-P", driver.__file__, "--root", str(target.root),
-            "--benchmark", base, "--values", json.dumps([v for _k, v in params]),
-            "--mode", mode, *extra]  # fmt: skip
+    return [
+        target.python or sys.executable,
+        "-P",
+        driver.__file__,
+        "--root",
+        str(target.root),
+        "--benchmark",
+        base,
+        "--values",
+        json.dumps([v for _k, v in params]),
+        "--mode",
+        mode,
+        *extra,
+    ]
 
 
 def _env(target: Target) -> dict[str, str]:
-    from perfkit.sides import source_roots
+    from perfkit.measure.sides import source_roots
 
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "ASV_PYTHONPATH")}
     if target.python is None:  # the checkout first; a built side imports its own build
@@ -63,10 +74,12 @@ def _env(target: Target) -> dict[str, str]:
 
 
 def _check_driver(proc: subprocess.CompletedProcess, target: Target, what: str) -> None:
-    lines = [ln for ln in (proc.stderr or "").splitlines() if ln.strip() and not ln.startswith("py-spy>")]
+    lines = [
+        ln for ln in (proc.stderr or "").splitlines() if ln.strip() and not ln.startswith("py-spy>")
+    ]
     missing = [ln for ln in lines if ln.startswith(driver.NOT_FOUND)]
     if missing:
-        raise BenchmarkNotFoundError(missing[-1][len(driver.NOT_FOUND):])
+        raise BenchmarkNotFoundError(missing[-1][len(driver.NOT_FOUND) :])
     last = lines[-1] if lines else f"exit code {proc.returncode}"
     if any("Permission denied" in ln or "Operation not permitted" in ln for ln in lines):
         raise ProfilerError(PTRACE_HINT)
@@ -74,15 +87,34 @@ def _check_driver(proc: subprocess.CompletedProcess, target: Target, what: str) 
         raise ProfilerError(f"{what} of {target.name} failed: {last}")
 
 
-def profile_cpu(target: Target, out_dir: Path, label: str, *, seconds: float = 3.0,
-                rate: int = DEFAULT_RATE, native: bool = False) -> tuple[Profile, Path]:  # fmt: skip
+def profile_cpu(
+    target: Target,
+    out_dir: Path,
+    label: str,
+    *,
+    seconds: float = 3.0,
+    rate: int = DEFAULT_RATE,
+    native: bool = False,
+) -> tuple[Profile, Path]:
     """Folded stacks of the measured region, per side; returns the profile and the raw file."""
     out_dir.mkdir(parents=True, exist_ok=True)
     raw, stats = out_dir / f"cpu-{label}.folded.txt", out_dir / f".calls-{label}.json"
     raw.unlink(missing_ok=True)
-    cmd = [_tool("py-spy"), "record", "--rate", str(rate), "--nonblocking", "--nolineno",
-           "--format", "raw", "--output", str(raw), *(["--native"] if native else []), "--",
-           *_driver_cmd(target, "cpu", ["--seconds", str(seconds), "--stats-out", str(stats)])]  # fmt: skip
+    cmd = [
+        _tool("py-spy"),
+        "record",
+        "--rate",
+        str(rate),
+        "--nonblocking",
+        "--nolineno",
+        "--format",
+        "raw",
+        "--output",
+        str(raw),
+        *(["--native"] if native else []),
+        "--",
+        *_driver_cmd(target, "cpu", ["--seconds", str(seconds), "--stats-out", str(stats)]),
+    ]
     proc = subprocess.run(cmd, env=_env(target), capture_output=True, text=True, check=False)
     _check_driver(proc, target, "py-spy record")
     if not stats.exists():  # py-spy exits 0 even when its target failed
@@ -108,14 +140,21 @@ def profile_memory(target: Target, out_dir: Path, label: str) -> tuple[MemorySta
     try:
         import memray  # noqa: F401
     except ImportError:
-        raise ToolMissingError("memray is not installed or not supported on this platform") from None
+        raise ToolMissingError(
+            "memray is not installed or not supported on this platform"
+        ) from None
     if target.python is not None:
         _ensure_memray(target.python)
     out_dir.mkdir(parents=True, exist_ok=True)
     capture = out_dir / f".memray-{label}.bin"
     capture.unlink(missing_ok=True)
-    proc = subprocess.run(_driver_cmd(target, "memory", ["--memray-out", str(capture)]),
-                          env=_env(target), capture_output=True, text=True, check=False)  # fmt: skip
+    proc = subprocess.run(
+        _driver_cmd(target, "memory", ["--memray-out", str(capture)]),
+        env=_env(target),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     _check_driver(proc, target, "memray")
     html, stats_json = out_dir / f"memory-{label}.html", out_dir / f"memory-{label}.stats.json"
     _memray("flamegraph", "--no-web", "--force", "-o", str(html), str(capture), target=target)
@@ -123,8 +162,14 @@ def profile_memory(target: Target, out_dir: Path, label: str) -> tuple[MemorySta
     try:
         _memray("stats", "--json", "--force", "-o", str(stats_json), str(capture), target=target)
     except ProfilerError:  # memray stats cannot histogram a run without allocations
-        stats_json.write_text(json.dumps({"metadata": {"peak_memory": stats.peak_bytes},
-                                          "total_num_allocations": stats.allocations}))  # fmt: skip
+        stats_json.write_text(
+            json.dumps(
+                {
+                    "metadata": {"peak_memory": stats.peak_bytes},
+                    "total_num_allocations": stats.allocations,
+                }
+            )
+        )
     capture.unlink(missing_ok=True)
     return stats, html, stats_json
 
@@ -138,8 +183,12 @@ def _ensure_memray(python: str) -> None:
     probe = f"import memray, sys; sys.exit(memray.__version__ != {version!r})"
     if subprocess.run([python, "-c", probe], capture_output=True, check=False).returncode == 0:
         return
-    proc = subprocess.run([python, "-m", "pip", "install", "-q", f"memray=={version}"], capture_output=True,
-                          text=True, check=False)  # fmt: skip
+    proc = subprocess.run(
+        [python, "-m", "pip", "install", "-q", f"memray=={version}"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if proc.returncode != 0:
         last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
         raise ToolMissingError(f"memray {version} could not be installed into {python}: {last}")
@@ -150,12 +199,15 @@ def read_memory_stats(capture: Path) -> MemoryStats:
 
     with memray.FileReader(str(capture)) as reader:
         meta = reader.metadata
-        return MemoryStats(peak_bytes=int(meta.peak_memory), allocations=int(meta.total_allocations))
+        return MemoryStats(
+            peak_bytes=int(meta.peak_memory), allocations=int(meta.total_allocations)
+        )
 
 
 def _memray(*args: str, target: Target) -> None:
-    run = subprocess.run([sys.executable, "-m", "memray", *args], capture_output=True, text=True,
-                         check=False)  # fmt: skip
+    run = subprocess.run(
+        [sys.executable, "-m", "memray", *args], capture_output=True, text=True, check=False
+    )
     if run.returncode != 0:
         last = (run.stderr.strip().splitlines() or ["no output"])[-1]
         raise ProfilerError(f"memray {args[0]} failed for {target.name}: {last}")

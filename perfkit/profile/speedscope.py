@@ -23,9 +23,16 @@ def write_speedscope(path: Path, name: str, per_call: Mapping[Stack, float]) -> 
         "name": name,
         "exporter": "perfkit",
         "shared": {"frames": [{"name": f} for f in frames]},
-        "profiles": [{
-            "type": "sampled", "name": f"{name} (seconds per call)", "unit": "seconds",
-            "startValue": 0, "endValue": sum(weights), "samples": samples, "weights": weights,
-        }],
-    }  # fmt: skip
+        "profiles": [
+            {
+                "type": "sampled",
+                "name": f"{name} (seconds per call)",
+                "unit": "seconds",
+                "startValue": 0,
+                "endValue": sum(weights),
+                "samples": samples,
+                "weights": weights,
+            }
+        ],
+    }
     return write_text_atomic(path, json.dumps(doc))

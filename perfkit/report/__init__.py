@@ -9,30 +9,65 @@ atomically (temporary file in the same folder, then ``os.replace``).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from perfkit.atomic import write_bytes_atomic
 from perfkit.model import Report
-from perfkit.report import html, json_report, markdown, terminal  # noqa: F401  (registers renderers)
-from perfkit.report.html import render_html
-from perfkit.report.json_report import (
-    SCHEMA,
-    VERSION,
-    dumps,
-    report_from_dict,
-    report_from_json,
-    report_to_dict,
-)
-from perfkit.report.markdown import GITHUB_LIMIT, MARKER, render_comment
-from perfkit.report.renderer import Renderer, Samples, file_renderers, get, register, registered
-from perfkit.report.terminal import render_terminal, use_color
+
+if TYPE_CHECKING:
+    from perfkit.report.renderer import Samples
 
 FILE_MODE = 0o644
 
-__all__ = [
-    "GITHUB_LIMIT", "MARKER", "SCHEMA", "VERSION", "Renderer", "Samples", "dumps", "get", "register",
-    "registered", "render", "render_comment", "render_html", "render_terminal", "report_from_dict",
-    "report_from_json", "report_to_dict", "use_color", "write_report",
-]  # fmt: skip
+# names re-exported lazily (PEP 562): reading a report.json (``perfkit gate``) must not
+# import jinja2 and matplotlib, which only the HTML renderer needs
+_LAZY = {
+    "render_html": "html",
+    "SCHEMA": "json_report",
+    "VERSION": "json_report",
+    "dumps": "json_report",
+    "report_from_dict": "json_report",
+    "report_from_json": "json_report",
+    "report_to_dict": "json_report",
+    "GITHUB_LIMIT": "markdown",
+    "MARKER": "markdown",
+    "render_comment": "markdown",
+    "Renderer": "renderer",
+    "Samples": "renderer",
+    "register": "renderer",
+    "registered": "renderer",
+    "render_terminal": "terminal",
+    "use_color": "terminal",
+}
+_RENDERERS = ("html", "json_report", "markdown", "terminal")  # each registers itself on import
+
+__all__ = [*_LAZY, "file_renderers", "get", "render", "write_report"]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f"perfkit.report.{_LAZY[name]}"), name)
+    raise AttributeError(f"module 'perfkit.report' has no attribute {name!r}")
+
+
+def _registered():
+    import importlib
+
+    from perfkit.report import renderer
+
+    for module in _RENDERERS:
+        importlib.import_module(f"perfkit.report.{module}")
+    return renderer
+
+
+def get(fmt: str):
+    return _registered().get(fmt)
+
+
+def file_renderers():
+    return _registered().file_renderers()
 
 
 def render(fmt: str, report: Report, samples: Samples | None = None) -> str:

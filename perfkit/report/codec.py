@@ -73,7 +73,9 @@ def _tuple(args: tuple[Any, ...], data: Any, where: str) -> tuple[Any, ...]:
         return tuple(decode(args[0], x, f"{where}[{i}]") for i, x in enumerate(data))
     if len(data) != len(args):
         raise _fail(where, f"a list of {len(args)}", data)
-    return tuple(decode(a, x, f"{where}[{i}]") for i, (a, x) in enumerate(zip(args, data, strict=True)))
+    return tuple(
+        decode(a, x, f"{where}[{i}]") for i, (a, x) in enumerate(zip(args, data, strict=True))
+    )
 
 
 def _dict(value_type: Any, data: Any, where: str) -> dict[str, Any]:

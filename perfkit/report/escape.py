@@ -15,7 +15,9 @@ import unicodedata
 from urllib.parse import quote
 
 ZWJ = "\u200d"
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")  # + bidi controls
+_CONTROL = re.compile(
+    r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)  # + bidi controls
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 # every ASCII punctuation character CommonMark lets a backslash escape, except the ones that
 # become entities (& < > :) and a few that mean nothing anywhere in (GitHub) Markdown, so no

@@ -17,10 +17,17 @@ from perfkit.report import escape, figures, plots, ranking
 from perfkit.report.profile_paths import KEYS, profile_path
 from perfkit.report.renderer import Samples, register
 
-_ENV = Environment(loader=PackageLoader("perfkit", "templates"), autoescape=True,
-                   undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)  # fmt: skip
-CSP = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; "
-       "frame-src 'self' file:; base-uri 'none'; form-action 'none'")  # fmt: skip
+_ENV = Environment(
+    loader=PackageLoader("perfkit", "templates"),
+    autoescape=True,
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+CSP = (
+    "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; "
+    "frame-src 'self' file:; base-uri 'none'; form-action 'none'"
+)
 
 
 @dataclass(frozen=True)
@@ -68,20 +75,32 @@ def row(c: Comparison) -> Row:
     ev = c.evidence
     sev = f" ({c.severity.value})" if c.severity else ""
     return Row(
-        c, ranking.label(c.verdict) + sev,
+        c,
+        ranking.label(c.verdict) + sev,
         (
             _pct_cell(c.change_percent),
             Cell(figures.interval(ev) if ev else "", _num(ev and figures.ratio_pct(ev.ci_low))),
             Cell(figures.p_value(ev.p_adjusted) if ev else "", _num(ev and ev.p_adjusted)),
             Cell(figures.fraction(ev.threshold) if ev else "", _num(ev and ev.threshold)),
             Cell(figures.fraction(ev.min_detectable) if ev else "", _num(ev and ev.min_detectable)),
-            Cell(f"{ev.n_base_runs}/{ev.n_head_runs}" if ev else "", _num(ev and ev.n_base_runs + ev.n_head_runs)),
-            Cell(f"{ev.n_base_samples}/{ev.n_head_samples}" if ev else "",
-                 _num(ev and ev.n_base_samples + ev.n_head_samples)),
-            Cell(figures.quantity(ev.base_location, c.unit) if ev else "", _num(ev and ev.base_location)),
-            Cell(figures.quantity(ev.head_location, c.unit) if ev else "", _num(ev and ev.head_location)),
+            Cell(
+                f"{ev.n_base_runs}/{ev.n_head_runs}" if ev else "",
+                _num(ev and ev.n_base_runs + ev.n_head_runs),
+            ),
+            Cell(
+                f"{ev.n_base_samples}/{ev.n_head_samples}" if ev else "",
+                _num(ev and ev.n_base_samples + ev.n_head_samples),
+            ),
+            Cell(
+                figures.quantity(ev.base_location, c.unit) if ev else "",
+                _num(ev and ev.base_location),
+            ),
+            Cell(
+                figures.quantity(ev.head_location, c.unit) if ev else "",
+                _num(ev and ev.head_location),
+            ),
         ),
-    )  # fmt: skip
+    )
 
 
 def _link(a: Artifact) -> Link:
@@ -97,8 +116,10 @@ def _memory(c: Comparison) -> str:
     m = c.memory
     if m is None:
         return ""
-    return (f"heap peak {figures.quantity(m.base_peak_bytes, 'bytes')} → {figures.quantity(m.head_peak_bytes, 'bytes')}, "
-            f"allocations {m.base_allocations:,} → {m.head_allocations:,} (memray, one call of the body)")  # fmt: skip
+    return (
+        f"heap peak {figures.quantity(m.base_peak_bytes, 'bytes')} → {figures.quantity(m.head_peak_bytes, 'bytes')}, "
+        f"allocations {m.base_allocations:,} → {m.head_allocations:,} (memray, one call of the body)"
+    )
 
 
 def _preview(c: Comparison) -> Link | None:
@@ -110,7 +131,14 @@ def _preview(c: Comparison) -> Link | None:
 
 
 def card(c: Comparison, plot: plots.Plot | None) -> Card:
-    return Card(c, f"{figures.change(c)}{figures.direction_note(c)}", _links(c), _preview(c), plot, _memory(c))
+    return Card(
+        c,
+        f"{figures.change(c)}{figures.direction_note(c)}",
+        _links(c),
+        _preview(c),
+        plot,
+        _memory(c),
+    )
 
 
 def _environment(report: Report) -> list[tuple[str, str, str, bool]]:
@@ -123,15 +151,19 @@ def render_html(report: Report, samples: Samples | None = None) -> str:
     regs, imps = ranking.ranked_regressions(report), ranking.ranked_improvements(report)
     dist = plots.distributions([*regs, *imps], samples or {})
     return _ENV.get_template("report.html.j2").render(
-        report=report, csp=CSP, counts=[(v.value, ranking.label(v), n) for v, n in ranking.counts(report)],
+        report=report,
+        csp=CSP,
+        counts=[(v.value, ranking.label(v), n) for v, n in ranking.counts(report)],
         regressions=[card(c, dist.get(c.name)) for c in regs],
         improvements=[card(c, dist.get(c.name)) for c in imps],
         plots_cut=max(0, len(regs) + len(imps) - plots.MAX_DISTRIBUTIONS),
         forest=plots.forest(report.comparisons),
         rows=[row(c) for c in ranking.table_order(report.comparisons)],
-        environment=_environment(report), confidence=figures.confidence(
-            next((c.evidence for c in report.comparisons if c.evidence), None)),
-    )  # fmt: skip
+        environment=_environment(report),
+        confidence=figures.confidence(
+            next((c.evidence for c in report.comparisons if c.evidence), None)
+        ),
+    )
 
 
 class HtmlRenderer:

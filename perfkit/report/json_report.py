@@ -35,16 +35,26 @@ def _benchmark(c: Comparison) -> dict[str, Any]:
 def _summary(c: Comparison) -> dict[str, Any]:
     """A regression or improvement as the guide lists it, with its interval and profiles."""
     ev = c.evidence
-    return encode({
-        "benchmark_name": c.name, "change_percent": c.change_percent,
-        "severity": c.severity, "ratio": ev.ratio if ev else None,
-        "ci_low": ev.ci_low if ev else None, "ci_high": ev.ci_high if ev else None,
-        "ci_low_percent": (ev.ci_low - 1) * 100 if ev else None,
-        "ci_high_percent": (ev.ci_high - 1) * 100 if ev else None,
-        "confidence": ev.confidence if ev else None, "p_adjusted": ev.p_adjusted if ev else None,
-        "threshold": ev.threshold if ev else None, "direction": c.direction, "unit": c.unit,
-        **profile_paths(c), "top_frames": c.top_frames, "memory": c.memory,
-    })  # fmt: skip
+    return encode(
+        {
+            "benchmark_name": c.name,
+            "change_percent": c.change_percent,
+            "severity": c.severity,
+            "ratio": ev.ratio if ev else None,
+            "ci_low": ev.ci_low if ev else None,
+            "ci_high": ev.ci_high if ev else None,
+            "ci_low_percent": (ev.ci_low - 1) * 100 if ev else None,
+            "ci_high_percent": (ev.ci_high - 1) * 100 if ev else None,
+            "confidence": ev.confidence if ev else None,
+            "p_adjusted": ev.p_adjusted if ev else None,
+            "threshold": ev.threshold if ev else None,
+            "direction": c.direction,
+            "unit": c.unit,
+            **profile_paths(c),
+            "top_frames": c.top_frames,
+            "memory": c.memory,
+        }
+    )
 
 
 def report_to_dict(report: Report) -> dict[str, Any]:
@@ -52,9 +62,13 @@ def report_to_dict(report: Report) -> dict[str, Any]:
     profiled = first_profiled(regressions)
     top_paths = profile_paths(profiled) if profiled else dict.fromkeys(KEYS)
     return {
-        "schema": SCHEMA, "version": VERSION, "generated_at": report.generated_at,
-        "base_label": report.base_label, "head_label": report.head_label,
-        "performance_score": encode(report.gate.score), "gate": encode(report.gate),
+        "schema": SCHEMA,
+        "version": VERSION,
+        "generated_at": report.generated_at,
+        "base_label": report.base_label,
+        "head_label": report.head_label,
+        "performance_score": encode(report.gate.score),
+        "gate": encode(report.gate),
         "counts": {v.value: len(report.by_verdict(v)) for v in Verdict},
         "regressions": [_summary(c) for c in regressions],
         "improvements": [_summary(c) for c in ranking.ranked_improvements(report)],
@@ -63,7 +77,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "environment_info": encode(report.environment_info),
         "warnings": list(report.warnings),
         "artifacts": encode(report.artifacts),
-    }  # fmt: skip
+    }
 
 
 def dumps(report: Report) -> str:
@@ -76,10 +90,12 @@ def report_from_dict(data: Any, where: str = "report") -> Report:
     """The Report a report.json dict describes; ResultsFormatError (one line) when it is
     not a perfkit report, has another version, or a field is missing or of the wrong type."""
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
-        raise ResultsFormatError(f"{where}: not a perfkit report (no \"schema\": {SCHEMA!r})")
+        raise ResultsFormatError(f'{where}: not a perfkit report (no "schema": {SCHEMA!r})')
     version = data.get("version")
     if type(version) is not int or version != VERSION:
-        raise ResultsFormatError(f"{where}: unsupported report version {version!r} (this perfkit reads {VERSION})")
+        raise ResultsFormatError(
+            f"{where}: unsupported report version {version!r} (this perfkit reads {VERSION})"
+        )
     try:
         return Report(
             generated_at=decode(str, _get(data, "generated_at"), "generated_at"),
@@ -87,10 +103,12 @@ def report_from_dict(data: Any, where: str = "report") -> Report:
             head_label=decode(str, _get(data, "head_label"), "head_label"),
             comparisons=decode(tuple[Comparison, ...], _get(data, "benchmarks"), "benchmarks"),
             gate=decode(GateDecision, _get(data, "gate"), "gate"),
-            environment_info=decode(dict[str, dict[str, str]], data.get("environment_info", {}), "environment_info"),
+            environment_info=decode(
+                dict[str, dict[str, str]], data.get("environment_info", {}), "environment_info"
+            ),
             warnings=decode(tuple[str, ...], data.get("warnings", []), "warnings"),
             artifacts=decode(tuple[Artifact, ...], data.get("artifacts", []), "artifacts"),
-        )  # fmt: skip
+        )
     except DecodeError as exc:
         raise ResultsFormatError(f"{where}: malformed report: {exc}") from None
 

@@ -27,9 +27,20 @@ GITHUB_LIMIT = 65536
 NAME_LIMIT = 300  # characters of a name shown (the full name is in report.json)
 TEXT_LIMIT = 500  # characters of a message or warning shown
 # who gets the room first when the comment would exceed the limit
-PRIORITY = ("regressions", "reasons", "broken", "warnings", "link", "improvements", "inconclusive", "table")
-TABLE_HEAD = ("| benchmark | verdict | change [interval] | p (adj.) | processes base/head |",
-              "|---|---|---|---|---|")  # fmt: skip
+PRIORITY = (
+    "regressions",
+    "reasons",
+    "broken",
+    "warnings",
+    "link",
+    "improvements",
+    "inconclusive",
+    "table",
+)
+TABLE_HEAD = (
+    "| benchmark | verdict | change [interval] | p (adj.) | processes base/head |",
+    "|---|---|---|---|---|",
+)
 
 
 def md(text: object, limit: int = NAME_LIMIT) -> str:
@@ -47,7 +58,9 @@ def check_artifact_url(url: str | None) -> str | None:
     if url is None:
         return None
     if not url.startswith(("https://", "http://")) or any(ch in url for ch in " \t\r\n<>()[]`\"'"):
-        raise ConfigError(f"artifact URL {escape.plain(url, 80)!r}: expected an http(s) URL without spaces, quotes, brackets or parentheses")
+        raise ConfigError(
+            f"artifact URL {escape.plain(url, 80)!r}: expected an http(s) URL without spaces, quotes, brackets or parentheses"
+        )
     return url
 
 
@@ -77,17 +90,22 @@ def _regressions(report: Report, base_url: str | None) -> Section:
         items=tuple(regression_item(c, base_url) for c in regs),
         compact_items=tuple(regression_item(c, base_url, compact=True) for c in regs),
         more="{n} more regression(s) are listed in the full report.",
-    )  # fmt: skip
+    )
 
 
 def _reasons(report: Report) -> Section:
-    return Section(title="", items=tuple(f"- {md(r, TEXT_LIMIT)}" for r in report.gate.reasons),
-                   more="- …and {n} more reason(s) in the full report.")  # fmt: skip
+    return Section(
+        title="",
+        items=tuple(f"- {md(r, TEXT_LIMIT)}" for r in report.gate.reasons),
+        more="- …and {n} more reason(s) in the full report.",
+    )
 
 
 def _improvements(report: Report) -> Section:
-    items = tuple(f"- {md(c.name)}: {figures.change(c)}{figures.direction_note(c)}"
-                  for c in ranking.ranked_improvements(report))  # fmt: skip
+    items = tuple(
+        f"- {md(c.name)}: {figures.change(c)}{figures.direction_note(c)}"
+        for c in ranking.ranked_improvements(report)
+    )
     return Section(title=f"### Improvements ({len(items)})", items=items)
 
 
@@ -97,19 +115,27 @@ def _inconclusive(report: Report) -> Section:
         f"{figures.fraction(c.evidence.min_detectable if c.evidence else None)}"
         for c in report.by_verdict(Verdict.INCONCLUSIVE)
     )
-    return Section(title=f"### Inconclusive ({len(items)})",
-                   intro=("Too noisy to tell at the threshold; the smallest change each could have detected is given.",),
-                   items=items)  # fmt: skip
+    return Section(
+        title=f"### Inconclusive ({len(items)})",
+        intro=(
+            "Too noisy to tell at the threshold; the smallest change each could have detected is given.",
+        ),
+        items=items,
+    )
 
 
 def _broken(report: Report) -> Section:
-    items = tuple(f"- {md(c.name)}: {ranking.label(c.verdict)} — {md(c.message or 'no message', TEXT_LIMIT)}"
-                  for c in ranking.broken(report))  # fmt: skip
+    items = tuple(
+        f"- {md(c.name)}: {ranking.label(c.verdict)} — {md(c.message or 'no message', TEXT_LIMIT)}"
+        for c in ranking.broken(report)
+    )
     return Section(title=f"### Missing, failed or not comparable ({len(items)})", items=items)
 
 
 def _warnings(report: Report) -> Section:
-    return Section(title="### Warnings", items=tuple(f"- {md(w, TEXT_LIMIT)}" for w in report.warnings))
+    return Section(
+        title="### Warnings", items=tuple(f"- {md(w, TEXT_LIMIT)}" for w in report.warnings)
+    )
 
 
 def _full_report(base_url: str | None) -> Section:
@@ -130,10 +156,12 @@ def table_row(c: Comparison) -> str:
 def _table(report: Report) -> Section:
     rows = tuple(table_row(c) for c in ranking.table_order(report.comparisons))
     return Section(
-        title="", intro=(f"<details><summary>All benchmarks ({len(rows)})</summary>", "", *TABLE_HEAD),
-        items=rows, outro=("", "</details>"),
+        title="",
+        intro=(f"<details><summary>All benchmarks ({len(rows)})</summary>", "", *TABLE_HEAD),
+        items=rows,
+        outro=("", "</details>"),
         more="\n*{n} more row(s) cut to stay within GitHub's comment size limit; see the full report.*",
-    )  # fmt: skip
+    )
 
 
 def side_lines(report: Report) -> list[str]:
@@ -143,9 +171,15 @@ def side_lines(report: Report) -> list[str]:
         env = report.environment_info.get(label, {})
         if "side.commit" not in env:
             continue
-        packages = [f"{k.removeprefix('side.package.')} {v}" for k, v in env.items() if k.startswith("side.package.")]
-        out.append(f"- {label}: {md(env['side.commit'][:12])} in {md(env.get('side.environment', '?'))}"
-                   + "".join(f"; {md(p, TEXT_LIMIT)}" for p in packages))  # fmt: skip
+        packages = [
+            f"{k.removeprefix('side.package.')} {v}"
+            for k, v in env.items()
+            if k.startswith("side.package.")
+        ]
+        out.append(
+            f"- {label}: {md(env['side.commit'][:12])} in {md(env.get('side.environment', '?'))}"
+            + "".join(f"; {md(p, TEXT_LIMIT)}" for p in packages)
+        )
     return out
 
 
@@ -154,23 +188,32 @@ def _header(report: Report) -> str:
     mark, word = ("✅", "passed") if g.passed else ("❌", "FAILED")
     counts = ranking.summary(report)
     sides = side_lines(report)
-    return "\n".join([
-        MARKER,
-        f"## {mark} perfkit: gate {word} — performance score {g.score:.1f} / 100 (minimum {g.min_score:g})",
-        "", f"{md(report.base_label)} → {md(report.head_label)} · {counts}",
-        *(["", "Measured:", *sides] if sides else []),
-    ])  # fmt: skip
+    return "\n".join(
+        [
+            MARKER,
+            f"## {mark} perfkit: gate {word} — performance score {g.score:.1f} / 100 (minimum {g.min_score:g})",
+            "",
+            f"{md(report.base_label)} → {md(report.head_label)} · {counts}",
+            *(["", "Measured:", *sides] if sides else []),
+        ]
+    )
 
 
-def render_comment(report: Report, *, artifact_url: str | None = None, limit: int = GITHUB_LIMIT) -> str:
+def render_comment(
+    report: Report, *, artifact_url: str | None = None, limit: int = GITHUB_LIMIT
+) -> str:
     """comment.md for ``report``, at most ``limit`` characters (see the module docstring)."""
     base_url = check_artifact_url(artifact_url)
     layout = {  # in reading order
-        "reasons": _reasons(report), "regressions": _regressions(report, base_url),
-        "improvements": _improvements(report), "inconclusive": _inconclusive(report),
-        "broken": _broken(report), "warnings": _warnings(report), "link": _full_report(base_url),
+        "reasons": _reasons(report),
+        "regressions": _regressions(report, base_url),
+        "improvements": _improvements(report),
+        "inconclusive": _inconclusive(report),
+        "broken": _broken(report),
+        "warnings": _warnings(report),
+        "link": _full_report(base_url),
         "table": _table(report),
-    }  # fmt: skip
+    }
     return fit(_header(report), layout, PRIORITY, limit) + "\n"
 
 

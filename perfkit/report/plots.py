@@ -27,11 +27,22 @@ from perfkit.report import escape, figures
 MAX_FOREST = 80
 MAX_DISTRIBUTIONS = 40
 BASE_COLOUR, HEAD_COLOUR = "#1565c0", "#c62828"
-COLOURS = {Verdict.REGRESSION: "#c62828", Verdict.IMPROVEMENT: "#2e7d32",
-           Verdict.INCONCLUSIVE: "#e0a100", Verdict.UNCHANGED: "#78909c"}  # fmt: skip
-_STYLE = {"text.parse_math": False, "font.size": 9, "axes.spines.top": False, "axes.spines.right": False}
-_SCALES = {"seconds": ((1.0, "s"), (1e-3, "ms"), (1e-6, "µs"), (1e-9, "ns")),
-           "bytes": ((2**30, "GiB"), (2**20, "MiB"), (2**10, "KiB"), (1, "B"))}  # fmt: skip
+COLOURS = {
+    Verdict.REGRESSION: "#c62828",
+    Verdict.IMPROVEMENT: "#2e7d32",
+    Verdict.INCONCLUSIVE: "#e0a100",
+    Verdict.UNCHANGED: "#78909c",
+}
+_STYLE = {
+    "text.parse_math": False,
+    "font.size": 9,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+}
+_SCALES = {
+    "seconds": ((1.0, "s"), (1e-3, "ms"), (1e-6, "µs"), (1e-9, "ns")),
+    "bytes": ((2**30, "GiB"), (2**20, "MiB"), (2**10, "KiB"), (1, "B")),
+}
 
 
 @dataclass(frozen=True)
@@ -71,11 +82,17 @@ def distribution(c: Comparison, base: Measurement | None, head: Measurement | No
         fig = Figure(figsize=(min(10.0, 3.6 + 0.3 * sum(map(len, groups.values()))), 2.8))
         ax = fig.add_subplot()
         ticks, labels, start = [], [], 0.0
-        for (label, m), colour in zip((("base", base), ("head", head)), (BASE_COLOUR, HEAD_COLOUR), strict=True):
+        for (label, m), colour in zip(
+            (("base", base), ("head", head)), (BASE_COLOUR, HEAD_COLOUR), strict=True
+        ):
             n = len(groups[label])
             _draw_side(ax, [[x / scale for x in g] for g in groups[label]], start, colour)
             ticks.append(start + (n - 1) / 2)
-            labels.append(f"{label}: {n} processes" if m.runs_known else f"{label}: {len(m.samples)} samples\n(processes not recorded)")
+            labels.append(
+                f"{label}: {n} processes"
+                if m.runs_known
+                else f"{label}: {len(m.samples)} samples\n(processes not recorded)"
+            )
             start += n + 0.8
         ax.set_xticks(ticks, labels)
         ax.set_ylabel(unit)
@@ -86,9 +103,17 @@ def distribution(c: Comparison, base: Measurement | None, head: Measurement | No
 def _draw_side(ax, groups: list[list[float]], start: float, colour: str) -> None:
     positions = [start + i for i in range(len(groups))]
     line = {"color": colour, "linewidth": 1}
-    box = ax.boxplot(groups, positions=positions, widths=0.6, patch_artist=True, showfliers=False,
-                     medianprops={"color": colour, "linewidth": 2}, whiskerprops=line, capprops=line,
-                     boxprops={"facecolor": colour + "22", "edgecolor": colour})  # fmt: skip
+    box = ax.boxplot(
+        groups,
+        positions=positions,
+        widths=0.6,
+        patch_artist=True,
+        showfliers=False,
+        medianprops={"color": colour, "linewidth": 2},
+        whiskerprops=line,
+        capprops=line,
+        boxprops={"facecolor": colour + "22", "edgecolor": colour},
+    )
     del box
     for pos, g in zip(positions, groups, strict=True):
         offsets = [0.0] if len(g) == 1 else [-0.2 + 0.4 * k / (len(g) - 1) for k in range(len(g))]
@@ -96,12 +121,17 @@ def _draw_side(ax, groups: list[list[float]], start: float, colour: str) -> None
 
 
 def _forest_rows(comparisons: Sequence[Comparison], cap: int) -> list[Comparison]:
-    rows = [c for c in comparisons if c.evidence is not None and figures.finite(c.evidence.ratio)
-            and c.evidence.ratio > 0]  # fmt: skip
+    rows = [
+        c
+        for c in comparisons
+        if c.evidence is not None and figures.finite(c.evidence.ratio) and c.evidence.ratio > 0
+    ]
     if len(rows) <= cap:
         return rows
     notable = {Verdict.REGRESSION: 0, Verdict.IMPROVEMENT: 1}
-    ranked = sorted(rows, key=lambda c: (notable.get(c.verdict, 2), -abs(math.log(c.evidence.ratio))))
+    ranked = sorted(
+        rows, key=lambda c: (notable.get(c.verdict, 2), -abs(math.log(c.evidence.ratio)))
+    )
     return ranked[:cap]
 
 
@@ -127,14 +157,22 @@ def forest(comparisons: Sequence[Comparison], cap: int = MAX_FOREST) -> Plot | N
         ax.axvline(0, color="#333", lw=0.8)
         ax.set_yticks(range(len(rows)), [escape.plain(c.name, 70) for c in rows], fontsize=7)
         ax.set_ylim(-0.7, len(rows) - 0.3)
-        ax.set_xlabel("change of head vs base (%), with its interval; grey band: practical threshold")
-        note = "" if len(rows) == total else f"the {len(rows)} most notable of {total:,} compared benchmarks"
+        ax.set_xlabel(
+            "change of head vs base (%), with its interval; grey band: practical threshold"
+        )
+        note = (
+            ""
+            if len(rows) == total
+            else f"the {len(rows)} most notable of {total:,} compared benchmarks"
+        )
         return Plot(_png(fig), "change with interval for every compared benchmark", note)
 
 
-def distributions(comparisons: Sequence[Comparison],
-                  samples: Mapping[str, tuple[Measurement | None, Measurement | None]],
-                  limit: int = MAX_DISTRIBUTIONS) -> dict[str, Plot]:  # fmt: skip
+def distributions(
+    comparisons: Sequence[Comparison],
+    samples: Mapping[str, tuple[Measurement | None, Measurement | None]],
+    limit: int = MAX_DISTRIBUTIONS,
+) -> dict[str, Plot]:
     """A distribution plot for the regressions, then the improvements, up to ``limit``."""
     out: dict[str, Plot] = {}
     for c in comparisons:

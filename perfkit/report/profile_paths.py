@@ -9,16 +9,30 @@ from perfkit.model import ArtifactKind, Comparison
 
 # per key, the (kind, side) preferences, best first; side "" matches any side
 PREFERENCES: dict[str, tuple[tuple[ArtifactKind, str], ...]] = {
-    "flamegraph_path": ((ArtifactKind.DIFF_FLAMEGRAPH, ""), (ArtifactKind.FLAMEGRAPH, "head"),
-                        (ArtifactKind.FLAMEGRAPH, "")),
-    "cpu_profile_path": ((ArtifactKind.CPU_PROFILE, "head"), (ArtifactKind.CPU_PROFILE, ""),
-                         (ArtifactKind.FOLDED_STACKS, "head"), (ArtifactKind.FOLDED_STACKS, "")),
-    "memory_profile_path": ((ArtifactKind.MEMORY_FLAMEGRAPH, "head"), (ArtifactKind.MEMORY_FLAMEGRAPH, ""),
-                            (ArtifactKind.MEMORY_STATS, "head"), (ArtifactKind.MEMORY_STATS, "")),
-}  # fmt: skip
+    "flamegraph_path": (
+        (ArtifactKind.DIFF_FLAMEGRAPH, ""),
+        (ArtifactKind.FLAMEGRAPH, "head"),
+        (ArtifactKind.FLAMEGRAPH, ""),
+    ),
+    "cpu_profile_path": (
+        (ArtifactKind.CPU_PROFILE, "head"),
+        (ArtifactKind.CPU_PROFILE, ""),
+        (ArtifactKind.FOLDED_STACKS, "head"),
+        (ArtifactKind.FOLDED_STACKS, ""),
+    ),
+    "memory_profile_path": (
+        (ArtifactKind.MEMORY_FLAMEGRAPH, "head"),
+        (ArtifactKind.MEMORY_FLAMEGRAPH, ""),
+        (ArtifactKind.MEMORY_STATS, "head"),
+        (ArtifactKind.MEMORY_STATS, ""),
+    ),
+}
 KEYS = tuple(PREFERENCES)
-LABELS = {"flamegraph_path": "flamegraph", "cpu_profile_path": "CPU profile",
-          "memory_profile_path": "memory profile"}  # fmt: skip
+LABELS = {
+    "flamegraph_path": "flamegraph",
+    "cpu_profile_path": "CPU profile",
+    "memory_profile_path": "memory profile",
+}
 
 
 def profile_path(c: Comparison, key: str) -> str | None:

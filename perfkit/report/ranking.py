@@ -8,9 +8,17 @@ from collections.abc import Iterable
 from perfkit.model import Comparison, Report, Severity, Verdict
 
 SEVERITY_ORDER = {Severity.CRITICAL: 0, Severity.MAJOR: 1, Severity.MINOR: 2, None: 3}
-VERDICT_ORDER = (Verdict.REGRESSION, Verdict.FAILED, Verdict.MISSING, Verdict.NOT_COMPARABLE,
-                 Verdict.IMPROVEMENT, Verdict.INCONCLUSIVE, Verdict.NEW, Verdict.UNCHANGED,
-                 Verdict.SKIPPED)  # fmt: skip
+VERDICT_ORDER = (
+    Verdict.REGRESSION,
+    Verdict.FAILED,
+    Verdict.MISSING,
+    Verdict.NOT_COMPARABLE,
+    Verdict.IMPROVEMENT,
+    Verdict.INCONCLUSIVE,
+    Verdict.NEW,
+    Verdict.UNCHANGED,
+    Verdict.SKIPPED,
+)
 BROKEN = (Verdict.MISSING, Verdict.FAILED, Verdict.NOT_COMPARABLE)
 _RANK = {v: i for i, v in enumerate(VERDICT_ORDER)}
 

@@ -40,7 +40,11 @@ def _name(name: str) -> str:
 
 
 def _capped(lines: list[str], total: int) -> list[str]:
-    return lines if total <= LIST_LIMIT else [*lines[:LIST_LIMIT], f"    … {total - LIST_LIMIT} more in the report"]
+    return (
+        lines
+        if total <= LIST_LIMIT
+        else [*lines[:LIST_LIMIT], f"    … {total - LIST_LIMIT} more in the report"]
+    )
 
 
 def _regressions(report: Report, color: bool) -> list[str]:
@@ -67,21 +71,48 @@ def render_terminal(report: Report, *, color: bool = False) -> str:
     g = report.gate
     counts = ranking.summary(report)
     verdict = _paint("passed" if g.passed else "FAILED", "green" if g.passed else "red", color)
-    lines = [f"perfkit: {escape.plain(report.base_label, 120)} -> {escape.plain(report.head_label, 120)}",
-             f"score {g.score:.1f}/100 (minimum {g.min_score:g}) · gate {verdict} · {counts}"]  # fmt: skip
+    lines = [
+        f"perfkit: {escape.plain(report.base_label, 120)} -> {escape.plain(report.head_label, 120)}",
+        f"score {g.score:.1f}/100 (minimum {g.min_score:g}) · gate {verdict} · {counts}",
+    ]
     regs = _regressions(report, color)
     if regs:
-        lines += [_paint(f"Regressions ({len(report.by_verdict(Verdict.REGRESSION))})", "red", color), *regs]
-    lines += _listing("Improvements", ranking.ranked_improvements(report),
-                      lambda c: f"  {figures.change(c):<39} {_name(c.name)}", "green", color)
-    lines += _listing("Inconclusive (smallest detectable change)", list(report.by_verdict(Verdict.INCONCLUSIVE)),
-                      lambda c: f"  {figures.fraction(c.evidence.min_detectable if c.evidence else None):<39} "
-                                f"{_name(c.name)}", "yellow", color)  # fmt: skip
-    lines += _listing("Missing, failed or not comparable", ranking.broken(report),
-                      lambda c: f"  {ranking.label(c.verdict).upper():<15} {_name(c.name)}: "
-                                f"{escape.plain(c.message, 200)}", "red", color)  # fmt: skip
+        lines += [
+            _paint(f"Regressions ({len(report.by_verdict(Verdict.REGRESSION))})", "red", color),
+            *regs,
+        ]
+    lines += _listing(
+        "Improvements",
+        ranking.ranked_improvements(report),
+        lambda c: f"  {figures.change(c):<39} {_name(c.name)}",
+        "green",
+        color,
+    )
+    lines += _listing(
+        "Inconclusive (smallest detectable change)",
+        list(report.by_verdict(Verdict.INCONCLUSIVE)),
+        lambda c: (
+            f"  {figures.fraction(c.evidence.min_detectable if c.evidence else None):<39} "
+            f"{_name(c.name)}"
+        ),
+        "yellow",
+        color,
+    )
+    lines += _listing(
+        "Missing, failed or not comparable",
+        ranking.broken(report),
+        lambda c: (
+            f"  {ranking.label(c.verdict).upper():<15} {_name(c.name)}: "
+            f"{escape.plain(c.message, 200)}"
+        ),
+        "red",
+        color,
+    )
     if report.warnings:
-        lines += [_paint("Warnings", "yellow", color), *(f"  {escape.plain(w, 300)}" for w in report.warnings)]
+        lines += [
+            _paint("Warnings", "yellow", color),
+            *(f"  {escape.plain(w, 300)}" for w in report.warnings),
+        ]
     return "\n".join(lines)
 
 

@@ -11,8 +11,16 @@ from pathlib import Path
 
 import pytest
 
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]  # fmt: skip
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 
 def chromium_path() -> str:
@@ -49,7 +57,10 @@ def open_local(path: Path) -> Iterator[tuple[object, PageLog]]:
                 return r.abort()
 
             page.route("**/*", route)
-            page.on("console", lambda m: log.console_errors.append(m.text) if m.type == "error" else None)
+            page.on(
+                "console",
+                lambda m: log.console_errors.append(m.text) if m.type == "error" else None,
+            )
             page.on("pageerror", lambda e: log.page_errors.append(str(e)))
             page.goto(path.resolve().as_uri())
             page.wait_for_load_state("load")

@@ -28,7 +28,7 @@ def work():
         total += i * i % 7
     return total
 '''
-C_SOURCE = r'''#include <Python.h>
+C_SOURCE = r"""#include <Python.h>
 /* the timed loop; volatile so the compiler keeps every iteration */
 static PyObject *work(PyObject *self, PyObject *args) {
     volatile unsigned long long total = 0;
@@ -38,11 +38,11 @@ static PyObject *work(PyObject *self, PyObject *args) {
 static PyMethodDef methods[] = {{"work", work, METH_NOARGS, ""}, {NULL, NULL, 0, NULL}};
 static struct PyModuleDef mod = {PyModuleDef_HEAD_INIT, "_fast", NULL, -1, methods};
 PyMODINIT_FUNC PyInit__fast(void) { return PyModule_Create(&mod); }
-'''
+"""
 C_WORK = 20_000_000
 # CPU time, not wall time: these tests check which code each side runs, and a loaded
 # 2-core machine (load 7 seen while they ran) hides a 2.5x change in wall time per process
-BENCH = '''import time
+BENCH = """import time
 
 import mypkg
 
@@ -52,38 +52,53 @@ class Work:
 
     def time_work(self):
         mypkg.work()
-'''
-PYPROJECT = '''[build-system]
+"""
+PYPROJECT = """[build-system]
 requires = ["setuptools>=61", "wheel"]
 build-backend = "setuptools.build_meta"
 
 [project]
 name = "mypkg"
 version = "1.0"
-'''
-SETUP_C = '''from setuptools import Extension, setup
+"""
+SETUP_C = """from setuptools import Extension, setup
 
 setup(ext_modules=[Extension("mypkg._fast", ["src/mypkg/fast.c"])])
-'''
+"""
 
 
 def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", *GIT_ID, "-C", str(repo), *args], check=True,
-                          capture_output=True, text=True).stdout.strip()  # fmt: skip
+    return subprocess.run(
+        ["git", *GIT_ID, "-C", str(repo), *args], check=True, capture_output=True, text=True
+    ).stdout.strip()
 
 
 def asv_config(layout: str) -> dict:
     conf = {
-        "version": 1, "project": "mypkg", "repo": ".", "branches": ["main"], "dvcs": "git",
-        "environment_type": "virtualenv", "pythons": ["3.11"],
+        "version": 1,
+        "project": "mypkg",
+        "repo": ".",
+        "branches": ["main"],
+        "dvcs": "git",
+        "environment_type": "virtualenv",
+        "pythons": ["3.11"],
         "matrix": {"req": {"setuptools": [""], "wheel": [""]}},
-        "build_command": ["python -m pip wheel --no-deps --no-build-isolation -w {build_cache_dir} {build_dir}"],
-        "benchmark_dir": "benchmarks", "env_dir": ".asv/env", "results_dir": ".asv/results",
+        "build_command": [
+            "python -m pip wheel --no-deps --no-build-isolation -w {build_cache_dir} {build_dir}"
+        ],
+        "benchmark_dir": "benchmarks",
+        "env_dir": ".asv/env",
+        "results_dir": ".asv/results",
         "html_dir": ".asv/html",
-    }  # fmt: skip
+    }
     if layout == "subdir":  # paths relative to the config file, as asv reads them
-        conf.update(repo="..", benchmark_dir=".", env_dir="../.asv/env", results_dir="../.asv/results",
-                    html_dir="../.asv/html")  # fmt: skip
+        conf.update(
+            repo="..",
+            benchmark_dir=".",
+            env_dir="../.asv/env",
+            results_dir="../.asv/results",
+            html_dir="../.asv/html",
+        )
     return conf
 
 
@@ -91,7 +106,9 @@ def _package_dir(repo: Path, layout: str) -> Path:
     return repo / "mypkg" if layout == "flat" else repo / "src" / "mypkg"
 
 
-def _write_work(repo: Path, layout: str, factor: float, comment: str = "", broken: bool = False) -> None:
+def _write_work(
+    repo: Path, layout: str, factor: float, comment: str = "", broken: bool = False
+) -> None:
     pkg = _package_dir(repo, layout)
     pkg.mkdir(parents=True, exist_ok=True)
     if layout == "cext":
@@ -119,7 +136,9 @@ def make_project(dest: Path, layout: str) -> Path:
     conf_dir = bench_dir if layout == "subdir" else dest
     # asv reads comments and trailing commas: so must perfkit
     text = json.dumps(asv_config(layout), indent=2)
-    (conf_dir / "asv.conf.json").write_text("// asv config of a test project\n" + text[:-2] + ",\n}\n")
+    (conf_dir / "asv.conf.json").write_text(
+        "// asv config of a test project\n" + text[:-2] + ",\n}\n"
+    )
     (dest / ".gitignore").write_text(".asv/\nreports/\n*.egg-info/\nbuild/\n__pycache__/\n")
     # these projects test which code each side runs, not the statistics' power: a 25 %
     # threshold keeps a 2.5x change far past it and identical code (one benchmark, two
@@ -127,11 +146,21 @@ def make_project(dest: Path, layout: str) -> Path:
     (dest / "perfkit.toml").write_text("[stats]\nthreshold = 0.25\n")
     _write_work(dest, layout, 1.0)
     git(dest, "init", "-q", "-b", "main")
-    steps = [("base", {}), ("same", {"comment": "a comment only"}), ("slow", {"factor": SLOW}),
-             ("broken", {"broken": True})]  # fmt: skip
+    steps = [
+        ("base", {}),
+        ("same", {"comment": "a comment only"}),
+        ("slow", {"factor": SLOW}),
+        ("broken", {"broken": True}),
+    ]
     for tag, change in steps:
         if tag != "base":
-            _write_work(dest, layout, change.get("factor", 1.0), change.get("comment", ""), change.get("broken", False))
+            _write_work(
+                dest,
+                layout,
+                change.get("factor", 1.0),
+                change.get("comment", ""),
+                change.get("broken", False),
+            )
         git(dest, "add", "-A")
         git(dest, "commit", "-qm", tag)
         git(dest, "tag", tag)

@@ -12,23 +12,51 @@ from perfkit.model import BenchmarkKind, Direction
 from .conftest import asv, git
 
 CATEGORIES = {
-    "actor": ["MessageProcessingThroughput", "ActorCreation", "ConcurrentMessageHandling",
-              "MemoryUsagePatterns", "MailboxOverflow", "CrossActorCommunication"],
-    "sync": ["BlockProcessingRate", "ParallelBlockProcessing", "CheckpointValidation",
-             "NetworkFailureResilience", "PeerCoordination", "MemoryUsageDuringSync",
-             "TransactionThroughput"],
-    "system": ["CpuIntensiveOperations", "MemoryAllocationPatterns", "ConcurrentStressTesting",
-               "MemoryFragmentation", "StackVsHeapPerformance", "CachePerformanceAnalysis",
-               "AsyncTaskOverhead"],
-}  # fmt: skip
+    "actor": [
+        "MessageProcessingThroughput",
+        "ActorCreation",
+        "ConcurrentMessageHandling",
+        "MemoryUsagePatterns",
+        "MailboxOverflow",
+        "CrossActorCommunication",
+    ],
+    "sync": [
+        "BlockProcessingRate",
+        "ParallelBlockProcessing",
+        "CheckpointValidation",
+        "NetworkFailureResilience",
+        "PeerCoordination",
+        "MemoryUsageDuringSync",
+        "TransactionThroughput",
+    ],
+    "system": [
+        "CpuIntensiveOperations",
+        "MemoryAllocationPatterns",
+        "ConcurrentStressTesting",
+        "MemoryFragmentation",
+        "StackVsHeapPerformance",
+        "CachePerformanceAnalysis",
+        "AsyncTaskOverhead",
+    ],
+}
 
 pytestmark = pytest.mark.slow
 
 
 def test_quick_run_discovers_every_category_and_records_samples(project: Path):
     commit = git(project, "rev-parse", "HEAD")
-    asv("run", "--python=same", "--quick", "--set-commit-hash", commit, "--record-samples",
-        "--launch-method", "spawn", cwd=project, check=False)  # fmt: skip
+    asv(
+        "run",
+        "--python=same",
+        "--quick",
+        "--set-commit-hash",
+        commit,
+        "--record-samples",
+        "--launch-method",
+        "spawn",
+        cwd=project,
+        check=False,
+    )
     measurements = load_results(project / ".asv" / "results", commit=commit)
     assert sum(len(v) for v in CATEGORIES.values()) == 20
     for suite, classes in CATEGORIES.items():
@@ -45,8 +73,15 @@ def test_quick_run_discovers_every_category_and_records_samples(project: Path):
 
 def test_real_virtualenv_run_builds_and_measures(project: Path):
     """asv's own environment (virtualenv, wheel built without re-resolving dependencies)."""
-    proc = asv("run", "--quick", "--bench", r"^sync\.BlockProcessingRate\.time_", "HEAD^!",
-               cwd=project, check=False)  # fmt: skip
+    proc = asv(
+        "run",
+        "--quick",
+        "--bench",
+        r"^sync\.BlockProcessingRate\.time_",
+        "HEAD^!",
+        cwd=project,
+        check=False,
+    )
     commit = git(project, "rev-parse", "HEAD")
     measurements = load_results(project / ".asv" / "results", commit=commit)
     assert measurements, proc.stdout[-2000:]

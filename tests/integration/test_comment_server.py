@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from perfkit import github as github_module
+from perfkit.ci import github as github_module
 from perfkit.cli import main
 from perfkit.model import (
     BenchmarkKind,
@@ -24,7 +24,7 @@ from perfkit.model import (
     Report,
     Severity,
     Verdict,
-)  # fmt: skip
+)
 from perfkit.report import write_report
 
 from ..fakegithub import PREFIX, TOKEN, FakeGitHub, Reply
@@ -44,8 +44,13 @@ def serve(fake: FakeGitHub) -> ThreadingHTTPServer:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
             host, port = self.server.server_address[:2]
             with lock:
-                reply = fake.handle(self.command, self.path, self.headers.get("Authorization"), body,
-                                    f"http://{host}:{port}")  # fmt: skip
+                reply = fake.handle(
+                    self.command,
+                    self.path,
+                    self.headers.get("Authorization"),
+                    body,
+                    f"http://{host}:{port}",
+                )
             data = b"" if reply.payload is None else json.dumps(reply.payload).encode()
             self.send_response(reply.status)
             self.send_header("Content-Type", "application/json")
@@ -67,7 +72,9 @@ def serve(fake: FakeGitHub) -> ThreadingHTTPServer:
 def gh(monkeypatch, tmp_path):
     fake = FakeGitHub(page_size=2, max_requests=100)
     server = serve(fake)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     watchdog = threading.Timer(SERVER_LIFETIME, server.shutdown)
     watchdog.start()
@@ -94,18 +101,40 @@ def sleeps(monkeypatch) -> list[float]:
 
 
 def event_file(path: Path, head: str) -> Path:
-    path.write_text(json.dumps({"pull_request": {"number": 7, "head": {"repo": {"full_name": head}},
-                                                 "base": {"repo": {"full_name": "o/r"}}}}))  # fmt: skip
+    path.write_text(
+        json.dumps(
+            {
+                "pull_request": {
+                    "number": 7,
+                    "head": {"repo": {"full_name": head}},
+                    "base": {"repo": {"full_name": "o/r"}},
+                }
+            }
+        )
+    )
     return path
 
 
 def hostile_report(tmp_path: Path) -> Path:
     ev = Evidence(1.3, 1.25, 1.35, 1e-6, 1e-5, 0.05, 0.95, 12, 12, 4, 4, 1.0, 1.3, 0.04, True, "t")
-    c = Comparison(name=HOSTILE_NAME, benchmark="sync.X", kind=BenchmarkKind.TIME, unit="seconds",
-                   direction=Direction.LOWER_IS_BETTER, verdict=Verdict.REGRESSION,
-                   severity=Severity.CRITICAL, evidence=ev, message="worse by 30 %")  # fmt: skip
-    report = Report("2026-11-24T00:00:00Z", "base @evil", "head", (c,),
-                    GateDecision(False, 10.0, 75.0, ("1 regression",)))  # fmt: skip
+    c = Comparison(
+        name=HOSTILE_NAME,
+        benchmark="sync.X",
+        kind=BenchmarkKind.TIME,
+        unit="seconds",
+        direction=Direction.LOWER_IS_BETTER,
+        verdict=Verdict.REGRESSION,
+        severity=Severity.CRITICAL,
+        evidence=ev,
+        message="worse by 30 %",
+    )
+    report = Report(
+        "2026-11-24T00:00:00Z",
+        "base @evil",
+        "head",
+        (c,),
+        GateDecision(False, 10.0, 75.0, ("1 regression",)),
+    )
     out = tmp_path / "report"
     write_report(report, out)
     return out / "comment.md"
@@ -134,7 +163,9 @@ def test_first_run_creates_then_edits_the_same_comment(gh, tmp_path, capsys):
     assert main(["comment", str(md)]) == 0
     assert "created comment 100 on o/r#7" in capsys.readouterr().out
     first_id = gh.perfkit_comments()[0]["id"]
-    gh.comments += [{"id": 50 + i, "body": f"chatter {i}", "user": {"login": "x"}} for i in range(4)]
+    gh.comments += [
+        {"id": 50 + i, "body": f"chatter {i}", "user": {"login": "x"}} for i in range(4)
+    ]
     before = [dict(c) for c in gh.comments if c["id"] != first_id]
     assert main(["comment", str(md)]) == 0
     mine = gh.perfkit_comments()
@@ -196,12 +227,16 @@ def test_retry_after_is_honoured_in_real_time(gh, tmp_path):
 
 
 def test_a_secondary_rate_limit_asks_for_its_delay(gh, tmp_path, sleeps):
-    gh.script = [Reply(403, {"message": "You have exceeded a secondary rate limit"}, {"Retry-After": "42"})]
+    gh.script = [
+        Reply(403, {"message": "You have exceeded a secondary rate limit"}, {"Retry-After": "42"})
+    ]
     assert main(["comment", str(hostile_report(tmp_path))]) == 0
     assert sleeps == [42.0]
 
 
-def test_403_names_the_permission_exits_2_and_never_shows_the_token(gh, tmp_path, capsys, caplog, monkeypatch):
+def test_403_names_the_permission_exits_2_and_never_shows_the_token(
+    gh, tmp_path, capsys, caplog, monkeypatch
+):
     caplog.set_level(logging.DEBUG)
     gh.read_only = True
     summary = tmp_path / "summary.md"
@@ -216,12 +251,15 @@ def test_403_names_the_permission_exits_2_and_never_shows_the_token(gh, tmp_path
     assert caplog.text  # httpx did log the requests (without the token)
 
 
-@pytest.mark.parametrize(("setup", "words"), [
-    ("bad token", "GitHub rejected the token (401"),
-    ("no repo", "o/missing#7 not found at http"),
-    ("invalid", "GitHub refused the comment on o/r#7 (422: Validation Failed)"),
-    ("no token", "GITHUB_TOKEN is not set"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("setup", "words"),
+    [
+        ("bad token", "GitHub rejected the token (401"),
+        ("no repo", "o/missing#7 not found at http"),
+        ("invalid", "GitHub refused the comment on o/r#7 (422: Validation Failed)"),
+        ("no token", "GITHUB_TOKEN is not set"),
+    ],
+)
 def test_refusals_are_one_line_and_exit_2(gh, tmp_path, capsys, monkeypatch, setup, words):
     if setup == "bad token":
         monkeypatch.setenv("GITHUB_TOKEN", "ghp_wrong_" + TOKEN[::-1])
@@ -251,7 +289,12 @@ def test_a_fork_pull_request_falls_back_to_the_job_summary(gh, tmp_path, monkeyp
     assert main(["comment", str(md)]) == 0
     out = capsys.readouterr()
     assert summary.read_text() == "earlier step\n" + md.read_text().rstrip("\n") + "\n\n"
-    assert out.err.count("\n") == 1 and "fork" in out.err and "read-only" in out.err and "job summary" in out.err
+    assert (
+        out.err.count("\n") == 1
+        and "fork" in out.err
+        and "read-only" in out.err
+        and "job summary" in out.err
+    )
     assert not gh.perfkit_comments()
     assert_token_absent(tmp_path, out.out, out.err)
 
@@ -310,7 +353,10 @@ def test_a_report_url_rerenders_the_links_from_report_json(gh, tmp_path):
     assert main(["comment", str(md), "--report-url", "https://perf.example/pr/7"]) == 0
     body = gh.perfkit_comments()[0]["body"]
     assert "(https://perf.example/pr/7/index.html)" in body and "<script>" not in body
-    assert main(["comment", str(raw_comment(tmp_path)[0]), "--report-url", "https://perf.example/"]) == 2
+    assert (
+        main(["comment", str(raw_comment(tmp_path)[0]), "--report-url", "https://perf.example/"])
+        == 2
+    )
 
 
 def test_the_artifact_link_never_pushes_the_comment_over_the_limit(gh, tmp_path):
@@ -334,4 +380,3 @@ def test_a_bad_artifact_url_is_refused_before_any_request(gh, tmp_path, capsys):
 def test_a_missing_comment_file_is_exit_2(gh, tmp_path, capsys):
     assert main(["comment", str(tmp_path / "nope.md")]) == 2
     assert "nope.md: cannot read the comment" in capsys.readouterr().err
-

@@ -18,14 +18,19 @@ BENCH = r"^sync\.BlockProcessingRate\.time_validate_chain$"
 NAME = "sync.BlockProcessingRate.time_validate_chain"
 
 
-def test_gate_passes_unchanged_code_and_fails_an_injected_slowdown(project: Path, monkeypatch, capsys):
+def test_gate_passes_unchanged_code_and_fails_an_injected_slowdown(
+    project: Path, monkeypatch, capsys
+):
     monkeypatch.chdir(project)
     protocol = ["--same-python", "--bench", BENCH, "--rounds", "4", "--extra-rounds", "4"]
     assert main(["baseline", "save", "main", "--run", *protocol, "--dir", "baselines"]) == 0
     saved = json.loads(next((project / "baselines").glob("main--*.json")).read_text())
     assert list(saved["benchmarks"]) == [NAME] and len(saved["benchmarks"][NAME]["runs"]) == 4
 
-    assert main(["check", "--baseline", "main", *protocol, "--no-profile", "--out", "reports/same"]) == 0
+    assert (
+        main(["check", "--baseline", "main", *protocol, "--no-profile", "--out", "reports/same"])
+        == 0
+    )
     assert "gate: PASSED" in capsys.readouterr().out
 
     # the slowdown: the validation call site now validates the chain twice
@@ -33,13 +38,36 @@ def test_gate_passes_unchanged_code_and_fails_an_injected_slowdown(project: Path
     source = chain_py.read_text()
     call = "    return int(validate_range(chain.headers, chain.hashes, chain.tx_start, chain.tx_count, chain.txs, lo, hi))"
     assert call in source
-    chain_py.write_text(source.replace(call, call.replace("return int(", "validate_range(chain.headers, chain.hashes, chain.tx_start, chain.tx_count, chain.txs, lo, hi)\n    return int(")))
+    chain_py.write_text(
+        source.replace(
+            call,
+            call.replace(
+                "return int(",
+                "validate_range(chain.headers, chain.hashes, chain.tx_start, chain.tx_count, chain.txs, lo, hi)\n    return int(",
+            ),
+        )
+    )
     git(project, "commit", "-qam", "validate twice")
     # On a heavily loaded machine the honest verdict can be "inconclusive"; a user would
     # measure again with more processes, so the test does too (never on a wrong verdict).
     for rounds in ("4", "8"):
-        code = main(["check", "--baseline", "main", "--same-python", "--bench", BENCH, "--rounds", rounds,
-                     "--extra-rounds", rounds, "--no-profile", "--out", "reports/slow"])  # fmt: skip
+        code = main(
+            [
+                "check",
+                "--baseline",
+                "main",
+                "--same-python",
+                "--bench",
+                BENCH,
+                "--rounds",
+                rounds,
+                "--extra-rounds",
+                rounds,
+                "--no-profile",
+                "--out",
+                "reports/slow",
+            ]
+        )
         out = capsys.readouterr().out
         if "inconclusive" not in out:
             break
@@ -47,13 +75,21 @@ def test_gate_passes_unchanged_code_and_fails_an_injected_slowdown(project: Path
     assert "gate: FAILED" in out and NAME in out
     report = json.loads((project / "reports" / "slow" / "report.json").read_text())
     (reg,) = report["regressions"]
-    assert reg["benchmark_name"] == NAME and reg["severity"] == "Critical" and reg["change_percent"] > 50
-    assert any("1 confirmed" in w for w in report["warnings"])  # measured again next to the baseline's commit
+    assert (
+        reg["benchmark_name"] == NAME
+        and reg["severity"] == "Critical"
+        and reg["change_percent"] > 50
+    )
+    assert any(
+        "1 confirmed" in w for w in report["warnings"]
+    )  # measured again next to the baseline's commit
     assert main(["gate", "reports/slow/report.json"]) == 1
     assert main(["gate", "reports/same"]) == 0
 
 
-def test_a_baseline_from_other_hardware_has_its_commit_measured_here(project: Path, monkeypatch, capsys):
+def test_a_baseline_from_other_hardware_has_its_commit_measured_here(
+    project: Path, monkeypatch, capsys
+):
     """Stored timings from another CPU say nothing about this one: `check` measures the
     baseline's commit here, interleaved; `--remeasure-base never` keeps them, with a warning."""
     monkeypatch.chdir(project)
@@ -70,17 +106,36 @@ def test_a_baseline_from_other_hardware_has_its_commit_measured_here(project: Pa
     assert "measured here" in report["base_label"] and "Elsewhere CPU 9000" in out
     assert any("was measured here, interleaved" in w for w in report["warnings"])
     (bench,) = report["benchmarks"]
-    assert bench["name"] == NAME and bench["evidence"]["n_base_samples"] == bench["evidence"]["n_head_samples"] == 20
+    assert (
+        bench["name"] == NAME
+        and bench["evidence"]["n_base_samples"] == bench["evidence"]["n_head_samples"] == 20
+    )
     assert (project / "reports" / "other" / "measure" / "base").is_dir()
 
-    main(["check", "--baseline", "main", *protocol, "--remeasure-base", "never", "--no-profile",
-          "--out", "reports/stored"])  # fmt: skip
+    main(
+        [
+            "check",
+            "--baseline",
+            "main",
+            *protocol,
+            "--remeasure-base",
+            "never",
+            "--no-profile",
+            "--out",
+            "reports/stored",
+        ]
+    )
     report = json.loads((project / "reports" / "stored" / "report.json").read_text())
-    assert "(stored)" in report["base_label"] and not (project / "reports" / "stored" / "measure" / "base").exists()
+    assert (
+        "(stored)" in report["base_label"]
+        and not (project / "reports" / "stored" / "measure" / "base").exists()
+    )
     assert any("other hardware" in w and "Elsewhere CPU 9000" in w for w in report["warnings"])
 
 
-def test_a_regression_against_stored_timings_is_confirmed_next_to_the_baseline_commit(project: Path, monkeypatch, capsys):
+def test_a_regression_against_stored_timings_is_confirmed_next_to_the_baseline_commit(
+    project: Path, monkeypatch, capsys
+):
     """The machine was faster when the baseline was taken (a quiet host, a higher clock):
     against the stored timings unchanged code looks 1.6x slower. `check` measures the
     baseline's commit again for that benchmark, interleaved, and the regression goes;
@@ -95,9 +150,15 @@ def test_a_regression_against_stored_timings_is_confirmed_next_to_the_baseline_c
     entry["started_at"] -= 86400  # the day before: another session
     path.write_text(json.dumps(saved))
 
-    assert main(["check", "--baseline", "main", *protocol, "--no-profile", "--out", "reports/shifted"]) == 0
+    assert (
+        main(["check", "--baseline", "main", *protocol, "--no-profile", "--out", "reports/shifted"])
+        == 0
+    )
     report = json.loads((project / "reports" / "shifted" / "report.json").read_text())
-    assert any("1 regression(s) against the stored timings" in w and "0 confirmed" in w for w in report["warnings"])
+    assert any(
+        "1 regression(s) against the stored timings" in w and "0 confirmed" in w
+        for w in report["warnings"]
+    )
     (bench,) = report["benchmarks"]
     # judged on the fresh pair measured side by side (paired when enough rounds were
     # undisturbed: not on a machine at load 12, where it came out unpaired, inconclusive)
@@ -105,6 +166,20 @@ def test_a_regression_against_stored_timings_is_confirmed_next_to_the_baseline_c
     assert (project / "reports" / "shifted" / "confirm" / "base").is_dir()
     capsys.readouterr()
 
-    assert main(["check", "--baseline", "main", *protocol, "--remeasure-base", "never", "--no-profile",
-                 "--out", "reports/stored"]) == 1  # fmt: skip
+    assert (
+        main(
+            [
+                "check",
+                "--baseline",
+                "main",
+                *protocol,
+                "--remeasure-base",
+                "never",
+                "--no-profile",
+                "--out",
+                "reports/stored",
+            ]
+        )
+        == 1
+    )
     assert "gate: FAILED" in capsys.readouterr().out

@@ -65,8 +65,13 @@ BENCHMARK = textwrap.dedent(
 
 
 def _git(repo: Path, *args: str) -> str:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.invalid",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.invalid"}  # fmt: skip
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.invalid",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.invalid",
+    }
     proc = subprocess.run(
         ["git", "-C", str(repo), *args], check=True, capture_output=True, text=True, env=env
     )
@@ -77,9 +82,18 @@ def build_repo(root: Path, n_commits: int = N_COMMITS, slow_at: int = SLOW_AT) -
     """A git repository with a tiny asv suite; returns its commits, oldest first."""
     root.mkdir(parents=True, exist_ok=True)
     _git(root, "init", "-q", "-b", "main")
-    conf = {"version": 1, "project": "tiny", "repo": ".", "branches": ["main"], "dvcs": "git",
-            "environment_type": "virtualenv", "benchmark_dir": "benchmarks",
-            "results_dir": ".asv/results", "env_dir": ".asv/env", "html_dir": ".asv/html"}  # fmt: skip
+    conf = {
+        "version": 1,
+        "project": "tiny",
+        "repo": ".",
+        "branches": ["main"],
+        "dvcs": "git",
+        "environment_type": "virtualenv",
+        "benchmark_dir": "benchmarks",
+        "results_dir": ".asv/results",
+        "env_dir": ".asv/env",
+        "html_dir": ".asv/html",
+    }
     (root / "asv.conf.json").write_text(json.dumps(conf, indent=2))
     (root / ".gitignore").write_text(".asv/\n")
     bench = root / "benchmarks"
@@ -102,12 +116,37 @@ def measured_repo(tmp_path_factory):
     root = tmp_path_factory.mktemp("history") / "repo"
     shas = build_repo(root)
     results = root / ".asv" / "results"
-    code = main(["run-range", f"{shas[0]}..{shas[-1]}", "--repo", str(root), "--same-python",
-                 "--results", str(results), "--repeat", "7"])  # fmt: skip
+    code = main(
+        [
+            "run-range",
+            f"{shas[0]}..{shas[-1]}",
+            "--repo",
+            str(root),
+            "--same-python",
+            "--results",
+            str(results),
+            "--repeat",
+            "7",
+        ]
+    )
     assert code == 0
     # the first commit is not in A..B: measure it too, and check that a rerun skips the rest
-    assert main(["run-range", shas[0], "--repo", str(root), "--same-python",
-                 "--results", str(results), "--repeat", "7"]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "run-range",
+                shas[0],
+                "--repo",
+                str(root),
+                "--same-python",
+                "--results",
+                str(results),
+                "--repeat",
+                "7",
+            ]
+        )
+        == 0
+    )
     return root, shas, results
 
 
@@ -125,8 +164,21 @@ def test_history_finds_exactly_the_slow_commit(measured_repo, tmp_path, capsys):
     root, shas, results = measured_repo
     ghost = _rebased_away_result(results)
     capsys.readouterr()
-    code = main(["history", "--results", str(results), "--repo", str(root), "--json", "-",
-                 "--out", str(tmp_path / "out"), "--export", str(tmp_path / "h.parquet")])  # fmt: skip
+    code = main(
+        [
+            "history",
+            "--results",
+            str(results),
+            "--repo",
+            str(root),
+            "--json",
+            "-",
+            "--out",
+            str(tmp_path / "out"),
+            "--export",
+            str(tmp_path / "h.parquet"),
+        ]
+    )
     captured = capsys.readouterr()
     assert code == 0
     data = json.loads(captured.out)
@@ -141,12 +193,24 @@ def test_history_finds_exactly_the_slow_commit(measured_repo, tmp_path, capsys):
 
 
 def test_bisect_agrees_with_history(measured_repo, tmp_path, capsys):
-    for module in ("perfkit.measure", "perfkit.stats", "perfkit.config"):
+    for module in ("perfkit.measure.protocol", "perfkit.verdict.stats", "perfkit.config"):
         pytest.importorskip(module)
     root, shas, results = measured_repo
     capsys.readouterr()
-    code = main(["bisect", BENCH, shas[0], shas[-1], "--repo", str(root), "--same-python",
-                 "--rounds", "3", "--json"])  # fmt: skip
+    code = main(
+        [
+            "bisect",
+            BENCH,
+            shas[0],
+            shas[-1],
+            "--repo",
+            str(root),
+            "--same-python",
+            "--rounds",
+            "3",
+            "--json",
+        ]
+    )
     data = json.loads(capsys.readouterr().out)
     steps = [(shas.index(s["commit"]), round(s["level"] * 1e3, 2)) for s in data["steps"]]
     assert data["commit"] == shas[SLOW_AT] and data["parent"] == shas[SLOW_AT - 1], steps

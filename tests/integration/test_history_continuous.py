@@ -35,14 +35,21 @@ BROKEN = textwrap.dedent(
 
 @pytest.fixture(scope="module")
 def continuous_repo(tmp_path_factory) -> tuple[Path, str, str]:
-    for module in ("perfkit.analysis", "perfkit.cli.common", "perfkit.ingest.asv"):
+    for module in ("perfkit.verdict.analysis", "perfkit.cli.common", "perfkit.ingest.asv"):
         pytest.importorskip(module)
     root = tmp_path_factory.mktemp("continuous") / "repo"
     build_repo(root, n_commits=1, slow_at=99)
     conf = json.loads((root / "asv.conf.json").read_text())
     python = f"{sys.version_info.major}.{sys.version_info.minor}"
-    conf.update({"pythons": [python], "matrix": {"req": {"numpy": [""]}}, "build_command": [],
-                 "install_command": [], "uninstall_command": []})  # fmt: skip
+    conf.update(
+        {
+            "pythons": [python],
+            "matrix": {"req": {"numpy": [""]}},
+            "build_command": [],
+            "install_command": [],
+            "uninstall_command": [],
+        }
+    )
     (root / "asv.conf.json").write_text(json.dumps(conf, indent=2))
     (root / "benchmarks" / "bench_broken.py").write_text(BROKEN)
     _git(root, "add", "-A")
@@ -57,8 +64,7 @@ def continuous_repo(tmp_path_factory) -> tuple[Path, str, str]:
 def test_continuous_reports_failure_and_regression(continuous_repo, tmp_path, capsys):
     root, base, head = continuous_repo
     out = tmp_path / "report"
-    code = main(["continuous", base, head, "--repo", str(root), "--out", str(out),
-                 "--rounds", "2"])  # fmt: skip
+    code = main(["continuous", base, head, "--repo", str(root), "--out", str(out), "--rounds", "2"])
     err = capsys.readouterr().err
     assert code == 1
     assert "bench_broken.time_sometimes_broken" in err and "FAILED" in err

@@ -31,13 +31,18 @@ def perfkit_lines(path: Path) -> list[list[str]]:
     for job in wf["jobs"].values():
         for step in job["steps"]:
             env = {**job.get("env", {}), **step.get("env", {})}
-            out += [expand(line.strip(), env) for line in step.get("run", "").splitlines()
-                    if line.strip().startswith("perfkit ")]  # fmt: skip
+            out += [
+                expand(line.strip(), env)
+                for line in step.get("run", "").splitlines()
+                if line.strip().startswith("perfkit ")
+            ]
     return out
 
 
 @pytest.mark.parametrize("layout", ["flat", "subdir"])
-def test_init_writes_linted_workflows_and_the_quick_start_runs(layout: str, tmp_path: Path, monkeypatch, capsys):
+def test_init_writes_linted_workflows_and_the_quick_start_runs(
+    layout: str, tmp_path: Path, monkeypatch, capsys
+):
     repo = make_project(tmp_path / layout, layout)
     (repo / "perfkit.toml").unlink()  # a project that has not adopted perfkit yet
     monkeypatch.chdir(repo)
@@ -48,11 +53,24 @@ def test_init_writes_linted_workflows_and_the_quick_start_runs(layout: str, tmp_
     assert sorted(p.name for p in workflows.iterdir()) == ["perf-main.yml", "perf.yml"]
     assert 'import_name = ["mypkg"]' in (repo / "perfkit.toml").read_text()
 
-    schema = subprocess.run([sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-workflows",
-                             *map(str, workflows.iterdir())], capture_output=True, text=True)  # fmt: skip
+    schema = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "check_jsonschema",
+            "--builtin-schema",
+            "vendor.github-workflows",
+            *map(str, workflows.iterdir()),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert schema.returncode == 0, schema.stdout + schema.stderr
-    lint = subprocess.run([zizmor(), "--offline", "--no-progress", "--persona", "pedantic", str(workflows)],
-                          capture_output=True, text=True)  # fmt: skip
+    lint = subprocess.run(
+        [zizmor(), "--offline", "--no-progress", "--persona", "pedantic", str(workflows)],
+        capture_output=True,
+        text=True,
+    )
     assert lint.returncode == 0, lint.stdout + lint.stderr
     pr = (workflows / "perf.yml").read_text()
     assert "python -m pip install ./vendor/perfkit" in pr and 'python-version: "3.11"' in pr
@@ -61,8 +79,11 @@ def test_init_writes_linted_workflows_and_the_quick_start_runs(layout: str, tmp_
     for words in lines:  # every perfkit line is a valid command line
         assert_parses(" ".join(words), words[1:])
     if layout == "subdir":
-        assert all("--config" in words and "benchmarks/asv.conf.json" in words
-                   for words in lines if words[1] in ("run", "baseline"))  # fmt: skip
+        assert all(
+            "--config" in words and "benchmarks/asv.conf.json" in words
+            for words in lines
+            if words[1] in ("run", "baseline")
+        )
 
     assert main(["init"]) == 2  # nothing is overwritten without --force
     assert "use --force" in capsys.readouterr().err
@@ -71,5 +92,7 @@ def test_init_writes_linted_workflows_and_the_quick_start_runs(layout: str, tmp_
     quick = ["--same-python", "--rounds", "2", "--extra-rounds", "0"]
     assert main(["baseline", "save", "main", "--run", *quick]) == 0
     assert list((repo / "baselines").glob("main--*.json"))
-    assert main(["check", "--baseline", "main", *quick, "--no-profile", "--out", "reports/latest"]) in (0, 1)
+    assert main(
+        ["check", "--baseline", "main", *quick, "--no-profile", "--out", "reports/latest"]
+    ) in (0, 1)
     assert (repo / "reports" / "latest" / "report.json").is_file()

@@ -45,7 +45,7 @@ def allocate(n):
     return np.ones(n * ALLOC).sum()
 '''
 
-BENCH = '''
+BENCH = """
 from fixturepkg.kernels import allocate, run_kernel_a, run_kernel_b
 
 N = 1_500_000
@@ -62,7 +62,7 @@ class Kernels:
 
     def time_alloc(self):
         allocate(200_000)
-'''
+"""
 
 
 def commit_variant(repo: Path, work_a: int, alloc: int, message: str) -> str:
@@ -78,14 +78,26 @@ def fixture_repo(tmp_path: Path) -> tuple[Path, list[str]]:
     (repo / "fixturepkg").mkdir(parents=True)
     (repo / "benchmarks").mkdir()
     (repo / "fixturepkg" / "__init__.py").write_text("")
-    (repo / "benchmarks" / "__init__.py").write_text((ROOT / "benchmarks" / "__init__.py").read_text())
+    (repo / "benchmarks" / "__init__.py").write_text(
+        (ROOT / "benchmarks" / "__init__.py").read_text()
+    )
     (repo / "benchmarks" / "bench.py").write_text(textwrap.dedent(BENCH))
     (repo / ".gitignore").write_text(".asv/\nreports/\n__pycache__/\n")
-    (repo / "asv.conf.json").write_text(json.dumps({
-        "version": 1, "project": "fixture", "repo": ".", "branches": ["main"],
-        "environment_type": "existing", "benchmark_dir": "benchmarks",
-        "results_dir": ".asv/results", "env_dir": ".asv/env", "html_dir": ".asv/html",
-    }))  # fmt: skip
+    (repo / "asv.conf.json").write_text(
+        json.dumps(
+            {
+                "version": 1,
+                "project": "fixture",
+                "repo": ".",
+                "branches": ["main"],
+                "environment_type": "existing",
+                "benchmark_dir": "benchmarks",
+                "results_dir": ".asv/results",
+                "env_dir": ".asv/env",
+                "html_dir": ".asv/html",
+            }
+        )
+    )
     git(repo, "init", "-q", "-b", "main")
     commits = [
         commit_variant(repo, 1, 1, "base"),
@@ -100,14 +112,37 @@ def test_compare_profile_names_the_slowed_kernel(fixture_repo, monkeypatch, caps
     git(repo, "checkout", "-q", c2)
     monkeypatch.chdir(repo)
     for rounds in ("4", "8"):  # a loaded machine may leave it inconclusive: measure more
-        run = ["run", "--same-python", "--base", c1, "--bench", "time_both", "--rounds", rounds, "--extra-rounds", rounds,
-               "--out", "reports/run"]  # fmt: skip
+        run = [
+            "run",
+            "--same-python",
+            "--base",
+            c1,
+            "--bench",
+            "time_both",
+            "--rounds",
+            rounds,
+            "--extra-rounds",
+            rounds,
+            "--out",
+            "reports/run",
+        ]
         assert main(run) == 0
         if json.loads((repo / "reports" / "run" / "report.json").read_text())["regressions"]:
             break
     out = repo / "reports" / "cmp"
-    code = main(["compare", "reports/run/base.json", "reports/run/head.json", "--profile",
-                 "--seconds", "1.5", "--no-memory", "--out", str(out)])  # fmt: skip
+    code = main(
+        [
+            "compare",
+            "reports/run/base.json",
+            "reports/run/head.json",
+            "--profile",
+            "--seconds",
+            "1.5",
+            "--no-memory",
+            "--out",
+            str(out),
+        ]
+    )
     assert code == 0
     report = json.loads((out / "report.json").read_text())
     (reg,) = [r for r in report["regressions"] if "time_both" in r["benchmark_name"]]
@@ -115,18 +150,34 @@ def test_compare_profile_names_the_slowed_kernel(fixture_repo, monkeypatch, caps
     assert "run_kernel_b" not in reg["top_frames"][0]
     diff = out / reg["flamegraph_path"]
     assert diff.exists() and "run_kernel_a" in diff.read_text()
-    assert "top grown frame: run\\_kernel\\_a" in (out / "comment.md").read_text()  # Markdown-escaped
+    assert (
+        "top grown frame: run\\_kernel\\_a" in (out / "comment.md").read_text()
+    )  # Markdown-escaped
 
 
 def test_memray_sees_ten_times_the_heap(fixture_repo, monkeypatch, capsys):
     repo, (_c1, c2, c3) = fixture_repo
     git(repo, "checkout", "-q", c3)
     monkeypatch.chdir(repo)
-    assert main(["profile", "bench.Kernels.time_alloc", "--base", c2, "--seconds", "0.5",
-                 "--out", "reports/prof"]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "profile",
+                "bench.Kernels.time_alloc",
+                "--base",
+                c2,
+                "--seconds",
+                "0.5",
+                "--out",
+                "reports/prof",
+            ]
+        )
+        == 0
+    )
     text = capsys.readouterr().out
-    base_peak, head_peak = (int(x) for x in
-                            text.split("heap peak (memray): ")[1].split(" bytes")[0].split(" -> "))  # fmt: skip
+    base_peak, head_peak = (
+        int(x) for x in text.split("heap peak (memray): ")[1].split(" bytes")[0].split(" -> ")
+    )
     assert head_peak >= 5 * base_peak > 0
     html = next((repo / "reports" / "prof" / "profiles").glob("*/memory-head.html"))
     external = re.findall(r"<(?:script|link)[^>]+(?:src|href)=[\"']https?:", html.read_text())

@@ -24,7 +24,7 @@ from perfkit.model import (
     Report,
     Severity,
     Verdict,
-)  # fmt: skip
+)
 from perfkit.profile.flamegraph import write_flamegraph
 from perfkit.report import write_report
 
@@ -43,30 +43,89 @@ HOSTILE_NAMES = [
 
 
 def evidence(ratio: float, half: float = 0.03) -> Evidence:
-    return Evidence(ratio, ratio * (1 - half), ratio * (1 + half), 1e-4, 1e-3, 0.05, 0.95, 12, 12, 4, 4,
-                    0.01, 0.01 * ratio, 0.04, True, "t")  # fmt: skip
+    return Evidence(
+        ratio,
+        ratio * (1 - half),
+        ratio * (1 + half),
+        1e-4,
+        1e-3,
+        0.05,
+        0.95,
+        12,
+        12,
+        4,
+        4,
+        0.01,
+        0.01 * ratio,
+        0.04,
+        True,
+        "t",
+    )
 
 
 def comparison(name: str, verdict: Verdict, ratio: float, **kw) -> Comparison:
-    return Comparison(name=name, benchmark=name.split("(")[0], kind=BenchmarkKind.TIME, unit="seconds",
-                      direction=Direction.LOWER_IS_BETTER, verdict=verdict, evidence=evidence(ratio),
-                      message=f"{verdict.value} {HOSTILE}", **kw)  # fmt: skip
+    return Comparison(
+        name=name,
+        benchmark=name.split("(")[0],
+        kind=BenchmarkKind.TIME,
+        unit="seconds",
+        direction=Direction.LOWER_IS_BETTER,
+        verdict=verdict,
+        evidence=evidence(ratio),
+        message=f"{verdict.value} {HOSTILE}",
+        **kw,
+    )
 
 
 def measurement(name: str, scale: float) -> Measurement:
     runs = tuple(tuple(0.01 * scale * (1 + 0.01 * (i + j)) for j in range(3)) for i in range(4))
-    return Measurement(name=name, benchmark=name, kind=BenchmarkKind.TIME, unit="seconds", runs=runs, runs_known=True)
+    return Measurement(
+        name=name,
+        benchmark=name,
+        kind=BenchmarkKind.TIME,
+        unit="seconds",
+        runs=runs,
+        runs_known=True,
+    )
 
 
 def write_profiles(prof: Path) -> None:
-    write_flamegraph(prof / "flamegraph-diff.html", f"bench {HOSTILE}",
-                     {("run (b.py)", "run_kernel_a (k.py)"): 0.02, ("run (b.py)", "run_kernel_b (k.py)"): 0.01},
-                     {("run (b.py)", "run_kernel_a (k.py)"): 0.01, ("run (b.py)", "run_kernel_b (k.py)"): 0.01})  # fmt: skip
+    write_flamegraph(
+        prof / "flamegraph-diff.html",
+        f"bench {HOSTILE}",
+        {("run (b.py)", "run_kernel_a (k.py)"): 0.02, ("run (b.py)", "run_kernel_b (k.py)"): 0.01},
+        {("run (b.py)", "run_kernel_a (k.py)"): 0.01, ("run (b.py)", "run_kernel_b (k.py)"): 0.01},
+    )
     capture = prof / "mem.bin"
-    subprocess.run([sys.executable, "-m", "memray", "run", "-q", "-o", str(capture), "-c",
-                    "import numpy; x = numpy.ones(10**6)"], check=True, capture_output=True)  # fmt: skip
-    subprocess.run([sys.executable, "-m", "memray", "flamegraph", "--no-web", "-o", str(prof / "memory-head.html"),
-                    str(capture)], check=True, capture_output=True)  # fmt: skip
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "memray",
+            "run",
+            "-q",
+            "-o",
+            str(capture),
+            "-c",
+            "import numpy; x = numpy.ones(10**6)",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "memray",
+            "flamegraph",
+            "--no-web",
+            "-o",
+            str(prof / "memory-head.html"),
+            str(capture),
+        ],
+        check=True,
+        capture_output=True,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -74,17 +133,41 @@ def report_dir(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("report")
     write_profiles(out / "profiles" / "x")
     reg_name = HOSTILE_NAMES[0]
-    reg = comparison(reg_name, Verdict.REGRESSION, 1.4, severity=Severity.CRITICAL,
-                     top_frames=("run_kernel_a (k.py)",), memory=MemoryProfile(1000, 9000, 1, 3),
-                     artifacts=(Artifact(ArtifactKind.DIFF_FLAMEGRAPH, "profiles/x/flamegraph-diff.html", "diff", "diff"),
-                                Artifact(ArtifactKind.MEMORY_FLAMEGRAPH, "profiles/x/memory-head.html", "head", "memray")))  # fmt: skip
-    hostile = [comparison(n, Verdict.REGRESSION, 1.12, severity=Severity.MINOR) for n in HOSTILE_NAMES[1:]]
-    others = [comparison(f"actor.B{i:02d}.time_y", v, r) for i, (v, r) in
-              enumerate([(Verdict.UNCHANGED, 1.01), (Verdict.IMPROVEMENT, 0.8), (Verdict.INCONCLUSIVE, 1.07)] * 4)]
-    report = Report("2026-11-24T00:00:00Z", f"base {HOSTILE}", "head", (reg, *hostile, *others),
-                    GateDecision(False, 60.0, 75.0, (f"1 regression(s): {reg_name}",)),
-                    environment_info={"base": {"cpu_model_name": HOSTILE}, "head": {"cpu_model_name": "x"}},
-                    warnings=(f"warning {HOSTILE}",))  # fmt: skip
+    reg = comparison(
+        reg_name,
+        Verdict.REGRESSION,
+        1.4,
+        severity=Severity.CRITICAL,
+        top_frames=("run_kernel_a (k.py)",),
+        memory=MemoryProfile(1000, 9000, 1, 3),
+        artifacts=(
+            Artifact(
+                ArtifactKind.DIFF_FLAMEGRAPH, "profiles/x/flamegraph-diff.html", "diff", "diff"
+            ),
+            Artifact(
+                ArtifactKind.MEMORY_FLAMEGRAPH, "profiles/x/memory-head.html", "head", "memray"
+            ),
+        ),
+    )
+    hostile = [
+        comparison(n, Verdict.REGRESSION, 1.12, severity=Severity.MINOR) for n in HOSTILE_NAMES[1:]
+    ]
+    others = [
+        comparison(f"actor.B{i:02d}.time_y", v, r)
+        for i, (v, r) in enumerate(
+            [(Verdict.UNCHANGED, 1.01), (Verdict.IMPROVEMENT, 0.8), (Verdict.INCONCLUSIVE, 1.07)]
+            * 4
+        )
+    ]
+    report = Report(
+        "2026-11-24T00:00:00Z",
+        f"base {HOSTILE}",
+        "head",
+        (reg, *hostile, *others),
+        GateDecision(False, 60.0, 75.0, (f"1 regression(s): {reg_name}",)),
+        environment_info={"base": {"cpu_model_name": HOSTILE}, "head": {"cpu_model_name": "x"}},
+        warnings=(f"warning {HOSTILE}",),
+    )
     samples = {reg_name: (measurement(reg_name, 1.0), measurement(reg_name, 1.4))}
     write_report(report, out, samples)
     return out
@@ -92,7 +175,8 @@ def report_dir(tmp_path_factory) -> Path:
 
 def column(page, index: int) -> list[str]:
     return page.locator("table#all tbody tr").evaluate_all(
-        f"rows => rows.map(r => r.cells[{index}].getAttribute('data-v'))")  # fmt: skip
+        f"rows => rows.map(r => r.cells[{index}].getAttribute('data-v'))"
+    )
 
 
 def numbers(keys: list[str]) -> list[float]:
@@ -108,10 +192,14 @@ def test_index_renders_offline_sorts_filters_and_stays_inert(report_dir: Path):
             assert " ".join(name.split()) in " ".join(body.split())  # shown as text, whole
         assert page.locator("img[alt^='samples per process']").count() == 1
         assert page.locator("img[alt^='change with interval']").count() == 1
-        assert page.evaluate("Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)")
+        assert page.evaluate(
+            "Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)"
+        )
         frame = page.locator("iframe[title='differential flamegraph']")
         frame.scroll_into_view_if_needed()
-        page.frame_locator("iframe[title='differential flamegraph']").locator(".f", has_text="run_kernel_a").wait_for()
+        page.frame_locator("iframe[title='differential flamegraph']").locator(
+            ".f", has_text="run_kernel_a"
+        ).wait_for()
 
         header = page.locator("table#all th", has_text="change").first
         header.click()
@@ -119,7 +207,9 @@ def test_index_renders_offline_sorts_filters_and_stays_inert(report_dir: Path):
         assert ascending == sorted(ascending) and len(ascending) == 17
         header.click()
         descending = numbers(column(page, 2))
-        assert descending == sorted(descending, reverse=True) and descending[0] == pytest.approx(40.0)
+        assert descending == sorted(descending, reverse=True) and descending[0] == pytest.approx(
+            40.0
+        )
         by_name = page.locator("table#all th", has_text="benchmark")
         by_name.click()
         names = page.locator("table#all tbody tr td.name").all_inner_texts()

@@ -23,7 +23,7 @@ from .projects import git
 pytestmark = pytest.mark.slow
 BODIES = ("alpha", "beta", "gamma", "delta", "epsilon", "zeta")
 SLOWED = {"alpha", "delta"}
-BENCH = '''import time
+BENCH = """import time
 
 import shardpkg
 
@@ -32,14 +32,16 @@ class Bodies:
     timer = time.process_time  # CPU time: which code runs is the question, not load
 
 {methods}
-'''
+"""
 
 
 def write_package(repo: Path, factors: dict[str, float]) -> None:
     lines = ['"""Six bodies for the sharding test."""\n']
     for name in BODIES:
         n = int(100_000 * factors.get(name, 1.0))
-        lines.append(f"\ndef {name}():\n    total = 0\n    for i in range({n}):\n        total += i % 7\n    return total\n")
+        lines.append(
+            f"\ndef {name}():\n    total = 0\n    for i in range({n}):\n        total += i % 7\n    return total\n"
+        )
     (repo / "shardpkg" / "__init__.py").write_text("".join(lines))
 
 
@@ -51,10 +53,21 @@ def suite(tmp_path: Path) -> Path:
     (repo / "benchmarks" / "__init__.py").write_text("")
     methods = "\n".join(f"    def time_{b}(self):\n        shardpkg.{b}()\n" for b in BODIES)
     (repo / "benchmarks" / "bench.py").write_text(BENCH.format(methods=methods))
-    (repo / "asv.conf.json").write_text(json.dumps({
-        "version": 1, "project": "shardpkg", "repo": ".", "branches": ["main"], "environment_type": "existing",
-        "benchmark_dir": "benchmarks", "results_dir": ".asv/results", "env_dir": ".asv/env", "html_dir": ".asv/html",
-    }))  # fmt: skip
+    (repo / "asv.conf.json").write_text(
+        json.dumps(
+            {
+                "version": 1,
+                "project": "shardpkg",
+                "repo": ".",
+                "branches": ["main"],
+                "environment_type": "existing",
+                "benchmark_dir": "benchmarks",
+                "results_dir": ".asv/results",
+                "env_dir": ".asv/env",
+                "html_dir": ".asv/html",
+            }
+        )
+    )
     (repo / ".gitignore").write_text(".asv/\nreports/\n__pycache__/\n")
     # a 25 % threshold: identical code measured at load 7 once came out 1.15 [1.03, 1.28]
     # in CPU time; the 2.5x bodies stay far past it
@@ -71,7 +84,9 @@ def suite(tmp_path: Path) -> Path:
 
 
 def verdicts(report: Path) -> dict[str, dict]:
-    return {b["name"].rsplit("time_", 1)[1]: b for b in json.loads(report.read_text())["benchmarks"]}
+    return {
+        b["name"].rsplit("time_", 1)[1]: b for b in json.loads(report.read_text())["benchmarks"]
+    }
 
 
 def benjamini_hochberg(p: list[float]) -> list[float]:
@@ -89,14 +104,34 @@ def test_three_shards_merge_to_the_unsharded_verdicts(suite: Path, monkeypatch, 
     protocol = ["--base", "base", "--head", "head", "--rounds", "4", "--extra-rounds", "4"]
     assert main(["run", *protocol, "--out", "reports/all"]) == 0
     for k in (1, 2, 3):  # three runners: separate processes
-        proc = subprocess.run([sys.executable, "-m", "perfkit", "run", *protocol, "--shard", f"{k}/3",
-                               "--out", f"reports/shard-{k}"], capture_output=True, text=True)  # fmt: skip
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "perfkit",
+                "run",
+                *protocol,
+                "--shard",
+                f"{k}/3",
+                "--out",
+                f"reports/shard-{k}",
+            ],
+            capture_output=True,
+            text=True,
+        )
         assert proc.returncode == 0, proc.stderr[-2000:]
-    plans = [json.loads((suite / f"reports/shard-{k}/shard.json").read_text())["plan"] for k in (1, 2, 3)]
+    plans = [
+        json.loads((suite / f"reports/shard-{k}/shard.json").read_text())["plan"] for k in (1, 2, 3)
+    ]
     assert plans[0] == plans[1] == plans[2] and sorted(set(plans[0].values())) == [1, 2, 3]
 
-    assert main(["merge", *(f"reports/shard-{k}" for k in (1, 2, 3)), "--out", "reports/merged"]) == 0
-    whole, merged = verdicts(suite / "reports/all/report.json"), verdicts(suite / "reports/merged/report.json")
+    assert (
+        main(["merge", *(f"reports/shard-{k}" for k in (1, 2, 3)), "--out", "reports/merged"]) == 0
+    )
+    whole, merged = (
+        verdicts(suite / "reports/all/report.json"),
+        verdicts(suite / "reports/merged/report.json"),
+    )
     assert sorted(merged) == sorted(BODIES)
     for body in BODIES:  # the same verdicts, sharded or not
         assert (whole[body]["verdict"] == "regression") == (body in SLOWED), whole[body]
@@ -118,5 +153,8 @@ def test_three_shards_merge_to_the_unsharded_verdicts(suite: Path, monkeypatch, 
     fake = suite / "reports/fake-2"
     shutil.copytree(suite / "reports/shard-2", fake)
     shutil.copy(suite / "reports/shard-1/head.json", fake / "head.json")
-    assert main(["merge", "reports/shard-1", str(fake), "reports/shard-3", "--out", "reports/bad"]) == 2
+    assert (
+        main(["merge", "reports/shard-1", str(fake), "reports/shard-3", "--out", "reports/bad"])
+        == 2
+    )
     assert "measured by shard 1/3 and by shard 2/3" in capsys.readouterr().err

@@ -20,8 +20,8 @@ import pytest
 
 from perfkit.cli import main
 from perfkit.errors import ProvenanceError
-from perfkit.provenance import check
-from perfkit.sides import Side
+from perfkit.measure.provenance import check
+from perfkit.measure.sides import Side
 
 from .projects import SLOW, git, make_project
 
@@ -36,7 +36,9 @@ def verdict(repo: Path, out: str) -> dict:
 
 def run(repo: Path, monkeypatch, head: str, *extra: str) -> int:
     monkeypatch.chdir(repo)
-    return main(["run", "--base", "base", "--head", head, *PROTOCOL, "--out", f"reports/{head}", *extra])
+    return main(
+        ["run", "--base", "base", "--head", head, *PROTOCOL, "--out", f"reports/{head}", *extra]
+    )
 
 
 def assert_sides_measure_their_commits(repo: Path, monkeypatch, capsys, *extra: str) -> None:
@@ -87,11 +89,15 @@ def editable_trap(tmp_path: Path):
         subprocess.run([*pip, "uninstall", "-y", "mypkg"], check=False)
 
 
-def test_same_python_measures_the_sides_not_the_editable_install(editable_trap: Path, monkeypatch, capsys):
+def test_same_python_measures_the_sides_not_the_editable_install(
+    editable_trap: Path, monkeypatch, capsys
+):
     assert_sides_measure_their_commits(editable_trap, monkeypatch, capsys, "--same-python")
 
 
-def test_provenance_refuses_a_side_that_imports_the_installed_copy(editable_trap: Path, tmp_path: Path):
+def test_provenance_refuses_a_side_that_imports_the_installed_copy(
+    editable_trap: Path, tmp_path: Path
+):
     """A mis-wired side: this interpreter as it is, without the side's checkout first."""
     tree = tmp_path / "checkout"
     git(editable_trap, "worktree", "add", "-q", "--detach", str(tree), "slow")

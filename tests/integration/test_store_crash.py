@@ -15,20 +15,24 @@ import sys
 import time
 from pathlib import Path
 
-from perfkit import history, store
-from perfkit.store import manifest
+from perfkit.history import series as history
+from perfkit.history import store
+from perfkit.history.store import manifest
 from tests.unit.test_store import make_repo, new_results, result_file, same, stored
 
 SCRIPT = """
 import sys
-from perfkit import store
+from perfkit.history import store
 store.update(sys.argv[1], sys.argv[2], repo=sys.argv[3], batch_rows=4, jobs=1, max_small=1000)
 """
 
 
 def _start(results: Path, st_dir: Path, repo: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", SCRIPT, str(results), str(st_dir), str(repo)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+    return subprocess.Popen(
+        [sys.executable, "-c", SCRIPT, str(results), str(st_dir), str(repo)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
 
 
 def _new_parts(st_dir: Path, known: set[str]) -> list[str]:

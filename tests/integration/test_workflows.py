@@ -33,7 +33,9 @@ def zizmor() -> str:
     here = Path(sys.executable).parent / "zizmor"
     if here.is_file():
         return str(here)
-    found = subprocess.run(["sh", "-c", "command -v zizmor"], capture_output=True, text=True).stdout.strip()
+    found = subprocess.run(
+        ["sh", "-c", "command -v zizmor"], capture_output=True, text=True
+    ).stdout.strip()
     if not found:
         pytest.fail("zizmor is not installed (it is in the test extra: pip install -e '.[test]')")
     return found
@@ -56,12 +58,24 @@ def test_sharded_workflow_measures_every_shard_and_merges_them_once():
     assert measure["strategy"]["fail-fast"] is False and report["needs"] == "measure"
     script = "\n".join(s.get("run", "") for s in report["steps"])
     assert all(f"reports/shard-{k}" in script for k in shards)
-    assert report["steps"][-1]["run"].startswith("perfkit gate ") and "if" not in report["steps"][-1]
+    assert (
+        report["steps"][-1]["run"].startswith("perfkit gate ") and "if" not in report["steps"][-1]
+    )
 
 
 def test_workflows_match_the_github_schema():
-    proc = subprocess.run([sys.executable, "-m", "check_jsonschema", "--builtin-schema",
-                           "vendor.github-workflows", *map(str, FILES)], capture_output=True, text=True)  # fmt: skip
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "check_jsonschema",
+            "--builtin-schema",
+            "vendor.github-workflows",
+            *map(str, FILES),
+        ],
+        capture_output=True,
+        text=True,
+    )
     if "No module named check_jsonschema" in proc.stderr:
         pytest.fail("check-jsonschema is not installed (it is in the test extra)")
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -70,8 +84,11 @@ def test_workflows_match_the_github_schema():
 
 @pytest.mark.parametrize("persona", ["regular", "pedantic"])
 def test_zizmor_finds_nothing(persona):
-    proc = subprocess.run([zizmor(), "--offline", "--no-progress", "--persona", persona, str(WORKFLOWS)],
-                          capture_output=True, text=True)  # fmt: skip
+    proc = subprocess.run(
+        [zizmor(), "--offline", "--no-progress", "--persona", persona, str(WORKFLOWS)],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "No findings" in proc.stdout + proc.stderr
 
@@ -82,7 +99,9 @@ def test_least_privilege_pinned_actions_and_no_expressions_in_scripts(name):
     assert wf["permissions"] == {}
     for job_name, job in wf["jobs"].items():
         comments = name == "perf.yml" or job_name == "report"
-        wanted = {"contents": "read", "pull-requests": "write"} if comments else {"contents": "read"}
+        wanted = (
+            {"contents": "read", "pull-requests": "write"} if comments else {"contents": "read"}
+        )
         assert job["permissions"] == wanted, job_name
         for step in job["steps"]:
             assert "uses" not in step or SHA_PIN.match(step["uses"]), step["uses"]
@@ -101,10 +120,12 @@ def test_pull_request_workflow_measures_uploads_comments_then_gates_last():
     assert list(wf["on"]) == ["pull_request"]
     runs = [s.get("run", "") for s in steps(wf)]
     uses = [s.get("uses", "").split("@")[0] for s in steps(wf)]
-    order = [next(i for i, r in enumerate(runs) if "perfkit run --base" in r),
-             uses.index("actions/upload-artifact"),
-             next(i for i, r in enumerate(runs) if r.startswith("perfkit comment")),
-             len(runs) - 1]  # fmt: skip
+    order = [
+        next(i for i, r in enumerate(runs) if "perfkit run --base" in r),
+        uses.index("actions/upload-artifact"),
+        next(i for i, r in enumerate(runs) if r.startswith("perfkit comment")),
+        len(runs) - 1,
+    ]
     assert order == sorted(order) and len(set(order)) == 4
     assert runs[-1].startswith("perfkit gate ") and "report.json" in runs[-1]
     assert "if" not in steps(wf)[-1]  # the gate runs only when everything before succeeded

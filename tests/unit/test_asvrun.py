@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from perfkit.asvrun import selection_regex
+from perfkit.measure.asvrun import selection_regex
 
 
 def asv_name(bench: str, values: list[str]) -> str:

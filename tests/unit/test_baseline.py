@@ -15,14 +15,21 @@ from perfkit.errors import BaselineError, ResultsFormatError
 from perfkit.model import BenchmarkKind, Direction, Measurement
 
 names = st.text(min_size=1, max_size=40).filter(lambda s: s.isprintable())
-samples = st.lists(st.floats(min_value=1e-9, max_value=1e3, allow_nan=False), min_size=1, max_size=6)
+samples = st.lists(
+    st.floats(min_value=1e-9, max_value=1e3, allow_nan=False), min_size=1, max_size=6
+)
 
 
 def measurement(name: str, runs: list[list[float]], **kw) -> Measurement:
     return Measurement(
-        name=name, benchmark=name.split("(")[0], kind=BenchmarkKind.TIME, unit="seconds",
-        runs=tuple(tuple(r) for r in runs), runs_known=True, **kw,
-    )  # fmt: skip
+        name=name,
+        benchmark=name.split("(")[0],
+        kind=BenchmarkKind.TIME,
+        unit="seconds",
+        runs=tuple(tuple(r) for r in runs),
+        runs_known=True,
+        **kw,
+    )
 
 
 @settings(max_examples=60, deadline=None)
@@ -38,8 +45,16 @@ def test_round_trip_is_exact(data):
 def test_one_benchmark_per_line_and_valid_json(tmp_path: Path):
     ms = [measurement(f"s.b{i}", [[0.1, 0.2], [0.3]]) for i in range(5)]
     ms.append(measurement("s.fail", [], error="boom"))
-    ms.append(Measurement(name="s.tput", benchmark="s.tput", kind=BenchmarkKind.TRACK,
-                          unit="messages/s", direction=Direction.HIGHER_IS_BETTER, runs=((5.0,),)))
+    ms.append(
+        Measurement(
+            name="s.tput",
+            benchmark="s.tput",
+            kind=BenchmarkKind.TRACK,
+            unit="messages/s",
+            direction=Direction.HIGHER_IS_BETTER,
+            runs=((5.0,),),
+        )
+    )
     path = baselines.save(baselines.build("main", "vm", ms, commit="c0ffee"), tmp_path)
     text = path.read_text()
     json.loads(text)
@@ -70,14 +85,20 @@ def test_interrupted_save_keeps_old_file(tmp_path: Path, monkeypatch):
         ('{"schema": "perfkit-baseline", "version": 1, "name": "m"', "truncated or invalid JSON"),
         ('{"schema": "perfkit-baseline", "version": 99}', "unsupported baseline version"),
         ('{"schema": "other"}', "not a perfkit baseline"),
-        ('{"schema": "perfkit-baseline", "version": 1, "name": "m", "machine": "vm", "created_at": "t",'
-         ' "benchmarks": {"a": {"benchmark": "a", "kind": "time", "unit": "s", "runs": [[-1.0]]}}}',
-         "invalid sample"),
-        ('{"schema": "perfkit-baseline", "version": 1, "name": "m", "machine": "vm", "created_at": "t",'
-         ' "benchmarks": {"a": {"benchmark": "a", "kind": "time", "unit": "s", "runs": [[NaN]]}}}',
-         "invalid sample"),
-        ('{"schema": "perfkit-baseline", "version": 1, "name": "m", "created_at": "t", "benchmarks": {}}',
-         "missing field"),
+        (
+            '{"schema": "perfkit-baseline", "version": 1, "name": "m", "machine": "vm", "created_at": "t",'
+            ' "benchmarks": {"a": {"benchmark": "a", "kind": "time", "unit": "s", "runs": [[-1.0]]}}}',
+            "invalid sample",
+        ),
+        (
+            '{"schema": "perfkit-baseline", "version": 1, "name": "m", "machine": "vm", "created_at": "t",'
+            ' "benchmarks": {"a": {"benchmark": "a", "kind": "time", "unit": "s", "runs": [[NaN]]}}}',
+            "invalid sample",
+        ),
+        (
+            '{"schema": "perfkit-baseline", "version": 1, "name": "m", "created_at": "t", "benchmarks": {}}',
+            "missing field",
+        ),
     ],
 )
 def test_bad_baseline_files_are_one_line_errors(tmp_path: Path, content: str, expected: str):

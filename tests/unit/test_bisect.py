@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from perfkit import bisect, commitrange
 from perfkit.errors import GitError, HistoryError
+from perfkit.history import bisect
+from perfkit.measure import commitrange
 from perfkit.model import BenchmarkKind, Comparison, Direction, Evidence, Verdict
 
 
@@ -43,7 +44,18 @@ def test_search_finds_first_bad_commit(first_bad, factor, worse_is_higher):
     # G B B G, then log2(20) rounded up probes of G M B B M G, a commit at the worse end
     # measured 2 more times
     assert len(level.calls) <= 4 + 8 * 5
-    assert level.calls[:10] == ["good", "c19", "c19", "good", "good", "c09", "c19", "c19", "c09", "good"]
+    assert level.calls[:10] == [
+        "good",
+        "c19",
+        "c19",
+        "good",
+        "good",
+        "c09",
+        "c19",
+        "c19",
+        "c09",
+        "good",
+    ]
     assert [c for c, _ in found.steps] == level.calls
 
 
@@ -90,12 +102,31 @@ def test_search_rejects_empty_range_and_missing_levels():
 
 
 def _comparison(verdict: Verdict, ratio: float) -> Comparison:
-    ev = Evidence(ratio=ratio, ci_low=ratio * 0.98, ci_high=ratio * 1.02, p_value=1e-4,
-                  p_adjusted=1e-4, threshold=0.05, confidence=0.95, n_base_samples=20,
-                  n_head_samples=20, n_base_runs=4, n_head_runs=4, base_location=1.0,
-                  head_location=ratio, min_detectable=0.02)  # fmt: skip
-    return Comparison(name="b", benchmark="b", kind=BenchmarkKind.TIME, unit="seconds",
-                      direction=Direction.LOWER_IS_BETTER, verdict=verdict, evidence=ev)  # fmt: skip
+    ev = Evidence(
+        ratio=ratio,
+        ci_low=ratio * 0.98,
+        ci_high=ratio * 1.02,
+        p_value=1e-4,
+        p_adjusted=1e-4,
+        threshold=0.05,
+        confidence=0.95,
+        n_base_samples=20,
+        n_head_samples=20,
+        n_base_runs=4,
+        n_head_runs=4,
+        base_location=1.0,
+        head_location=ratio,
+        min_detectable=0.02,
+    )
+    return Comparison(
+        name="b",
+        benchmark="b",
+        kind=BenchmarkKind.TIME,
+        unit="seconds",
+        direction=Direction.LOWER_IS_BETTER,
+        verdict=verdict,
+        evidence=ev,
+    )
 
 
 def test_confirmation_needs_a_change_in_the_searched_direction():

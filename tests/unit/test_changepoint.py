@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from perfkit import ranksegment
-from perfkit.changepoint import SeriesInput, detect, detect_many, min_points
 from perfkit.errors import HistoryError
+from perfkit.history import ranksegment
+from perfkit.history.changepoint import SeriesInput, detect, detect_many, min_points
 from perfkit.model import Direction, Verdict
 
 NOISES = {
@@ -133,7 +133,7 @@ def test_zero_count_commit_is_missing():
 def test_within_commit_noise_lowers_weight_of_noisy_commits():
     x = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
     spreads = np.array([0.1, 0.1, 5.0, 0.1, 0.1])
-    from perfkit.changepoint import _weights
+    from perfkit.history.changepoint import _weights
 
     w = _weights(x, spreads, np.full(5, 10.0))
     assert w[2] < w[0] and w[2] >= 0.25 - 1e-12
@@ -141,12 +141,70 @@ def test_within_commit_noise_lowers_weight_of_noisy_commits():
 
 # A real asv history (30 commits, 7 samples each, 2x slower from commit 19 on; two
 # commits disturbed by a neighbour) measured on this machine, in microseconds.
-MEDIAN_US = [3289.5, 3244.8, 3218.6, 3305.9, 3621.1, 3275.0, 3329.8, 3258.5, 3248.2, 3230.8,
-             3315.3, 4600.9, 3225.5, 3235.5, 3199.2, 3244.1, 3232.2, 3247.6, 3260.9, 6566.9,
-             6533.2, 6546.5, 6589.1, 6230.9, 6136.0, 6359.3, 6457.2, 6422.0, 6603.9, 6421.0]  # fmt: skip
-IQR_US = [95.2, 57.8, 32.0, 36.4, 679.0, 21.0, 156.8, 26.6, 35.7, 37.5, 37.0, 258.2, 89.8,
-          21.7, 16.9, 69.2, 54.2, 69.0, 33.9, 183.8, 69.5, 285.3, 313.3, 85.8, 327.3, 40.7,
-          84.2, 14.6, 209.3, 160.6]  # fmt: skip
+MEDIAN_US = [
+    3289.5,
+    3244.8,
+    3218.6,
+    3305.9,
+    3621.1,
+    3275.0,
+    3329.8,
+    3258.5,
+    3248.2,
+    3230.8,
+    3315.3,
+    4600.9,
+    3225.5,
+    3235.5,
+    3199.2,
+    3244.1,
+    3232.2,
+    3247.6,
+    3260.9,
+    6566.9,
+    6533.2,
+    6546.5,
+    6589.1,
+    6230.9,
+    6136.0,
+    6359.3,
+    6457.2,
+    6422.0,
+    6603.9,
+    6421.0,
+]
+IQR_US = [
+    95.2,
+    57.8,
+    32.0,
+    36.4,
+    679.0,
+    21.0,
+    156.8,
+    26.6,
+    35.7,
+    37.5,
+    37.0,
+    258.2,
+    89.8,
+    21.7,
+    16.9,
+    69.2,
+    54.2,
+    69.0,
+    33.9,
+    183.8,
+    69.5,
+    285.3,
+    313.3,
+    85.8,
+    327.3,
+    40.7,
+    84.2,
+    14.6,
+    209.3,
+    160.6,
+]
 
 
 def test_timing_step_keeps_its_weight_when_spread_grows_with_the_level():

@@ -11,7 +11,7 @@ import pytest
 
 import perfkit.cli.gate as gate_cli
 from perfkit.cli import COMMAND_ORDER, GlobalOptions, cli, main  # noqa: F401
-from perfkit.cli.common import progress_printer
+from perfkit.cli.options import progress_printer
 from perfkit.errors import ResultsFormatError
 
 GOLDEN = Path(__file__).resolve().parents[1] / "data" / "report" / "report.json"
@@ -32,7 +32,10 @@ def _boom(*args, **kwargs):
 
 
 def test_exit_0_when_the_gate_passes(report, capsys):
-    assert main(["gate", str(report), "--min-score", "0", "--max-regressions", "10", "--allow", "*"]) == 0
+    assert (
+        main(["gate", str(report), "--min-score", "0", "--max-regressions", "10", "--allow", "*"])
+        == 0
+    )
     assert "PASSED" in capsys.readouterr().out
 
 
@@ -42,7 +45,9 @@ def test_exit_1_when_the_gate_fails(report, capsys):
     assert "FAILED" in out and "3 regression(s)" in out
 
 
-@pytest.mark.parametrize("argv", [["gate", "missing.json"], ["gate"], ["no-such-command"], ["gate", "--bogus", "x"]])
+@pytest.mark.parametrize(
+    "argv", [["gate", "missing.json"], ["gate"], ["no-such-command"], ["gate", "--bogus", "x"]]
+)
 def test_exit_2_on_bad_input_or_usage_in_one_line(report, capsys, argv):
     assert main(argv) == 2
     err = capsys.readouterr().err
@@ -58,7 +63,11 @@ def test_exit_2_on_a_malformed_report_is_one_line(report, capsys):
 
 
 def test_a_perfkit_error_raised_by_a_command_stays_exit_2(report, capsys, monkeypatch):
-    monkeypatch.setattr(gate_cli, "report_from_json", lambda path: (_ for _ in ()).throw(ResultsFormatError("bad file")))
+    monkeypatch.setattr(
+        gate_cli,
+        "report_from_json",
+        lambda path: (_ for _ in ()).throw(ResultsFormatError("bad file")),
+    )
     assert main(["gate", str(report)]) == 2
     assert capsys.readouterr().err.strip() == "perfkit: error: bad file"
 
@@ -75,7 +84,9 @@ def test_exit_3_on_an_internal_error_one_line_and_a_log(report, capsys, monkeypa
     log = Path(line.rsplit("traceback in ", 1)[1])
     assert log.is_file() and log.is_relative_to(tmp_path / "cache" / "perfkit")
     text = log.read_text()
-    assert "Traceback (most recent call last)" in text and "_boom" in text and "perfkit gate" in text
+    assert (
+        "Traceback (most recent call last)" in text and "_boom" in text and "perfkit gate" in text
+    )
 
 
 def test_exit_3_with_verbose_shows_the_traceback(report, capsys, monkeypatch):
@@ -86,7 +97,9 @@ def test_exit_3_with_verbose_shows_the_traceback(report, capsys, monkeypatch):
     assert err.strip().splitlines()[-1].startswith("perfkit: internal error: RuntimeError: boom")
 
 
-def test_exit_3_when_the_log_folder_cannot_be_written_falls_back(report, capsys, monkeypatch, tmp_path):
+def test_exit_3_when_the_log_folder_cannot_be_written_falls_back(
+    report, capsys, monkeypatch, tmp_path
+):
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("")
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))  # mkdir under a file fails
@@ -120,8 +133,21 @@ def test_help_lists_commands_in_workflow_order_with_an_example(capsys):
     assert main(["--help"]) == 0
     out = capsys.readouterr().out
     assert "perfkit check --baseline main" in out  # the example workflow
-    listed = [line.split()[0] for line in out.split("Commands:", 1)[1].splitlines() if line.startswith("  ")]
-    assert listed[:8] == ["init", "check", "run", "compare", "gate", "baseline", "profile", "comment"]
+    listed = [
+        line.split()[0]
+        for line in out.split("Commands:", 1)[1].splitlines()
+        if line.startswith("  ")
+    ]
+    assert listed[:8] == [
+        "init",
+        "check",
+        "run",
+        "compare",
+        "gate",
+        "baseline",
+        "profile",
+        "comment",
+    ]
     assert listed == list(COMMAND_ORDER)
 
 
@@ -134,8 +160,14 @@ def test_the_command_table_names_every_command_module_and_its_help():
     import perfkit.cli as package
     from perfkit.cli import COMMANDS
 
-    modules = {m.name for m in pkgutil.iter_modules(package.__path__)
-               if isinstance(getattr(importlib.import_module(f"perfkit.cli.{m.name}"), "command", None), click.Command)}  # fmt: skip
+    modules = {
+        m.name
+        for m in pkgutil.iter_modules(package.__path__)
+        if isinstance(
+            getattr(importlib.import_module(f"perfkit.cli.{m.name}"), "command", None),
+            click.Command,
+        )
+    }
     assert modules == {module for module, _summary in COMMANDS.values()}
     for name, (module, summary) in COMMANDS.items():
         command = importlib.import_module(f"perfkit.cli.{module}").command
@@ -146,8 +178,53 @@ def test_help_and_the_gate_start_without_the_heavy_libraries():
     import subprocess
     import sys
 
-    code = ("import sys; from perfkit.cli import main; main(['--help']); "
-            "heavy = [m for m in ('scipy', 'pandas', 'matplotlib', 'numba') if m in sys.modules]; "
-            "sys.exit(1 if heavy else 0)")  # fmt: skip
+    code = (
+        "import sys; from perfkit.cli import main; main(['--help']); "
+        "heavy = [m for m in ('scipy', 'pandas', 'matplotlib', 'numba') if m in sys.modules]; "
+        "sys.exit(1 if heavy else 0)"
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout[-500:] + proc.stderr[-500:]
+
+
+def test_the_gate_starts_without_the_heavy_libraries(tmp_path):
+    """``perfkit gate`` runs in every CI job: reading report.json must not pull in the
+    renderers' libraries (jinja2, matplotlib) or the statistics stack."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    report = Path(__file__).parents[1] / "data" / "report" / "report.json"
+    code = (
+        "import sys; from perfkit.cli import main\n"
+        "try:\n    code = main(['gate', sys.argv[1]])\nexcept SystemExit as exc:\n    code = exc.code\n"
+        "heavy = [m for m in ('scipy', 'pandas', 'matplotlib', 'numba', 'jinja2') if m in sys.modules]\n"
+        "print('HEAVY', heavy, code)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code, str(report)], capture_output=True, text=True)
+    assert proc.stdout.strip().splitlines()[-1] == "HEAVY [] 1", (
+        proc.stdout[-500:] + proc.stderr[-500:]
+    )
+
+
+def test_command_modules_do_not_import_each_other():
+    """Commands share only perfkit.cli.options and perfkit.cli.common; the work itself is
+    in library modules, so one command never runs another's code path."""
+    import ast
+    from pathlib import Path
+
+    import perfkit.cli as package
+    from perfkit.cli import COMMANDS
+
+    commands = {module for module, _summary in COMMANDS.values()}
+    shared = {"options", "common"}
+    for path in Path(package.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (
+                isinstance(node, ast.ImportFrom)
+                and node.module
+                and node.module.startswith("perfkit.cli.")
+            ):
+                imported = node.module.removeprefix("perfkit.cli.")
+                assert imported in shared, f"{path.name} imports perfkit.cli.{imported}"
+                assert imported not in commands

@@ -27,17 +27,30 @@ def test_perfkit_toml_wins_over_pyproject(tmp_path: Path):
     assert c.stats.threshold == 0.03 and c.gate.min_score == 80 and c.allowed("x1")
     assert c.threshold_for("sync.BlockRate.time_x") == 0.2  # the longest pattern wins
     assert c.threshold_for("sync.Other.time_x") == 0.1 and c.threshold_for("actor.A.time") == 0.03
-    m = Measurement(name="s.C.track_latency", benchmark="s.C.track_latency", kind=BenchmarkKind.TRACK,
-                    unit="ms/s", direction=Direction.HIGHER_IS_BETTER)  # fmt: skip
+    m = Measurement(
+        name="s.C.track_latency",
+        benchmark="s.C.track_latency",
+        kind=BenchmarkKind.TRACK,
+        unit="ms/s",
+        direction=Direction.HIGHER_IS_BETTER,
+    )
     assert c.direction_for(m) is Direction.LOWER_IS_BETTER
 
 
-@pytest.mark.parametrize(("text", "words"), [
-    ("[stats]\nthreshold = 2\n", "stats.threshold"), ("[stats]\ntreshold = 0.1\n", "unknown key"),
-    ("[gate]\nmin_score = 101\n", "gate.min_score"), ("[gate]\nmax_regressions = -1\n", "max_regressions"),
-    ("[severity]\nmajor = 0.3\ncritical = 0.2\n", "below severity.critical"), ("[bogus]\n", "unknown section"),
-    ('[direction]\n"x" = "up"\n', "higher"), ("[stats\n", "invalid TOML"), ("[gate]\nallow = 'x'\n", "list"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("[stats]\nthreshold = 2\n", "stats.threshold"),
+        ("[stats]\ntreshold = 0.1\n", "unknown key"),
+        ("[gate]\nmin_score = 101\n", "gate.min_score"),
+        ("[gate]\nmax_regressions = -1\n", "max_regressions"),
+        ("[severity]\nmajor = 0.3\ncritical = 0.2\n", "below severity.critical"),
+        ("[bogus]\n", "unknown section"),
+        ('[direction]\n"x" = "up"\n', "higher"),
+        ("[stats\n", "invalid TOML"),
+        ("[gate]\nallow = 'x'\n", "list"),
+    ],
+)
 def test_bad_config_is_one_line_naming_the_file(tmp_path: Path, text: str, words: str):
     path = tmp_path / "perfkit.toml"
     path.write_text(text)

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from perfkit import continuous
 from perfkit.errors import ConfigError
+from perfkit.measure import continuous
 
 
 def test_results_dir_comes_from_asv_conf_with_comments(tmp_path):

@@ -9,8 +9,10 @@ import detection_eval  # noqa: E402
 
 
 def _rows():
-    runs = {side: {"b": [[1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0], [9.0, 10.0, 11.0, 12.0]]}
-            for side in ("base", "head")}  # fmt: skip
+    runs = {
+        side: {"b": [[1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, 8.0], [9.0, 10.0, 11.0, 12.0]]}
+        for side in ("base", "head")
+    }
     return [{"tool": "perfkit", "runs": runs}, {"tool": "asv compare", "rounds": {"base": [[1.0]]}}]
 
 

@@ -54,13 +54,18 @@ def anchors(path: Path) -> set[str]:
 
 def test_slug_follows_github():
     assert slug("Statistics, score and gate") == "statistics-score-and-gate"
-    assert slug("`report.json` (schema `perfkit-report`, version 1)") == "reportjson-schema-perfkit-report-version-1"
+    assert (
+        slug("`report.json` (schema `perfkit-report`, version 1)")
+        == "reportjson-schema-perfkit-report-version-1"
+    )
     assert slug("`make perf`: what it costs") == "make-perf-what-it-costs"
     assert slug("Profiling: why it got slower") == "profiling-why-it-got-slower"
 
 
 def test_links_skip_code_and_see_images():
-    text = "a [x](one.md) `[y](two.md)`\n```\n[z](three.md)\n```\n![pic](img/p.png) [w](http://e.org)"
+    text = (
+        "a [x](one.md) `[y](two.md)`\n```\n[z](three.md)\n```\n![pic](img/p.png) [w](http://e.org)"
+    )
     assert links(text) == ["one.md", "img/p.png", "http://e.org"]
 
 
@@ -81,7 +86,9 @@ def test_relative_link_resolves(md: Path, target: str):
         pytest.skip(f"{rel} comes from another branch")
     assert dest.exists(), f"{md.relative_to(ROOT)}: link to {target!r}: {rel} does not exist"
     if anchor and dest.suffix == ".md":
-        assert anchor in anchors(dest), f"{md.relative_to(ROOT)}: link to {target!r}: no such heading in {rel}"
+        assert anchor in anchors(dest), (
+            f"{md.relative_to(ROOT)}: link to {target!r}: no such heading in {rel}"
+        )
 
 
 def test_every_docs_file_is_in_the_index():

@@ -1,4 +1,4 @@
-"""perfkit.ghactions: event payloads, the target from flags or environment, the job summary."""
+"""perfkit.ci.ghactions: event payloads, the target from flags or environment, the job summary."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import json
 
 import pytest
 
+from perfkit.ci.ghactions import Event, append_step_summary, parse_event, read_event, resolve_target
+from perfkit.ci.github import DEFAULT_API, Target
 from perfkit.errors import ConfigError, GitHubError
-from perfkit.ghactions import Event, append_step_summary, parse_event, read_event, resolve_target
-from perfkit.github import DEFAULT_API, Target
 
 
 def pr_event(number: object = 7, head: object = "o/r", base: object = "o/r") -> dict:
@@ -16,19 +16,22 @@ def pr_event(number: object = 7, head: object = "o/r", base: object = "o/r") -> 
     return {"pull_request": {"number": number, "head": side(head), "base": side(base)}}
 
 
-@pytest.mark.parametrize(("payload", "expected"), [
-    (pr_event(), Event(7, False)),
-    (pr_event(head="O/R"), Event(7, False)),  # GitHub names are case-insensitive
-    (pr_event(head="fork/r"), Event(7, True)),
-    (pr_event(head=None), Event(7, True)),  # the fork was deleted
-    ({"issue": {"number": 12}}, Event(12, False)),
-    (pr_event(number=True), Event(None, False)),
-    (pr_event(number="7"), Event(None, False)),
-    (pr_event(number=-1), Event(None, False)),
-    ({"pull_request": None}, Event()),
-    ([1, 2], Event()),
-    ({}, Event()),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("payload", "expected"),
+    [
+        (pr_event(), Event(7, False)),
+        (pr_event(head="O/R"), Event(7, False)),  # GitHub names are case-insensitive
+        (pr_event(head="fork/r"), Event(7, True)),
+        (pr_event(head=None), Event(7, True)),  # the fork was deleted
+        ({"issue": {"number": 12}}, Event(12, False)),
+        (pr_event(number=True), Event(None, False)),
+        (pr_event(number="7"), Event(None, False)),
+        (pr_event(number=-1), Event(None, False)),
+        ({"pull_request": None}, Event()),
+        ([1, 2], Event()),
+        ({}, Event()),
+    ],
+)
 def test_parse_event(payload, expected):
     assert parse_event(payload) == expected
 
@@ -39,28 +42,39 @@ def test_read_event_tolerates_missing_and_broken_files(tmp_path):
     broken = tmp_path / "broken.json"
     broken.write_text("{not json")
     assert read_event(str(good)) == Event(7, True)
-    assert read_event(str(broken)) == read_event(str(tmp_path / "none.json")) == read_event(None) == Event()
+    assert (
+        read_event(str(broken))
+        == read_event(str(tmp_path / "none.json"))
+        == read_event(None)
+        == Event()
+    )
 
 
 def test_resolve_target_prefers_flags_then_the_environment(tmp_path):
     event = tmp_path / "event.json"
     event.write_text(json.dumps(pr_event(number=9)))
-    env = {"GITHUB_REPOSITORY": "o/r", "GITHUB_EVENT_PATH": str(event),
-           "GITHUB_API_URL": "https://ghe.example/api/v3"}  # fmt: skip
+    env = {
+        "GITHUB_REPOSITORY": "o/r",
+        "GITHUB_EVENT_PATH": str(event),
+        "GITHUB_API_URL": "https://ghe.example/api/v3",
+    }
     assert resolve_target(None, None, env) == Target("https://ghe.example/api/v3", "o/r", 9)
     assert resolve_target("a/b", 3, env) == Target("https://ghe.example/api/v3", "a/b", 3)
     assert resolve_target("a/b", 3, {}) == Target(DEFAULT_API, "a/b", 3)
 
 
-@pytest.mark.parametrize(("repo", "pr", "words"), [
-    (None, 1, "no repository"),
-    ("just-a-name", 1, "is not OWNER/NAME"),
-    ("o/r/x", 1, "is not OWNER/NAME"),
-    ("../r", 1, "is not OWNER/NAME"),
-    ("o/..", 1, "is not OWNER/NAME"),
-    ("o/r?x=1", 1, "is not OWNER/NAME"),
-    ("o/r", None, "pass --pr N"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("repo", "pr", "words"),
+    [
+        (None, 1, "no repository"),
+        ("just-a-name", 1, "is not OWNER/NAME"),
+        ("o/r/x", 1, "is not OWNER/NAME"),
+        ("../r", 1, "is not OWNER/NAME"),
+        ("o/..", 1, "is not OWNER/NAME"),
+        ("o/r?x=1", 1, "is not OWNER/NAME"),
+        ("o/r", None, "pass --pr N"),
+    ],
+)
 def test_resolve_target_errors_are_one_line(repo, pr, words):
     with pytest.raises(GitHubError, match=words):
         resolve_target(repo, pr, {})

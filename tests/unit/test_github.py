@@ -1,4 +1,4 @@
-"""perfkit.github against an in-memory GitHub (httpx.MockTransport): sticky comment, paging,
+"""perfkit.ci.github against an in-memory GitHub (httpx.MockTransport): sticky comment, paging,
 retries and their sleeps (recorded, never slept), refusals, and the token kept out of
 every message."""
 
@@ -12,8 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from perfkit.errors import GitHubError
-from perfkit.github import (
+from perfkit.ci.github import (
     COMMENT_LIMIT,
     MARKER,
     Client,
@@ -21,7 +20,8 @@ from perfkit.github import (
     RetryPolicy,
     Target,
     with_marker,
-)  # fmt: skip
+)
+from perfkit.errors import GitHubError
 
 from ..fakegithub import TOKEN, FakeGitHub, Reply, mock_transport
 
@@ -29,8 +29,9 @@ API = "https://ghe.example/api/v3"
 TARGET = Target(API, "o/r", 7)
 
 
-def make_client(fake: FakeGitHub, sleeps: list[float] | None = None, api: str = API,
-                token: str = TOKEN, **kw) -> Client:  # fmt: skip
+def make_client(
+    fake: FakeGitHub, sleeps: list[float] | None = None, api: str = API, token: str = TOKEN, **kw
+) -> Client:
     def no_sleep(seconds: float) -> None:
         raise AssertionError(f"unexpected sleep({seconds})")
 
@@ -70,7 +71,9 @@ def test_pagination_finds_our_comment_on_a_later_page():
     fake = FakeGitHub(page_size=2)
     with make_client(fake) as client:
         created = client.upsert_comment(TARGET, "x")
-        fake.comments[1:1] = [{"id": 10 + i, "body": f"c{i}", "user": {"login": "u"}} for i in range(6)]
+        fake.comments[1:1] = [
+            {"id": 10 + i, "body": f"c{i}", "user": {"login": "u"}} for i in range(6)
+        ]
         fake.requests.clear()
         again = client.upsert_comment(TARGET, "y")
     assert again.comment_id == created.comment_id and again.action == "updated"
@@ -79,18 +82,28 @@ def test_pagination_finds_our_comment_on_a_later_page():
     assert len(fake.perfkit_comments()) == 1
 
 
-others = st.lists(st.sampled_from(["hi", "lgtm", "<!-- other -->", f"quoting {MARKER} here"]), max_size=4)
+others = st.lists(
+    st.sampled_from(["hi", "lgtm", "<!-- other -->", f"quoting {MARKER} here"]), max_size=4
+)
 
 
 @settings(max_examples=40, deadline=None)
-@given(page_size=st.integers(1, 4), runs=st.lists(st.tuples(others, others), min_size=1, max_size=4))
+@given(
+    page_size=st.integers(1, 4), runs=st.lists(st.tuples(others, others), min_size=1, max_size=4)
+)
 def test_exactly_one_perfkit_comment_after_any_number_of_runs(page_size, runs):
     fake = FakeGitHub(page_size=page_size)
     ids = set()
     with make_client(fake) as client:
         for n, (before, after) in enumerate(runs):
-            fake.comments[:0] = [{"id": 1000 + 10 * n + i, "body": b, "user": {"login": "h"}} for i, b in enumerate(before)]
-            fake.comments += [{"id": 2000 + 10 * n + i, "body": b, "user": {"login": "h"}} for i, b in enumerate(after)]
+            fake.comments[:0] = [
+                {"id": 1000 + 10 * n + i, "body": b, "user": {"login": "h"}}
+                for i, b in enumerate(before)
+            ]
+            fake.comments += [
+                {"id": 2000 + 10 * n + i, "body": b, "user": {"login": "h"}}
+                for i, b in enumerate(after)
+            ]
             humans = [c for c in fake.comments if not c["body"].startswith(MARKER)]
             ids.add(client.upsert_comment(TARGET, f"run {n}").comment_id)
             mine = [c for c in fake.comments if c["body"].startswith(MARKER)]
@@ -102,9 +115,11 @@ def test_exactly_one_perfkit_comment_after_any_number_of_runs(page_size, runs):
 def test_newer_duplicates_by_the_same_author_are_removed():
     fake = FakeGitHub()
     bot = {"login": "github-actions[bot]"}
-    fake.comments += [{"id": 5, "body": f"{MARKER}\nold", "user": bot},
-                      {"id": 6, "body": f"{MARKER}\nrace", "user": bot},
-                      {"id": 8, "body": f"{MARKER}\nsomeone else's", "user": {"login": "h"}}]  # fmt: skip
+    fake.comments += [
+        {"id": 5, "body": f"{MARKER}\nold", "user": bot},
+        {"id": 6, "body": f"{MARKER}\nrace", "user": bot},
+        {"id": 8, "body": f"{MARKER}\nsomeone else's", "user": {"login": "h"}},
+    ]
     with make_client(fake) as client:
         outcome = client.upsert_comment(TARGET, "new")
     assert (outcome.action, outcome.comment_id, outcome.removed) == ("updated", 5, (6,))
@@ -122,7 +137,13 @@ def test_server_errors_are_retried_with_exponential_backoff():
 def test_server_errors_give_up_after_the_attempts():
     fake, sleeps = FakeGitHub(), []
     fake.script = [Reply(502)] * 5
-    with make_client(fake, sleeps) as client, pytest.raises(GitHubError, match=r"answered 502 to GET repos/o/r/issues/7/comments; gave up after 5 attempts"):
+    with (
+        make_client(fake, sleeps) as client,
+        pytest.raises(
+            GitHubError,
+            match=r"answered 502 to GET repos/o/r/issues/7/comments; gave up after 5 attempts",
+        ),
+    ):
         client.upsert_comment(TARGET, "x")
     assert sleeps == [1.0, 2.0, 4.0, 8.0]
     assert not fake.perfkit_comments()
@@ -138,12 +159,15 @@ def test_a_create_applied_before_a_502_is_not_posted_twice():
     assert [s.method for s in fake.requests] == ["GET", "POST", "GET", "PATCH"]
 
 
-@pytest.mark.parametrize(("status", "headers", "message", "expected"), [
-    (429, {"Retry-After": "7"}, "", 7.0),
-    (403, {"Retry-After": "3"}, "You have exceeded a secondary rate limit", 3.0),
-    (403, {}, "You have exceeded a secondary rate limit", 60.0),
-    (429, {}, "", 60.0),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("status", "headers", "message", "expected"),
+    [
+        (429, {"Retry-After": "7"}, "", 7.0),
+        (403, {"Retry-After": "3"}, "You have exceeded a secondary rate limit", 3.0),
+        (403, {}, "You have exceeded a secondary rate limit", 60.0),
+        (429, {}, "", 60.0),
+    ],
+)
 def test_rate_limits_wait_as_asked(status, headers, message, expected):
     fake, sleeps = FakeGitHub(), []
     fake.script = [Reply(status, {"message": message}, headers)]
@@ -156,7 +180,9 @@ def test_retry_after_as_an_http_date_and_an_exhausted_primary_limit():
     fake, sleeps = FakeGitHub(), []
     fake.script = [
         Reply(429, {}, {"Retry-After": email.utils.formatdate(time.time() + 20, usegmt=True)}),
-        Reply(403, {}, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(time.time()) + 30)}),
+        Reply(
+            403, {}, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(int(time.time()) + 30)}
+        ),
     ]
     with make_client(fake, sleeps) as client:
         client.upsert_comment(TARGET, "x")
@@ -166,28 +192,49 @@ def test_retry_after_as_an_http_date_and_an_exhausted_primary_limit():
 def test_a_wait_beyond_the_budget_fails_at_once_with_one_line():
     fake, sleeps = FakeGitHub(), []
     fake.script = [Reply(429, {}, {"Retry-After": "500"})]
-    with make_client(fake, sleeps, retry=RetryPolicy(max_wait=120)) as client, \
-            pytest.raises(GitHubError, match="waiting 500 s more would exceed the 120 s perfkit waits in total") as err:  # fmt: skip
+    with (
+        make_client(fake, sleeps, retry=RetryPolicy(max_wait=120)) as client,
+        pytest.raises(
+            GitHubError, match="waiting 500 s more would exceed the 120 s perfkit waits in total"
+        ) as err,
+    ):
         client.upsert_comment(TARGET, "x")
     assert sleeps == [] and "\n" not in str(err.value)
 
 
 def test_the_total_wait_is_capped_across_requests():
     fake, sleeps = FakeGitHub(), []
-    fake.script = [Reply(429, {}, {"Retry-After": "50"}), Reply(429, {}, {"Retry-After": "50"}),
-                   Reply(429, {}, {"Retry-After": "50"})]  # fmt: skip
-    with make_client(fake, sleeps) as client, pytest.raises(GitHubError, match="perfkit waits in total"):
+    fake.script = [
+        Reply(429, {}, {"Retry-After": "50"}),
+        Reply(429, {}, {"Retry-After": "50"}),
+        Reply(429, {}, {"Retry-After": "50"}),
+    ]
+    with (
+        make_client(fake, sleeps) as client,
+        pytest.raises(GitHubError, match="perfkit waits in total"),
+    ):
         client.upsert_comment(TARGET, "x")
     assert sleeps == [50.0, 50.0] and client.waited == 100.0
 
 
-@pytest.mark.parametrize(("setup", "error", "words"), [
-    ("bad token", GitHubError, ["401", "Bad credentials", "GITHUB_TOKEN", "expired or revoked"]),
-    ("read only", ReadOnlyToken, ["o/r#7", "403", "`pull-requests: write`", "`issues: write`"]),
-    ("cannot read", GitHubError, ["may not read o/r#7", "`pull-requests: read`"]),
-    ("no repo", GitHubError, ["o/missing#7 not found at https://ghe.example/api/v3 (404)", "cannot see it"]),
-    ("invalid", GitHubError, ["422", "Body is too long"]),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("setup", "error", "words"),
+    [
+        (
+            "bad token",
+            GitHubError,
+            ["401", "Bad credentials", "GITHUB_TOKEN", "expired or revoked"],
+        ),
+        ("read only", ReadOnlyToken, ["o/r#7", "403", "`pull-requests: write`", "`issues: write`"]),
+        ("cannot read", GitHubError, ["may not read o/r#7", "`pull-requests: read`"]),
+        (
+            "no repo",
+            GitHubError,
+            ["o/missing#7 not found at https://ghe.example/api/v3 (404)", "cannot see it"],
+        ),
+        ("invalid", GitHubError, ["422", "Body is too long"]),
+    ],
+)
 def test_refusals_are_one_line_and_name_the_fix(setup, error, words):
     fake, target, token = FakeGitHub(), TARGET, TOKEN
     if setup == "bad token":
@@ -224,7 +271,9 @@ def failing_transport(fake: FakeGitHub, failures: int, hosts: list[str]) -> http
     def handler(request: httpx.Request) -> httpx.Response:
         hosts.append(request.url.host)
         if len(hosts) <= failures:
-            raise httpx.ConnectError(f"connection refused (Authorization: {request.headers['authorization']})")
+            raise httpx.ConnectError(
+                f"connection refused (Authorization: {request.headers['authorization']})"
+            )
         return inner.handle_request(request)
 
     return httpx.MockTransport(handler)
@@ -232,11 +281,20 @@ def failing_transport(fake: FakeGitHub, failures: int, hosts: list[str]) -> http
 
 def test_network_errors_are_retried_then_reported_without_the_token():
     fake, sleeps, hosts = FakeGitHub(), [], []
-    with Client(API, TOKEN, transport=failing_transport(fake, 2, hosts), sleep=sleeps.append) as client:
+    with Client(
+        API, TOKEN, transport=failing_transport(fake, 2, hosts), sleep=sleeps.append
+    ) as client:
         assert client.upsert_comment(TARGET, "x").action == "created"
     assert sleeps == [1.0, 2.0]
-    with Client(API, TOKEN, transport=failing_transport(fake, 99, []), sleep=lambda s: None) as client, \
-            pytest.raises(GitHubError, match=r"cannot reach the GitHub API at https://ghe.example/api/v3/ \(ConnectError\)") as err:  # fmt: skip
+    with (
+        Client(
+            API, TOKEN, transport=failing_transport(fake, 99, []), sleep=lambda s: None
+        ) as client,
+        pytest.raises(
+            GitHubError,
+            match=r"cannot reach the GitHub API at https://ghe.example/api/v3/ \(ConnectError\)",
+        ) as err,
+    ):
         client.upsert_comment(TARGET, "x")
     assert_token_free(err.value)
     assert err.value.__cause__ is None and err.value.__suppress_context__
@@ -249,15 +307,21 @@ def test_a_same_origin_redirect_is_followed_with_the_token():
     with make_client(fake) as client:
         assert [c["id"] for c in client.comments(Target(API, "o/old-name", 7))] == [1]
     assert [s.path.split("?")[0] for s in fake.requests] == [
-        "/api/v3/repos/o/old-name/issues/7/comments", "/api/v3/repos/o/r/issues/7/comments"]
+        "/api/v3/repos/o/old-name/issues/7/comments",
+        "/api/v3/repos/o/r/issues/7/comments",
+    ]
     assert fake.requests[1].authorization == f"Bearer {TOKEN}"
 
 
 def test_a_redirect_to_another_host_loses_the_token():
     fake, hosts = FakeGitHub(), []
-    fake.script = [Reply(302, {}, {"Location": "https://elsewhere.example/api/v3/repos/o/r/issues/7/comments"})]
-    with Client(API, TOKEN, transport=failing_transport(fake, 0, hosts)) as client, \
-            pytest.raises(GitHubError, match="401"):  # fmt: skip
+    fake.script = [
+        Reply(302, {}, {"Location": "https://elsewhere.example/api/v3/repos/o/r/issues/7/comments"})
+    ]
+    with (
+        Client(API, TOKEN, transport=failing_transport(fake, 0, hosts)) as client,
+        pytest.raises(GitHubError, match="401"),
+    ):
         client.upsert_comment(TARGET, "x")
     assert hosts == ["ghe.example", "elsewhere.example"]
     assert fake.requests[1].authorization is None
@@ -266,18 +330,23 @@ def test_a_redirect_to_another_host_loses_the_token():
 def test_a_next_page_link_to_another_host_is_not_followed():
     fake, hosts = FakeGitHub(), []
     fake.script = [Reply(200, [], {"Link": '<https://evil.example/steal?page=2>; rel="next"'})]
-    with Client(API, TOKEN, transport=failing_transport(fake, 0, hosts)) as client, \
-            pytest.raises(GitHubError, match="leaves ghe.example"):  # fmt: skip
+    with (
+        Client(API, TOKEN, transport=failing_transport(fake, 0, hosts)) as client,
+        pytest.raises(GitHubError, match="leaves ghe.example"),
+    ):
         client.upsert_comment(TARGET, "x")
     assert hosts == ["ghe.example"]
 
 
-@pytest.mark.parametrize(("token", "words"), [
-    ("", "GITHUB_TOKEN is not set"),
-    ("ghp_with space", "spaces or characters"),
-    ("ghp_caf\u00e9", "spaces or characters"),
-    ("ghp_line\nbreak", "spaces or characters"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("token", "words"),
+    [
+        ("", "GITHUB_TOKEN is not set"),
+        ("ghp_with space", "spaces or characters"),
+        ("ghp_caf\u00e9", "spaces or characters"),
+        ("ghp_line\nbreak", "spaces or characters"),
+    ],
+)
 def test_unusable_tokens_are_refused_without_echoing_them(token, words):
     with pytest.raises(GitHubError, match=words) as err:
         Client(API, token)
@@ -315,7 +384,7 @@ def test_with_marker_keeps_an_overlong_body_within_the_limit():
     out = with_marker(body)
     assert len(out) <= COMMENT_LIMIT and out.startswith(MARKER)
     assert out.endswith("(cut to fit GitHub's comment limit: the full report is in the artifact)\n")
-    kept = out[len(MARKER) + 1:].split("\n\n…")[0]
+    kept = out[len(MARKER) + 1 :].split("\n\n…")[0]
     assert body.startswith(kept) and kept.endswith("|")  # cut at a line end
     exact = "y" * (COMMENT_LIMIT - len(MARKER) - 1)
     assert with_marker(exact) == f"{MARKER}\n{exact}"

@@ -8,9 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from perfkit import history, historyreport, seriesfile
 from perfkit.cli import main
 from perfkit.errors import HistoryError, ResultsFormatError
+from perfkit.history import report as historyreport
+from perfkit.history import series as history
+from perfkit.history import seriesfile
 from perfkit.model import BenchmarkKind, Direction, Measurement, Verdict
 
 
@@ -18,9 +20,16 @@ def _m(commit: str, value: float, name: str = "suite.time_x", **kw) -> Measureme
     rng = np.random.default_rng(abs(hash((commit, name))) % 2**32)
     samples = tuple(value * (1 + 0.002 * rng.standard_normal(10)))
     defaults = dict(
-        name=name, benchmark=name.split("(")[0], kind=BenchmarkKind.TIME, unit="seconds",
-        runs=(samples,), commit=commit, machine="m1", environment="venv", started_at=1.0,
-    )  # fmt: skip
+        name=name,
+        benchmark=name.split("(")[0],
+        kind=BenchmarkKind.TIME,
+        unit="seconds",
+        runs=(samples,),
+        commit=commit,
+        machine="m1",
+        environment="venv",
+        started_at=1.0,
+    )
     defaults.update(kw)
     return Measurement(**defaults)
 
@@ -116,8 +125,13 @@ def test_analyse_rejects_table_without_columns():
 
 
 def _git(repo: Path, *args: str, date: str | None = None) -> str:
-    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@e", "GIT_COMMITTER_NAME": "t",
-           "GIT_COMMITTER_EMAIL": "t@e", "PATH": "/usr/bin:/bin"}  # fmt: skip
+    env = {
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@e",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@e",
+        "PATH": "/usr/bin:/bin",
+    }
     if date:
         env["GIT_COMMITTER_DATE"] = env["GIT_AUTHOR_DATE"] = date
     return subprocess.run(
@@ -215,8 +229,19 @@ def test_write_outputs_escape_names_and_plot_only_changed(tmp_path):
 def test_cli_history_csv_json_and_export(tmp_path, capsys):
     _wide().to_csv(tmp_path / "s.csv", index=False)
     out = tmp_path / "out"
-    code = main(["history", "--csv", str(tmp_path / "s.csv"), "--json", "-", "--out", str(out),
-                 "--export", str(tmp_path / "h.csv")])  # fmt: skip
+    code = main(
+        [
+            "history",
+            "--csv",
+            str(tmp_path / "s.csv"),
+            "--json",
+            "-",
+            "--out",
+            str(out),
+            "--export",
+            str(tmp_path / "h.csv"),
+        ]
+    )
     assert code == 0
     printed = json.loads(capsys.readouterr().out)
     by_name = {s["series"]: s["change_points"] for s in printed["series"]}

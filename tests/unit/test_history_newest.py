@@ -8,9 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from perfkit import changepoint, history, historyevents, seriesfile
-from perfkit.changepoint import SeriesInput, detect, detect_many
 from perfkit.cli import main
+from perfkit.history import changepoint, seriesfile
+from perfkit.history import events as historyevents
+from perfkit.history import series as history
+from perfkit.history.changepoint import SeriesInput, detect, detect_many
 from perfkit.model import Verdict
 
 ALPHA = changepoint.DEFAULT_ALPHA
@@ -36,8 +38,10 @@ def test_large_step_in_the_last_points_is_reported_provisionally(after, factor):
 def test_step_becomes_confirmed_as_commits_arrive():
     x = _stable(130, seed=4)
     x[100:] *= 2.0
-    states = [(len(cps), cps[0].provisional if cps else None)
-              for cps in (detect(x[:n]) for n in (101, 103, 108, 115, 130))]  # fmt: skip
+    states = [
+        (len(cps), cps[0].provisional if cps else None)
+        for cps in (detect(x[:n]) for n in (101, 103, 108, 115, 130))
+    ]
     assert states[0] == (0, None)  # one point: no rank test can reach alpha
     assert states[1] == (1, True) and states[2] == (1, True)
     assert states[3] == (1, False) and states[4] == (1, False)
@@ -137,8 +141,21 @@ def test_cli_ranked_summary_is_short(tmp_path, capsys):
         x[20 + k :] *= 1.2 + 0.05 * k
         wide[f"solo.time_{k}"] = x
     wide.to_csv(tmp_path / "s.csv", index=False)
-    code = main(["history", "--csv", str(tmp_path / "s.csv"), "--top", "5", "--format", "json",
-                 "--out", str(tmp_path / "o"), "--json", str(tmp_path / "full.json")])  # fmt: skip
+    code = main(
+        [
+            "history",
+            "--csv",
+            str(tmp_path / "s.csv"),
+            "--top",
+            "5",
+            "--format",
+            "json",
+            "--out",
+            str(tmp_path / "o"),
+            "--json",
+            str(tmp_path / "full.json"),
+        ]
+    )
     out = capsys.readouterr().out.splitlines()
     assert code == 0
     body = [line for line in out if line.startswith("  ")]
@@ -168,7 +185,7 @@ def test_kernels_run_without_a_writable_cache(tmp_path):
     import sys
     from pathlib import Path
 
-    import perfkit.ranksegment as rs
+    import perfkit.history.ranksegment as rs
 
     pkg = tmp_path / "src"
     pkg.mkdir()
@@ -178,10 +195,13 @@ def test_kernels_run_without_a_writable_cache(tmp_path):
     blocker.write_text("")
     env = {k: v for k, v in os.environ.items() if not k.startswith("NUMBA_CACHE")}
     env.update(HOME=str(blocker / "home"), XDG_CACHE_HOME=str(blocker / "cache"))
-    code = ("import sys; sys.path.insert(0, sys.argv[1]); import ranksegment as rs; "
-            "print(rs.cache_state(), rs.normal_sf(0.0))")  # fmt: skip
-    proc = subprocess.run([sys.executable, "-c", code, str(pkg)], env=env, capture_output=True,
-                          text=True, timeout=300)  # fmt: skip
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]); import ranksegment as rs; "
+        "print(rs.cache_state(), rs.normal_sf(0.0))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(pkg)], env=env, capture_output=True, text=True, timeout=300
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["disabled", "0.5"]
     assert rs.cache_state() in ("warm", "cold")  # the installed copy caches normally
@@ -193,7 +213,9 @@ def test_cli_format_html_renders_the_shared_shift_and_no_json(tmp_path, capsys):
     wide["<b>x"] = wide.iloc[:, 1]
     wide.to_csv(tmp_path / "s.csv", index=False)
     out = tmp_path / "o"
-    code = main(["history", "--csv", str(tmp_path / "s.csv"), "--format", "html", "--out", str(out)])
+    code = main(
+        ["history", "--csv", str(tmp_path / "s.csv"), "--format", "html", "--out", str(out)]
+    )
     assert code == 0 and not (out / "history.json").exists()
     html = (out / "index.html").read_text()
     assert "Shifts shared by many series" in html and "environment change" in html

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from perfkit import commitorder, history
 from perfkit.cli import main
 from perfkit.errors import HistoryError
+from perfkit.history import commitorder
+from perfkit.history import series as history
 from perfkit.ingest import asv, asv_v1, load
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -61,11 +62,18 @@ ASV04_STYLE = {  # the asv 0.3/0.4 shape of format 1: dict entries with params, 
     "python": "3.7",
     "requirements": {"numpy": ""},
     "results": {
-        "mod.time_plain": {"result": [0.5], "params": [], "stats": [{"ci_99": [0.4, 0.6],
-                           "q_25": 0.45, "q_75": 0.55, "number": 1, "repeat": 4}],
-                           "samples": [[0.45, 0.5, 0.5, 0.55]]},
-        "mod.Cls.time_param": {"result": [1.0, None], "params": [["1", "2"]],
-                               "stats": [None, None], "samples": [None, None]},
+        "mod.time_plain": {
+            "result": [0.5],
+            "params": [],
+            "stats": [{"ci_99": [0.4, 0.6], "q_25": 0.45, "q_75": 0.55, "number": 1, "repeat": 4}],
+            "samples": [[0.45, 0.5, 0.5, 0.55]],
+        },
+        "mod.Cls.time_param": {
+            "result": [1.0, None],
+            "params": [["1", "2"]],
+            "stats": [None, None],
+            "samples": [None, None],
+        },
         "mod.time_failed": None,
         "mod.track_bare": 3.0,
     },
@@ -74,7 +82,7 @@ ASV04_STYLE = {  # the asv 0.3/0.4 shape of format 1: dict entries with params, 
     "benchmark_version": {"mod.time_plain": "abc", "mod.Cls.time_param": "def"},
     "profiles": {},
     "version": 1,
-}  # fmt: skip
+}
 
 
 def test_asv04_shape_matches_asvs_own_migration(tmp_path):
@@ -121,8 +129,19 @@ def test_real_format_1_history_ordered_by_an_order_file_finds_the_shared_shift()
 
 def test_cli_real_history_without_git(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)  # not a git repository
-    code = main(["history", "--results", str(PHOTUTILS / "results"), "--order-from",
-                 str(PHOTUTILS / "order.txt"), "--format", "json", "--out", str(tmp_path / "o")])  # fmt: skip
+    code = main(
+        [
+            "history",
+            "--results",
+            str(PHOTUTILS / "results"),
+            "--order-from",
+            str(PHOTUTILS / "order.txt"),
+            "--format",
+            "json",
+            "--out",
+            str(tmp_path / "o"),
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0 and SHIFT[:12] in out.splitlines()[1]
     assert (tmp_path / "o" / "history.json").exists()
@@ -147,8 +166,10 @@ def test_no_order_available_is_exit_2_before_reading(tmp_path, capsys, monkeypat
 
 def test_index_json_revision_to_hash_orders_the_history(tmp_path):
     hashes = [line for line in (PHOTUTILS / "order.txt").read_text().split() if line]
-    index = {"revision_to_hash": {str(100 + i): h for i, h in enumerate(hashes)},
-             "revision_to_date": {str(100 + i): 1400000000000 + i for i in range(len(hashes))}}  # fmt: skip
+    index = {
+        "revision_to_hash": {str(100 + i): h for i, h in enumerate(hashes)},
+        "revision_to_date": {str(100 + i): 1400000000000 + i for i in range(len(hashes))},
+    }
     (tmp_path / "index.json").write_text(json.dumps(index))
     order = commitorder.from_file(tmp_path / "index.json")
     assert order.positions[hashes[0]][0] == 0 and order.positions[hashes[-1]][0] == len(hashes) - 1
@@ -181,8 +202,19 @@ def test_unreadable_files_are_skipped_with_one_warning(tmp_path, capsys):
     shutil.copytree(PHOTUTILS / "results", results)
     (results / "tom-mac-mini" / "deadbeef-py2.7-x.json").write_text("{truncated")
     (results / "tom-mac-mini" / "cafebabe-py2.7-x.json").write_text('{"version": 9}')
-    code = main(["history", "--results", str(results), "--order-from",
-                 str(PHOTUTILS / "order.txt"), "--format", "json", "--out", str(tmp_path / "o")])  # fmt: skip
+    code = main(
+        [
+            "history",
+            "--results",
+            str(results),
+            "--order-from",
+            str(PHOTUTILS / "order.txt"),
+            "--format",
+            "json",
+            "--out",
+            str(tmp_path / "o"),
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 0
     (line,) = [ln for ln in err.splitlines() if "cannot be read" in ln]
@@ -197,8 +229,15 @@ def test_directory_where_nothing_can_be_read_is_exit_2(tmp_path, capsys):
     results.mkdir(parents=True)
     for name in ("aaaaaaaa-env.json", "bbbbbbbb-env.json"):
         (results / name).write_text("[1, 2")
-    code = main(["history", "--results", str(tmp_path / "results"), "--order-from",
-                 str(PHOTUTILS / "order.txt")])  # fmt: skip
+    code = main(
+        [
+            "history",
+            "--results",
+            str(tmp_path / "results"),
+            "--order-from",
+            str(PHOTUTILS / "order.txt"),
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2 and "none of its 2 result files can be read" in err
     assert "Traceback" not in err

@@ -43,8 +43,16 @@ def test_pyperf_keeps_runs_apart():
 
 def test_pytest_benchmark(tmp_path: Path):
     path = tmp_path / "pb.json"
-    path.write_text(json.dumps({"machine_info": {}, "commit_info": {"id": "abc"}, "version": "5.1.0",
-                                "benchmarks": [{"fullname": "t.py::test_x[<b>]", "stats": {"data": [0.1, 0.2]}}]}))  # fmt: skip
+    path.write_text(
+        json.dumps(
+            {
+                "machine_info": {},
+                "commit_info": {"id": "abc"},
+                "version": "5.1.0",
+                "benchmarks": [{"fullname": "t.py::test_x[<b>]", "stats": {"data": [0.1, 0.2]}}],
+            }
+        )
+    )
     (x,) = load(path)
     assert x.name == "t.py::test_x[<b>]" and x.samples == (0.1, 0.2) and x.commit == "abc"
 
@@ -66,12 +74,24 @@ def row(data, name):
 BAD_ASV = {
     "wrong version": (lambda d: d.update(version=1), "unsupported asv result version"),
     "no results": (lambda d: d.update(results={}), "no benchmark results"),
-    "negative timing": (lambda d: row(d, "b.T.time_sleep")[11][0].__setitem__(0, -0.5), "negative sample"),
-    "NaN sample": (lambda d: row(d, "b.T.time_sleep")[11][0].__setitem__(1, float("nan")), "not finite"),
-    "string sample": (lambda d: row(d, "b.T.time_sleep")[11][0].__setitem__(1, "fast"), "not a number"),
+    "negative timing": (
+        lambda d: row(d, "b.T.time_sleep")[11][0].__setitem__(0, -0.5),
+        "negative sample",
+    ),
+    "NaN sample": (
+        lambda d: row(d, "b.T.time_sleep")[11][0].__setitem__(1, float("nan")),
+        "not finite",
+    ),
+    "string sample": (
+        lambda d: row(d, "b.T.time_sleep")[11][0].__setitem__(1, "fast"),
+        "not a number",
+    ),
     "row too long": (lambda d: row(d, "b.time_fail").extend([1] * 20), "row does not match"),
     "grid mismatch": (lambda d: row(d, "b.T.time_sleep").__setitem__(0, [1.0]), "parameter grid"),
-    "params differ": (lambda d: row(d, "b.T.time_sleep")[1].__setitem__(0, ["9", "8"]), "differ from benchmarks.json"),
+    "params differ": (
+        lambda d: row(d, "b.T.time_sleep")[1].__setitem__(0, ["9", "8"]),
+        "differ from benchmarks.json",
+    ),
     # issue 16: a control character in a name is no longer a refusal (see test_ingest_issue16.py)
     "zero timing": (lambda d: row(d, "b.T.time_sleep")[11][0].__setitem__(0, 0.0), "zero sample"),
     "zero result": (lambda d: row(d, "b.T.time_sleep")[0].__setitem__(0, 0), "zero result"),
@@ -89,18 +109,39 @@ def test_broken_asv_files_are_one_line_errors(tmp_path: Path, case: str):
     assert words in message and str(path) in message and "\n" not in message
 
 
-@pytest.mark.parametrize(("content", "words"), [
-    (b"", "empty file"), (b"   \n", "empty file"), (ASV_FILE.read_bytes()[:500], "truncated or invalid JSON"),
-    (b"[1, 2]", "not a recognised results file"), (b'{"a": 1, "a": 2}', "duplicated key"),
-    (gzip.compress(b'{"version": "1.0"}')[:12], "corrupt or truncated gzip"), (b"\xff\xfe\x00", "not UTF-8"),
-    (b'{"version": "1.0", "benchmarks": []}', "holds no benchmarks"),
-    (b'{"version": "2.0", "benchmarks": [{"runs": []}]}', "unsupported pyperf format"),
-    (b'{"version": "1.0", "benchmarks": [{"metadata": {"name": "x", "unit": "second"}, "runs": [{"values": [-1]}]}]}', "negative sample"),
-    (b'{"version": "1.0", "benchmarks": [{"metadata": {"name": "x", "unit": "parsec"}, "runs": [{"values": [1]}]}]}', "unknown unit"),
-    (b'{"machine_info": {}, "benchmarks": [{"fullname": "t", "stats": {}}]}', "benchmark-save-data"),
-    (b'{"machine_info": {}, "benchmarks": [{"fullname": "t", "stats": {"data": [1]}}, {"fullname": "t", "stats": {"data": [1]}}]}', "appears twice"),
-])  # fmt: skip
-def test_broken_files_of_every_format_are_one_line_errors(tmp_path: Path, content: bytes, words: str):
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (b"", "empty file"),
+        (b"   \n", "empty file"),
+        (ASV_FILE.read_bytes()[:500], "truncated or invalid JSON"),
+        (b"[1, 2]", "not a recognised results file"),
+        (b'{"a": 1, "a": 2}', "duplicated key"),
+        (gzip.compress(b'{"version": "1.0"}')[:12], "corrupt or truncated gzip"),
+        (b"\xff\xfe\x00", "not UTF-8"),
+        (b'{"version": "1.0", "benchmarks": []}', "holds no benchmarks"),
+        (b'{"version": "2.0", "benchmarks": [{"runs": []}]}', "unsupported pyperf format"),
+        (
+            b'{"version": "1.0", "benchmarks": [{"metadata": {"name": "x", "unit": "second"}, "runs": [{"values": [-1]}]}]}',
+            "negative sample",
+        ),
+        (
+            b'{"version": "1.0", "benchmarks": [{"metadata": {"name": "x", "unit": "parsec"}, "runs": [{"values": [1]}]}]}',
+            "unknown unit",
+        ),
+        (
+            b'{"machine_info": {}, "benchmarks": [{"fullname": "t", "stats": {}}]}',
+            "benchmark-save-data",
+        ),
+        (
+            b'{"machine_info": {}, "benchmarks": [{"fullname": "t", "stats": {"data": [1]}}, {"fullname": "t", "stats": {"data": [1]}}]}',
+            "appears twice",
+        ),
+    ],
+)
+def test_broken_files_of_every_format_are_one_line_errors(
+    tmp_path: Path, content: bytes, words: str
+):
     path = tmp_path / "results.json"
     path.write_bytes(content)
     with pytest.raises(ResultsFormatError) as info:
@@ -128,7 +169,9 @@ def test_directories_and_missing_commits_are_clear(tmp_path: Path):
 
 
 @pytest.mark.parametrize(("count", "runs"), [(10, 2), (8, 1), (5, 1)])
-def test_asv_rounds_become_processes_only_when_the_split_is_certain(tmp_path: Path, count: int, runs: int):
+def test_asv_rounds_become_processes_only_when_the_split_is_certain(
+    tmp_path: Path, count: int, runs: int
+):
     """benchmarks.json: rounds 2, repeat 0 (asv: up to 5 samples a round). Ten samples
     are two full rounds; eight could be 5 + 3 or 4 + 4, so they stay pooled."""
     samples = [0.01 + 0.001 * i for i in range(count)]
@@ -138,7 +181,7 @@ def test_asv_rounds_become_processes_only_when_the_split_is_certain(tmp_path: Pa
 
 
 def test_rounds_perfkit_ran_are_recorded_so_one_process_is_never_split(tmp_path: Path):
-    from perfkit.asvrun import record_attributes
+    from perfkit.measure.asvrun import record_attributes
 
     samples = [0.01 + 0.001 * i for i in range(10)]
     path = asv_variant(tmp_path, lambda d: row(d, "b.T.time_sleep")[11].__setitem__(0, samples))
@@ -148,4 +191,8 @@ def test_rounds_perfkit_ran_are_recorded_so_one_process_is_never_split(tmp_path:
     (m,) = [m for m in load(path) if m.name == "b.T.time_sleep(n=1, s='a')"]
     assert len(m.runs) == 1 and not m.runs_known
     record_attributes(tmp_path, "(1,5,10.0)")
-    assert json.loads((tmp_path / "benchmarks.json").read_text())["b.T.time_sleep"]["repeat"] == [1, 5, 10.0]
+    assert json.loads((tmp_path / "benchmarks.json").read_text())["b.T.time_sleep"]["repeat"] == [
+        1,
+        5,
+        10.0,
+    ]

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from perfkit import baseline as baselines
-from perfkit import shard
 from perfkit.errors import ConfigError, ResultsFormatError
+from perfkit.measure import shard
 from perfkit.model import BenchmarkKind, Measurement
 
 NAMES = [f"suite.Class{i}.time_body_{i}" for i in range(40)]
@@ -24,7 +24,9 @@ def test_parse():
             shard.parse(bad)
 
 
-@given(st.dictionaries(st.sampled_from(NAMES), st.floats(0.1, 30.0), min_size=10), st.integers(1, 6))
+@given(
+    st.dictionaries(st.sampled_from(NAMES), st.floats(0.1, 30.0), min_size=10), st.integers(1, 6)
+)
 @settings(max_examples=60, deadline=None)
 def test_plan_covers_every_benchmark_once_and_balances_within_one_benchmark(weights, count):
     plan = shard.plan(list(weights), count, weights)
@@ -42,17 +44,35 @@ def test_plan_is_deterministic_and_stable_when_a_benchmark_is_added():
 
 
 def measurement(name: str, value: float) -> Measurement:
-    return Measurement(name=name, benchmark=name, kind=BenchmarkKind.TIME, unit="seconds",
-                       runs=tuple((value * (1 + 0.01 * i),) * 5 for i in range(4)), runs_known=True)  # fmt: skip
+    return Measurement(
+        name=name,
+        benchmark=name,
+        kind=BenchmarkKind.TIME,
+        unit="seconds",
+        runs=tuple((value * (1 + 0.01 * i),) * 5 for i in range(4)),
+        runs_known=True,
+    )
 
 
-def write_shard(folder: Path, k: int, n: int, plan: dict[str, int], slow: set[str] = frozenset()) -> None:
-    shard.write_record(folder, shard.Spec(k, n), plan, machine=f"runner-{k}", base_commit="b" * 40,
-                       head_commit="h" * 40)  # fmt: skip
+def write_shard(
+    folder: Path, k: int, n: int, plan: dict[str, int], slow: set[str] = frozenset()
+) -> None:
+    shard.write_record(
+        folder,
+        shard.Spec(k, n),
+        plan,
+        machine=f"runner-{k}",
+        base_commit="b" * 40,
+        head_commit="h" * 40,
+    )
     mine = [b for b, i in plan.items() if i == k]
     for label, factor in (("base", 1.0), ("head", 3.0)):
-        ms = [measurement(b, 0.01 * (factor if b in slow and label == "head" else 1.0)) for b in mine]
-        b = baselines.build(f"run-{label}", f"runner-{k}", ms, commit=("b" if label == "base" else "h") * 40)
+        ms = [
+            measurement(b, 0.01 * (factor if b in slow and label == "head" else 1.0)) for b in mine
+        ]
+        b = baselines.build(
+            f"run-{label}", f"runner-{k}", ms, commit=("b" if label == "base" else "h") * 40
+        )
         baselines.save(b, folder).replace(folder / f"{label}.json")  # as `perfkit run` names them
 
 

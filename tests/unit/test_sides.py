@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from perfkit import asvrun, sides
-from perfkit.asvconfig import AsvProject, discover, find_config
 from perfkit.errors import ConfigError, ProvenanceError
-from perfkit.materialise import use_built
-from perfkit.provenance import check, import_names
-from perfkit.sides import Side, launcher, pick_slot
+from perfkit.measure import asvrun, sides
+from perfkit.measure.asvconfig import AsvProject, discover, find_config
+from perfkit.measure.materialise import use_built
+from perfkit.measure.provenance import check, import_names
+from perfkit.measure.sides import Side, launcher, pick_slot
 
 CONF = '// numpy-style: comments and a trailing comma\n{"version": 1, "project": "my-pkg", "repo": "..",\n "benchmark_dir": ".",}\n'
 
@@ -43,8 +43,14 @@ def test_no_config_is_one_error_listing_where_it_looked(tmp_path: Path):
     with pytest.raises(ConfigError) as err:
         find_config(tmp_path)
     message = str(err.value)
-    for where in ("asv.conf.json", "benchmarks/asv.conf.json", "asv_bench/asv.conf.json",
-                  "benchmark/asv.conf.json", "bench/asv.conf.json", "--config"):  # fmt: skip
+    for where in (
+        "asv.conf.json",
+        "benchmarks/asv.conf.json",
+        "asv_bench/asv.conf.json",
+        "benchmark/asv.conf.json",
+        "bench/asv.conf.json",
+        "--config",
+    ):
         assert where in message
     assert "\n" not in message
 
@@ -78,8 +84,11 @@ def test_machine_resolved_as_asv_does(tmp_path: Path, monkeypatch):
     machine_file = tmp_path / ".asv-machine.json"
     monkeypatch.setattr(asvrun, "MACHINE_FILE", machine_file)
     monkeypatch.setattr(asvrun.platform, "node", lambda: "thishost")
-    machine_file.write_text(json.dumps({"ci-box": {"machine": "ci-box"}, "thishost": {"machine": "thishost"},
-                                        "version": 1}))  # fmt: skip
+    machine_file.write_text(
+        json.dumps(
+            {"ci-box": {"machine": "ci-box"}, "thishost": {"machine": "thishost"}, "version": 1}
+        )
+    )
     assert asvrun.current_machine() == "thishost"  # by host name, not the first entry
     assert asvrun.current_machine("ci-box") == "ci-box"
     machine_file.write_text(json.dumps({"only": {"machine": "only"}, "version": 1}))
@@ -108,10 +117,17 @@ def test_launcher_puts_the_checkout_first(tmp_path: Path):
     (tree / "src" / "probe_pkg" / "__init__.py").write_text("VALUE = 'from the tree'\n")
     python = launcher(tree, tmp_path / "work", "head")
     origins = check([Side("head", "c" * 40, tree, python=python)], ["probe_pkg"])
-    assert origins["head"][0].location == str((tree / "src" / "probe_pkg" / "__init__.py").resolve())
+    assert origins["head"][0].location == str(
+        (tree / "src" / "probe_pkg" / "__init__.py").resolve()
+    )
     # the launcher is an interpreter asv can run: it prints its version
-    out = subprocess.run([python, "-c", "import sys; print(sys.version_info[:2])"], capture_output=True,
-                         text=True, check=True, env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})  # fmt: skip
+    out = subprocess.run(
+        [python, "-c", "import sys; print(sys.version_info[:2])"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
+    )
     assert out.stdout.strip() == str(sys.version_info[:2])
 
 
@@ -120,12 +136,17 @@ def test_provenance_names_the_side_whose_package_fails_to_import(tmp_path: Path)
     (tree / "broken_pkg").mkdir(parents=True)
     (tree / "broken_pkg" / "__init__.py").write_text("raise RuntimeError('boom at import')\n")
     side = Side("head", "d" * 40, tree, python=launcher(tree, tmp_path, "head"))
-    with pytest.raises(ProvenanceError, match=r"head side \(dddddddd\): import broken_pkg failed: RuntimeError: boom"):
+    with pytest.raises(
+        ProvenanceError,
+        match=r"head side \(dddddddd\): import broken_pkg failed: RuntimeError: boom",
+    ):
         check([side], ["broken_pkg"])
 
 
 def test_slots_reuse_the_one_holding_the_commit(tmp_path: Path):
-    project = AsvProject(tmp_path / "c.json", tmp_path, tmp_path, tmp_path / "env", "virtualenv", "p", ("3.11",))
+    project = AsvProject(
+        tmp_path / "c.json", tmp_path, tmp_path, tmp_path / "env", "virtualenv", "p", ("3.11",)
+    )
     slot = sides.slots_dir(project) / "slot-2"
     (slot / "abc").mkdir(parents=True)
     (slot / "abc" / "asv-install-status.json").write_text(json.dumps({"commit_hash": "f" * 40}))

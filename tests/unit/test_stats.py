@@ -11,20 +11,39 @@ from hypothesis import strategies as st
 
 from perfkit.config import Config, GateConfig, StatsConfig
 from perfkit.model import BenchmarkKind, Direction, Measurement, Severity, Verdict
-from perfkit.score import benchmark_score, gate, performance_score
-from perfkit.stats import benjamini_hochberg, compare
+from perfkit.verdict.score import benchmark_score, gate, performance_score
+from perfkit.verdict.stats import benjamini_hochberg, compare
 
 
-def m(name="b", runs=((1.0, 1.01, 0.99),) * 4, *, kind=BenchmarkKind.TIME, unit="seconds",
-      direction=Direction.LOWER_IS_BETTER, session="s", **kw) -> Measurement:  # fmt: skip
-    return Measurement(name=name, benchmark=name, kind=kind, unit=unit, direction=direction,
-                       runs=tuple(tuple(r) for r in runs), runs_known=True, session=session, **kw)  # fmt: skip
+def m(
+    name="b",
+    runs=((1.0, 1.01, 0.99),) * 4,
+    *,
+    kind=BenchmarkKind.TIME,
+    unit="seconds",
+    direction=Direction.LOWER_IS_BETTER,
+    session="s",
+    **kw,
+) -> Measurement:
+    return Measurement(
+        name=name,
+        benchmark=name,
+        kind=kind,
+        unit=unit,
+        direction=direction,
+        runs=tuple(tuple(r) for r in runs),
+        runs_known=True,
+        session=session,
+        **kw,
+    )
 
 
 def noisy(rng, scale=1.0, runs=6, k=5, proc_sd=0.02, sample_sd=0.01, slow=0.0):
     out = []
     for _ in range(runs):
-        effect = math.exp(rng.normal(0, proc_sd)) * (rng.uniform(1.3, 1.8) if rng.random() < slow else 1)
+        effect = math.exp(rng.normal(0, proc_sd)) * (
+            rng.uniform(1.3, 1.8) if rng.random() < slow else 1
+        )
         out.append(tuple(scale * effect * np.exp(rng.normal(0, sample_sd, k))))
     return out
 
@@ -36,17 +55,41 @@ def one(base, head, config=Config()):
 
 def test_every_verdict_kind():
     rng = np.random.default_rng(1)
-    base = [m("same", noisy(rng)), m("slow", noisy(rng)), m("fast", noisy(rng)), m("noisy", noisy(rng, runs=2, proc_sd=0.2)),
-            m("gone", noisy(rng)), m("broken", noisy(rng)), m("skip", (), skipped=True),
-            m("ver", noisy(rng), version="v1"), m("unit", noisy(rng))]  # fmt: skip
-    head = [m("same", noisy(rng)), m("slow", noisy(rng, 1.5)), m("fast", noisy(rng, 0.6)), m("noisy", noisy(rng, 1.1, runs=2, proc_sd=0.2)),
-            m("new", noisy(rng)), m("broken", (), error="boom"), m("skip", (), skipped=True),
-            m("ver", noisy(rng), version="v2"), m("unit", noisy(rng), unit="bytes")]  # fmt: skip
+    base = [
+        m("same", noisy(rng)),
+        m("slow", noisy(rng)),
+        m("fast", noisy(rng)),
+        m("noisy", noisy(rng, runs=2, proc_sd=0.2)),
+        m("gone", noisy(rng)),
+        m("broken", noisy(rng)),
+        m("skip", (), skipped=True),
+        m("ver", noisy(rng), version="v1"),
+        m("unit", noisy(rng)),
+    ]
+    head = [
+        m("same", noisy(rng)),
+        m("slow", noisy(rng, 1.5)),
+        m("fast", noisy(rng, 0.6)),
+        m("noisy", noisy(rng, 1.1, runs=2, proc_sd=0.2)),
+        m("new", noisy(rng)),
+        m("broken", (), error="boom"),
+        m("skip", (), skipped=True),
+        m("ver", noisy(rng), version="v2"),
+        m("unit", noisy(rng), unit="bytes"),
+    ]
     got = {c.name: c for c in compare(base, head)}
-    expect = {"same": Verdict.UNCHANGED, "slow": Verdict.REGRESSION, "fast": Verdict.IMPROVEMENT,
-              "noisy": Verdict.INCONCLUSIVE, "gone": Verdict.MISSING, "new": Verdict.NEW,
-              "broken": Verdict.FAILED, "skip": Verdict.SKIPPED, "ver": Verdict.NOT_COMPARABLE,
-              "unit": Verdict.NOT_COMPARABLE}  # fmt: skip
+    expect = {
+        "same": Verdict.UNCHANGED,
+        "slow": Verdict.REGRESSION,
+        "fast": Verdict.IMPROVEMENT,
+        "noisy": Verdict.INCONCLUSIVE,
+        "gone": Verdict.MISSING,
+        "new": Verdict.NEW,
+        "broken": Verdict.FAILED,
+        "skip": Verdict.SKIPPED,
+        "ver": Verdict.NOT_COMPARABLE,
+        "unit": Verdict.NOT_COMPARABLE,
+    }
     assert {k: v.verdict for k, v in got.items()} == expect
     assert got["slow"].severity is Severity.CRITICAL and got["broken"].message.endswith("boom")
     assert "detect" in got["noisy"].message and got["noisy"].evidence.min_detectable > 0.05
@@ -60,7 +103,10 @@ def test_a_vs_a_is_never_a_regression(seed, runs, proc_sd, paired):
     session = "s" if paired else None
     base = m(runs=noisy(rng, runs=runs, proc_sd=proc_sd), session=session)
     assert one(base, m(runs=base.runs, session="other")).verdict is not Verdict.REGRESSION
-    assert one(base, base).verdict is Verdict.UNCHANGED or one(base, base).verdict is Verdict.INCONCLUSIVE
+    assert (
+        one(base, base).verdict is Verdict.UNCHANGED
+        or one(base, base).verdict is Verdict.INCONCLUSIVE
+    )
     same = m(runs=base.runs, session=session)
     assert one(base, same).verdict is not Verdict.REGRESSION
 
@@ -106,7 +152,11 @@ def test_a_significant_change_below_the_threshold_counts_only_while_its_interval
     head = m(runs=[tuple(x * 1.04 for x in r) for r in noisy(rng, runs=6, proc_sd=0.01)])
     c = one(base, head)
     assert c.evidence.ci_low > 1 and c.evidence.ci_high > 1.05 and c.evidence.ratio < 1.05
-    assert c.verdict is Verdict.REGRESSION and c.severity is Severity.MINOR and "inside the interval" in c.message
+    assert (
+        c.verdict is Verdict.REGRESSION
+        and c.severity is Severity.MINOR
+        and "inside the interval" in c.message
+    )
     assert one(head, base).verdict is Verdict.IMPROVEMENT
     steady = m(runs=noisy(rng, runs=40, proc_sd=0.001, sample_sd=0.001))
     c = one(steady, m(runs=[tuple(x * 1.04 for x in r) for r in steady.runs]))
@@ -165,7 +215,9 @@ def test_gate_fails_closed_and_the_allow_list_waives_only_what_it_names():
     head = [m("ok", noisy(rng)), m("bad", (), error="crash")]
     decision = gate(compare(base, head))
     assert not decision.passed
-    assert any("gone" in r for r in decision.reasons) and any("bad" in r and "crash" in r for r in decision.reasons)
+    assert any("gone" in r for r in decision.reasons) and any(
+        "bad" in r and "crash" in r for r in decision.reasons
+    )
     waived = Config(gate=GateConfig(allow=("gone", "bad")))
     assert gate(compare(base, head, waived), waived).passed
     only_one = Config(gate=GateConfig(allow=("gone",)))
@@ -179,8 +231,14 @@ def test_failed_benchmarks_score_zero_and_thresholds_are_per_benchmark():
     base, head = m("x", noisy(rng)), m("x", noisy(rng, 1.08, proc_sd=0.002))
     default = one(base, head)
     loose = Config(stats=StatsConfig(thresholds=(("x", 0.15),)))
-    assert default.verdict is Verdict.REGRESSION and one(base, head, loose).verdict is Verdict.UNCHANGED
-    assert one(base, head, Config(stats=StatsConfig(thresholds=(("x", 0.10),)))).verdict is Verdict.REGRESSION
+    assert (
+        default.verdict is Verdict.REGRESSION
+        and one(base, head, loose).verdict is Verdict.UNCHANGED
+    )
+    assert (
+        one(base, head, Config(stats=StatsConfig(thresholds=(("x", 0.10),)))).verdict
+        is Verdict.REGRESSION
+    )
     assert benchmark_score(compare([base], [m("x", (), error="e")])[0]) == 0
 
 
@@ -194,7 +252,13 @@ def test_different_sessions_add_their_shift_to_the_uncertainty():
     across = one(m(runs=runs_a, session="monday"), m(runs=runs_b, session="tuesday"))
     assert within.verdict is Verdict.REGRESSION
     assert across.verdict is Verdict.INCONCLUSIVE and across.evidence.min_detectable > 0.08
-    assert one(m(runs=runs_a, session=None), m(runs=[tuple(x * 1.5 for x in r) for r in runs_a], session=None)).verdict is Verdict.REGRESSION
+    assert (
+        one(
+            m(runs=runs_a, session=None),
+            m(runs=[tuple(x * 1.5 for x in r) for r in runs_a], session=None),
+        ).verdict
+        is Verdict.REGRESSION
+    )
 
 
 def test_sides_started_minutes_apart_are_not_one_session():
@@ -206,9 +270,18 @@ def test_sides_started_minutes_apart_are_not_one_session():
     runs_a = noisy(rng, runs=8, proc_sd=0.005, sample_sd=0.003)
     runs_b = noisy(rng, 1.08, runs=8, proc_sd=0.005, sample_sd=0.003)
     t0 = 1.76e9
-    close = one(m(runs=runs_a, session=None, started_at=t0), m(runs=runs_b, session=None, started_at=t0 + 240))
-    apart = one(m(runs=runs_a, session=None, started_at=t0), m(runs=runs_b, session=None, started_at=t0 + 86400))
-    same = one(m(runs=runs_a, session="s", started_at=t0), m(runs=runs_b, session="s", started_at=t0 + 86400))
+    close = one(
+        m(runs=runs_a, session=None, started_at=t0),
+        m(runs=runs_b, session=None, started_at=t0 + 240),
+    )
+    apart = one(
+        m(runs=runs_a, session=None, started_at=t0),
+        m(runs=runs_b, session=None, started_at=t0 + 86400),
+    )
+    same = one(
+        m(runs=runs_a, session="s", started_at=t0),
+        m(runs=runs_b, session="s", started_at=t0 + 86400),
+    )
     assert close.verdict is Verdict.INCONCLUSIVE and apart.verdict is Verdict.INCONCLUSIVE
     assert close.evidence == apart.evidence  # the timestamps play no part
     assert same.verdict is Verdict.REGRESSION and same.evidence.paired
@@ -239,11 +312,14 @@ def test_a_side_padded_with_disturbed_processes_does_not_make_a_change_up():
     ~1.6x slow, so the base's better half was padded with slow ones, while 5 head
     processes were clean. The padded means differed by -28 %, an "improvement" of a
     slower head; the clean processes alone say the head is slower. Not a change then."""
+
     def proc(level):
         return tuple(level * f for f in (1.0, 1.01, 0.99, 1.02, 1.0))
 
     base = m(runs=[proc(1.0)] + [proc(1.57 + 0.01 * i) for i in range(9)])
-    head = m(runs=[proc(1.10 + 0.01 * i) for i in range(5)] + [proc(1.75 + 0.01 * i) for i in range(5)])
+    head = m(
+        runs=[proc(1.10 + 0.01 * i) for i in range(5)] + [proc(1.75 + 0.01 * i) for i in range(5)]
+    )
     c = one(base, head)
     assert c.evidence.ratio < 0.9  # what the padded better halves say
     assert c.verdict is Verdict.INCONCLUSIVE
@@ -265,7 +341,9 @@ def _shared_core_noise(rng, scale, runs, *, slow=0.3, lucky=0.05, k=10):
     out = []
     for _ in range(runs):
         mode = 2.0 if rng.random() < slow else 1 / 3 if rng.random() < lucky else 1.0
-        samples = scale * mode * math.exp(rng.normal(0, 0.05)) * np.exp(np.abs(rng.normal(0, 0.03, k)))
+        samples = (
+            scale * mode * math.exp(rng.normal(0, 0.05)) * np.exp(np.abs(rng.normal(0, 0.03, k)))
+        )
         samples[rng.random(k) < 0.2] *= 2
         out.append(tuple(samples))
     return out
@@ -283,8 +361,14 @@ def test_false_alarms_stay_rare_on_shared_core_noise():
     flagged = caught = 0
     for _ in range(40):
         base = _suite(rng, 1.0, 10)
-        flagged += sum(c.verdict in (Verdict.REGRESSION, Verdict.IMPROVEMENT) for c in compare(base, _suite(rng, 1.0, 10)))
+        flagged += sum(
+            c.verdict in (Verdict.REGRESSION, Verdict.IMPROVEMENT)
+            for c in compare(base, _suite(rng, 1.0, 10))
+        )
         calm = _suite(rng, 1.0, 10, slow=0, lucky=0)
-        caught += sum(c.verdict is Verdict.REGRESSION for c in compare(calm, _suite(rng, 1.1, 10, slow=0, lucky=0)))
+        caught += sum(
+            c.verdict is Verdict.REGRESSION
+            for c in compare(calm, _suite(rng, 1.1, 10, slow=0, lucky=0))
+        )
     assert flagged <= 0.02 * 480
     assert caught >= 0.8 * 480

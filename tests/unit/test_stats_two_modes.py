@@ -12,29 +12,53 @@ from hypothesis import strategies as st
 
 from perfkit.config import Config
 from perfkit.model import BenchmarkKind, Direction, Measurement, Severity, Verdict
-from perfkit.stats import compare, measured_together
+from perfkit.verdict.stats import compare, measured_together
 
 FLAGS = (Verdict.REGRESSION, Verdict.IMPROVEMENT)
 
 
-def side(levels, *, name="b", session=None, started_at=None, k=10, rng=None, direction=Direction.LOWER_IS_BETTER):
+def side(
+    levels,
+    *,
+    name="b",
+    session=None,
+    started_at=None,
+    k=10,
+    rng=None,
+    direction=Direction.LOWER_IS_BETTER,
+):
     """One side: a process per level (its median), k samples each with a little jitter."""
     rng = rng or np.random.default_rng(0)
     runs = tuple(tuple(level * np.exp(np.abs(rng.normal(0, 0.01, k)))) for level in levels)
     kind = BenchmarkKind.TIME if direction is Direction.LOWER_IS_BETTER else BenchmarkKind.TRACK
-    return Measurement(name=name, benchmark=name, kind=kind, unit="seconds", direction=direction, runs=runs,
-                       runs_known=True, session=session, started_at=started_at)  # fmt: skip
+    return Measurement(
+        name=name,
+        benchmark=name,
+        kind=kind,
+        unit="seconds",
+        direction=direction,
+        runs=runs,
+        runs_known=True,
+        session=session,
+        started_at=started_at,
+    )
 
 
 def two_mode(rng, scale=1.0, runs=4, p_slow=0.25, proc_sd=0.02, name="b"):
     """The two-mode process model: each process at speed 1 or 1.3-1.8x slower for its life."""
-    levels = [scale * (rng.uniform(1.3, 1.8) if rng.random() < p_slow else 1.0) * math.exp(rng.normal(0, proc_sd))
-              for _ in range(runs)]  # fmt: skip
+    levels = [
+        scale
+        * (rng.uniform(1.3, 1.8) if rng.random() < p_slow else 1.0)
+        * math.exp(rng.normal(0, proc_sd))
+        for _ in range(runs)
+    ]
     return side(levels, name=name, rng=rng)
 
 
 def copy(m: Measurement, factor: float) -> Measurement:
-    return Measurement(**{**m.__dict__, "runs": tuple(tuple(x * factor for x in r) for r in m.runs)})
+    return Measurement(
+        **{**m.__dict__, "runs": tuple(tuple(x * factor for x in r) for r in m.runs)}
+    )
 
 
 def one(a, b, config=Config()):
@@ -69,13 +93,19 @@ def test_close_timestamps_do_not_make_one_session():
     a, b = side([1.0] * 4, started_at=1.76e9), side([1.0] * 4, started_at=1.76e9 + 1)
     assert not measured_together(a, b, Config())
     assert measured_together(side([1.0] * 4, session="s"), side([1.0] * 4, session="s"), Config())
-    assert not measured_together(side([1.0] * 4, session="s"), side([1.0] * 4, session="t"), Config())
+    assert not measured_together(
+        side([1.0] * 4, session="s"), side([1.0] * 4, session="t"), Config()
+    )
 
 
 def test_files_without_a_session_are_never_paired():
     rng = np.random.default_rng(4)
-    base = [side([1.0, 1.01, 0.99, 1.0], name=f"b{i}", rng=rng, started_at=1.76e9) for i in range(3)]
-    head = [side([1.2, 1.21, 1.19, 1.2], name=f"b{i}", rng=rng, started_at=1.76e9 + 5) for i in range(3)]
+    base = [
+        side([1.0, 1.01, 0.99, 1.0], name=f"b{i}", rng=rng, started_at=1.76e9) for i in range(3)
+    ]
+    head = [
+        side([1.2, 1.21, 1.19, 1.2], name=f"b{i}", rng=rng, started_at=1.76e9 + 5) for i in range(3)
+    ]
     assert not any(c.evidence.paired for c in compare(base, head))
 
 
@@ -91,7 +121,9 @@ def _flag_rate(seed: int, p_slow: float, proc_sd: float, runs: int, n: int = 300
 
 @settings(max_examples=8, deadline=None)
 @given(st.integers(0, 2**32), st.floats(0.0, 0.35), st.floats(0.005, 0.04), st.integers(3, 8))
-def test_identical_code_from_two_modes_is_flagged_at_most_at_the_nominal_rate(seed, p_slow, proc_sd, runs):
+def test_identical_code_from_two_modes_is_flagged_at_most_at_the_nominal_rate(
+    seed, p_slow, proc_sd, runs
+):
     """A single benchmark (no FDR to spread it over): at most 5 % of comparisons flagged,
     give or take the Monte-Carlo error of 300 draws (3 standard errors: 3.8 %)."""
     assert _flag_rate(seed, p_slow, proc_sd, runs) <= 0.05 + 3 * math.sqrt(0.05 * 0.95 / 300)
@@ -168,4 +200,8 @@ def test_zero_or_non_finite_samples_never_reach_a_verdict():
     for bad in (0.0, float("inf"), float("nan")):
         broken = Measurement(**{**good.__dict__, "runs": ((1.0, bad, 1.0), *good.runs[1:])})
         for c in (one(good, broken), one(broken, good)):
-            assert c.verdict is Verdict.NOT_COMPARABLE and c.evidence is None and "positive, finite" in c.message
+            assert (
+                c.verdict is Verdict.NOT_COMPARABLE
+                and c.evidence is None
+                and "positive, finite" in c.message
+            )

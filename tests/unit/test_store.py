@@ -1,4 +1,4 @@
-"""perfkit.store: the Parquet history store equals reading the JSON files, refreshes by
+"""perfkit.history.store: the Parquet history store equals reading the JSON files, refreshes by
 content hash, appends without rewriting, and skips malformed files."""
 
 from __future__ import annotations
@@ -16,26 +16,58 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from perfkit import history, store
 from perfkit.cli import main
-from perfkit.store import manifest, refresh
+from perfkit.history import series as history
+from perfkit.history import store
+from perfkit.history.store import manifest, refresh
 
 COLUMNS = ["result", "params", "version", "started_at", "duration", "samples"]
 BENCHMARKS = {
-    "s.T.time_a": {"name": "s.T.time_a", "type": "time", "unit": "seconds", "params": [],
-                   "param_names": [], "rounds": 2, "repeat": 3, "version": "1"},
-    "s.T.time_p": {"name": "s.T.time_p", "type": "time", "unit": "seconds",
-                   "params": [["1", "2"]], "param_names": ["n"], "version": "1"},
-    "s.T.track_t": {"name": "s.T.track_t", "type": "track", "unit": "msg/s", "params": [],
-                    "param_names": [], "version": "1"},
-}  # fmt: skip
+    "s.T.time_a": {
+        "name": "s.T.time_a",
+        "type": "time",
+        "unit": "seconds",
+        "params": [],
+        "param_names": [],
+        "rounds": 2,
+        "repeat": 3,
+        "version": "1",
+    },
+    "s.T.time_p": {
+        "name": "s.T.time_p",
+        "type": "time",
+        "unit": "seconds",
+        "params": [["1", "2"]],
+        "param_names": ["n"],
+        "version": "1",
+    },
+    "s.T.track_t": {
+        "name": "s.T.track_t",
+        "type": "track",
+        "unit": "msg/s",
+        "params": [],
+        "param_names": [],
+        "version": "1",
+    },
+}
 
 
 def _git(repo: Path, *args: str, inp: str | None = None) -> str:
-    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@e", "GIT_COMMITTER_NAME": "t",
-           "GIT_COMMITTER_EMAIL": "t@e", "PATH": os.environ["PATH"]}  # fmt: skip
-    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True,
-                          text=True, env=env, input=inp).stdout.strip()  # fmt: skip
+    env = {
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@e",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@e",
+        "PATH": os.environ["PATH"],
+    }
+    return subprocess.run(
+        ["git", "-C", str(repo), *args],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+        input=inp,
+    ).stdout.strip()
 
 
 def make_repo(root: Path, n: int) -> list[str]:
@@ -55,23 +87,52 @@ def level(i: int, bench: int = 0, step_at: int | None = None) -> float:
     return base * (1.5 if step_at is not None and i >= step_at else 1.0)
 
 
-def result_file(results: Path, sha: str, i: int, *, machine: str = "m1", env: str = "venv",
-                step_at: int | None = None, scale: float = 1.0, failed: bool = False,
-                version: str = "1") -> Path:  # fmt: skip
+def result_file(
+    results: Path,
+    sha: str,
+    i: int,
+    *,
+    machine: str = "m1",
+    env: str = "venv",
+    step_at: int | None = None,
+    scale: float = 1.0,
+    failed: bool = False,
+    version: str = "1",
+) -> Path:
     rng = np.random.default_rng(i)
     a = [level(i, 0, step_at) * scale * (1 + 0.002 * x) for x in rng.standard_normal(6)]
     p = [[level(i, k) * (1 + 0.002 * x) for x in rng.standard_normal(4)] for k in (1, 2)]
     rows = {
         "s.T.time_a": [[float(np.median(a))], [], version, 1_700_000_000_000 + i, 1.0, [a]],
-        "s.T.time_p": [None if failed else [float(np.median(x)) for x in p],
-                       [["1", "2"]], "1", 1_700_000_000_000 + i, 1.0, None if failed else p],
-        "s.T.track_t": [[float("nan")] if i % 5 == 0 else [100.0 + i], [], "1",
-                        1_700_000_000_000 + i, 1.0],
-    }  # fmt: skip
-    data = {"commit_hash": sha, "env_name": env, "date": 1_700_000_000_000 + i,
-            "params": {"machine": machine}, "python": "3.11", "requirements": {},
-            "env_vars": {}, "result_columns": COLUMNS, "results": rows, "durations": {},
-            "version": 2}  # fmt: skip
+        "s.T.time_p": [
+            None if failed else [float(np.median(x)) for x in p],
+            [["1", "2"]],
+            "1",
+            1_700_000_000_000 + i,
+            1.0,
+            None if failed else p,
+        ],
+        "s.T.track_t": [
+            [float("nan")] if i % 5 == 0 else [100.0 + i],
+            [],
+            "1",
+            1_700_000_000_000 + i,
+            1.0,
+        ],
+    }
+    data = {
+        "commit_hash": sha,
+        "env_name": env,
+        "date": 1_700_000_000_000 + i,
+        "params": {"machine": machine},
+        "python": "3.11",
+        "requirements": {},
+        "env_vars": {},
+        "result_columns": COLUMNS,
+        "results": rows,
+        "durations": {},
+        "version": 2,
+    }
     (results / machine).mkdir(parents=True, exist_ok=True)
     (results / machine / "machine.json").write_text(json.dumps({"machine": machine}))
     path = results / machine / f"{sha[:8]}-{env}.json"
@@ -242,8 +303,12 @@ def test_series_and_recent_changes_match_perfkit_history(tmp_path, shas):
     options = history.HistoryOptions()
     expected = history.analyse(history.load(results, repo=repo), None, options)
     window = set(commits[-20:])
-    want = sorted((s.series, cp.commit, cp.ratio) for s in expected.series
-                  for cp in s.change_points if cp.commit in window)  # fmt: skip
+    want = sorted(
+        (s.series, cp.commit, cp.ratio)
+        for s in expected.series
+        for cp in s.change_points
+        if cp.commit in window
+    )
     assert sorted((c.series, c.commit, c.ratio) for c in found) == want
     assert [(c.name, c.commit, c.verdict) for c in found] == [
         ("s.T.time_a", commits[30], "regression")
@@ -269,10 +334,12 @@ def test_many_updates_compact_small_parts_and_still_equal_a_rebuild(tmp_path, sh
 
 
 OPS = st.lists(
-    st.tuples(st.sampled_from(["add", "rewrite", "remove", "touch", "garbage"]),
-              st.integers(0, 14)),
-    min_size=1, max_size=8,
-)  # fmt: skip
+    st.tuples(
+        st.sampled_from(["add", "rewrite", "remove", "touch", "garbage"]), st.integers(0, 14)
+    ),
+    min_size=1,
+    max_size=8,
+)
 
 
 @settings(

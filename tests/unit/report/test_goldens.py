@@ -15,7 +15,9 @@ TEXTS = golden_texts()
 @pytest.mark.parametrize("name", sorted(TEXTS))
 def test_rendering_matches_the_golden_file(name: str):
     expected = (GOLDEN / name).read_text(encoding="utf-8")
-    assert TEXTS[name] == expected, f"{name} changed; if intended run tools/report_goldens.py and review the diff"
+    assert TEXTS[name] == expected, (
+        f"{name} changed; if intended run tools/report_goldens.py and review the diff"
+    )
 
 
 def test_goldens_cover_every_format():

@@ -17,7 +17,9 @@ TREE = parse(PAGE)
 
 
 def test_page_is_self_contained_behind_a_strict_policy():
-    (meta,) = [m for m in TREE.tags("meta") if m.attrs.get("http-equiv") == "Content-Security-Policy"]
+    (meta,) = [
+        m for m in TREE.tags("meta") if m.attrs.get("http-equiv") == "Content-Security-Policy"
+    ]
     assert meta.attrs["content"] == CSP
     policy = dict(part.strip().split(" ", 1) for part in CSP.split(";"))
     assert policy["default-src"] == "'none'" and policy["img-src"] == "data:"
@@ -26,14 +28,20 @@ def test_page_is_self_contained_behind_a_strict_policy():
         for attr in ("src", "href"):
             value = el.attrs.get(attr)
             if value is not None:
-                assert value.startswith("data:image/png;base64,") or not re.match(r"^[a-zA-Z][\w+.-]*:|^//", value), value
+                assert value.startswith("data:image/png;base64,") or not re.match(
+                    r"^[a-zA-Z][\w+.-]*:|^//", value
+                ), value
     assert not TREE.tags("link") and "http://" not in PAGE and "https://" not in PAGE
 
 
 def test_hostile_text_is_only_ever_text():
     scripts = TREE.tags("script")
-    assert len(scripts) == 1 and "window" not in scripts[0].text.replace("window.", "")  # only perfkit's own
-    assert "<script>alert(1)</script>" not in PAGE and "&lt;script&gt;alert(1)&lt;/script&gt;" in PAGE
+    assert len(scripts) == 1 and "window" not in scripts[0].text.replace(
+        "window.", ""
+    )  # only perfkit's own
+    assert (
+        "<script>alert(1)</script>" not in PAGE and "&lt;script&gt;alert(1)&lt;/script&gt;" in PAGE
+    )
     assert not any(k.startswith("on") for el in TREE.elements for k in el.attrs)
     names = [td.text for td in TREE.tags("td") if "name" in (td.attrs.get("class") or "")]
     assert HOSTILE_NAME in names  # shown exactly as written
@@ -45,8 +53,18 @@ def test_summary_shows_gate_score_counts_labels_and_warnings():
     assert " ".join(gate.text.split()) == "Gate FAILED · performance score 61.5 / 100 (minimum 75)"
     chips = {b.attrs["data-verdict"]: b.text for b in TREE.tags("button")}
     assert chips["regression"] == "3regression" and chips["unchanged"] == "2unchanged"
-    assert next(s for s in TREE.tags("span") if s.attrs.get("id") == "head-label").text == f"head {HOSTILE}"
-    assert len(next(u for u in TREE.tags("ul") if u.attrs.get("id") == "warnings").text.strip().splitlines()) >= 1
+    assert (
+        next(s for s in TREE.tags("span") if s.attrs.get("id") == "head-label").text
+        == f"head {HOSTILE}"
+    )
+    assert (
+        len(
+            next(u for u in TREE.tags("ul") if u.attrs.get("id") == "warnings")
+            .text.strip()
+            .splitlines()
+        )
+        >= 1
+    )
 
 
 def test_table_has_every_comparison_with_its_evidence_and_sort_keys():
@@ -55,7 +73,17 @@ def test_table_has_every_comparison_with_its_evidence_and_sort_keys():
     assert len(body) == len(fixed_report().comparisons)
     assert [r.attrs["data-verdict"] for r in body[:3]] == ["regression"] * 3  # attention first
     main = next(r for r in body if MAIN_REGRESSION in r.text)
-    for text in ("+31.0 %", "[+25.8 %, +36.2 %]", "0.001", "5.0 %", "3.0 %", "8/8", "24/24", "12.5 ms", "16.38 ms"):
+    for text in (
+        "+31.0 %",
+        "[+25.8 %, +36.2 %]",
+        "0.001",
+        "5.0 %",
+        "3.0 %",
+        "8/8",
+        "24/24",
+        "12.5 ms",
+        "16.38 ms",
+    ):
         assert text in main.text, text
     keys = [td.attrs["data-v"] for td in TREE.tags("td") if "data-v" in td.attrs]
     assert "31.000000000000007" in keys and all(k == "" or float(k) == float(k) for k in keys)
@@ -76,7 +104,9 @@ def test_plots_are_embedded_for_regressions_with_samples_and_for_all_benchmarks(
     assert alts.count(f"samples per process, base vs head: {MAIN_REGRESSION}") == 1
     assert sum(a.startswith("samples per process") for a in alts) == 2  # only those with samples
     assert "change with interval for every compared benchmark" in alts
-    assert all(img.attrs["src"].startswith("data:image/png;base64,iVBOR") for img in TREE.tags("img"))
+    assert all(
+        img.attrs["src"].startswith("data:image/png;base64,iVBOR") for img in TREE.tags("img")
+    )
 
 
 def test_without_samples_or_comparisons_the_page_still_renders():
@@ -90,9 +120,12 @@ def test_hundreds_of_benchmarks_cap_the_forest_and_keep_every_row():
     report = fixed_report()
     report = dataclasses.replace(report, comparisons=report.comparisons + tuple(bulk(300)))
     tree = parse(render_html(report))
-    assert len([r for r in tree.tags("tr") if r.attrs.get("data-verdict")]) == len(report.comparisons)
+    assert len([r for r in tree.tags("tr") if r.attrs.get("data-verdict")]) == len(
+        report.comparisons
+    )
     assert "Showing the 80 most notable of 307 compared benchmarks." in " ".join(
-        p.text for p in tree.tags("p"))  # fmt: skip
+        p.text for p in tree.tags("p")
+    )
 
 
 def test_verdict_filter_offers_each_verdict_present():

@@ -22,8 +22,15 @@ from .inspect_html import parse
 from .sample import HOSTILE, HOSTILE_NAME, comparison, evidence, fixed_report
 
 RENDERER = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
-SECTIONS = ["### Regressions", "### Improvements", "### Inconclusive", "### Missing, failed or not comparable",
-            "### Warnings", "Full report:", "<details>"]  # fmt: skip
+SECTIONS = [
+    "### Regressions",
+    "### Improvements",
+    "### Inconclusive",
+    "### Missing, failed or not comparable",
+    "### Warnings",
+    "Full report:",
+    "<details>",
+]
 
 
 def html_of(md: str):
@@ -43,15 +50,23 @@ def test_layout_verdict_first_then_sections_in_order():
 
 def test_a_passing_gate_says_so():
     report = fixed_report()
-    report = dataclasses.replace(report, gate=dataclasses.replace(report.gate, passed=True, score=97.25, reasons=()))
-    assert render_comment(report).splitlines()[1].startswith("## ✅ perfkit: gate passed — performance score 97.2")
+    report = dataclasses.replace(
+        report, gate=dataclasses.replace(report.gate, passed=True, score=97.25, reasons=())
+    )
+    assert (
+        render_comment(report)
+        .splitlines()[1]
+        .startswith("## ✅ perfkit: gate passed — performance score 97.2")
+    )
 
 
 def test_regression_lines_carry_interval_severity_frame_and_links():
     text = render_comment(fixed_report())
     line = next(x for x in text.splitlines() if "BlockProcessingRate" in x and x.startswith("- **"))
     assert "+31.0 % [+25.8 %, +36.2 %] (Critical)" in line
-    assert "top grown frame: validate\\_chain \\(perfkit/workloads/chain\\.py\\)" in line
+    assert (
+        "top grown frame: validate\\_chain \\(workloads/perfkit\\_workloads/chain\\.py\\)" in line
+    )
     assert "[flamegraph](profiles/sync.Block-1a2b3c4d/flamegraph-diff.html)" in line
     assert "[memory profile](profiles/sync.Block-1a2b3c4d/memory-head.html)" in line
     assert "(Major; higher is better)" in text  # a throughput drop reads the right way
@@ -61,7 +76,10 @@ def test_regression_lines_carry_interval_severity_frame_and_links():
 
 def test_links_go_under_the_artifact_url_when_given():
     text = render_comment(fixed_report(), artifact_url="https://example.org/runs/7/")
-    assert "[flamegraph](https://example.org/runs/7/profiles/sync.Block-1a2b3c4d/flamegraph-diff.html)" in text
+    assert (
+        "[flamegraph](https://example.org/runs/7/profiles/sync.Block-1a2b3c4d/flamegraph-diff.html)"
+        in text
+    )
     assert "[index.html](https://example.org/runs/7/index.html)" in text
 
 
@@ -72,7 +90,9 @@ def test_artifact_paths_cannot_become_scripts_or_break_the_link():
     assert all(not re.match(r"^[a-z]+:", h) for h in hrefs), hrefs  # every link is relative
 
 
-@pytest.mark.parametrize("url", ["javascript:alert(1)", "https://x.org/a b", "https://x.org/)[", "ftp://x"])
+@pytest.mark.parametrize(
+    "url", ["javascript:alert(1)", "https://x.org/a b", "https://x.org/)[", "ftp://x"]
+)
 def test_a_dubious_artifact_url_is_refused(url: str):
     with pytest.raises(ConfigError):
         render_comment(fixed_report(), artifact_url=url)
@@ -81,8 +101,25 @@ def test_a_dubious_artifact_url_is_refused(url: str):
 def test_hostile_text_renders_inert():
     md = render_comment(fixed_report())
     tree = html_of(md)
-    allowed = {"h2", "h3", "p", "ul", "li", "strong", "a", "code", "em", "table", "thead", "tbody", "tr", "th", "td",
-               "details", "summary"}  # fmt: skip
+    allowed = {
+        "h2",
+        "h3",
+        "p",
+        "ul",
+        "li",
+        "strong",
+        "a",
+        "code",
+        "em",
+        "table",
+        "thead",
+        "tbody",
+        "tr",
+        "th",
+        "td",
+        "details",
+        "summary",
+    }
     assert {e.tag for e in tree.elements} <= allowed
     assert not any("bold" in e.text for e in tree.tags("strong") if "actor.X" not in e.text)
     assert not any(e.tag == "code" and "tick" in e.text for e in tree.elements)
@@ -105,8 +142,10 @@ def _cells_per_row(tree) -> list[int]:
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=60)
-       | st.text(alphabet="<>&*_`|[]()!#@:\\~$^=-+.'\"/ \nhttps:/wGH-123x", max_size=60))
+@given(
+    st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=60)
+    | st.text(alphabet="<>&*_`|[]()!#@:\\~$^=-+.'\"/ \nhttps:/wGH-123x", max_size=60)
+)
 def test_escaped_text_renders_as_exactly_itself(text: str):
     html = RENDERER.render(f"- {markdown(text)}\n")
     tree = parse(html)
@@ -130,16 +169,28 @@ def test_three_thousand_benchmarks_keep_every_regression_and_cut_the_table():
     assert len(text) <= GITHUB_LIMIT
     assert "### Regressions (3)" in text and text.count("\n- **") == 3
     kept = len(re.findall(r"^\| bulk\\\.B\d{5}", text, re.M))
-    cut = int(re.search(r"\*(\d+) more row\(s\) cut to stay within GitHub's comment size limit", text).group(1))
+    cut = int(
+        re.search(
+            r"\*(\d+) more row\(s\) cut to stay within GitHub's comment size limit", text
+        ).group(1)
+    )
     assert 0 < kept < 3000 and kept + cut == 3000
     assert text.rstrip().endswith("</details>")
     assert GITHUB_LIMIT - len(text) < 500  # the table used the room
 
 
 def many_regressions(n: int):
-    regs = [comparison(f"sync.R{i:05d}.time_{'r' * 60}", Verdict.REGRESSION, evidence(1.2), severity=Severity.MAJOR,
-                       top_frames=("frame_" + "f" * 50,), artifacts=fixed_report().comparisons[1].artifacts)
-            for i in range(n)]  # fmt: skip
+    regs = [
+        comparison(
+            f"sync.R{i:05d}.time_{'r' * 60}",
+            Verdict.REGRESSION,
+            evidence(1.2),
+            severity=Severity.MAJOR,
+            top_frames=("frame_" + "f" * 50,),
+            artifacts=fixed_report().comparisons[1].artifacts,
+        )
+        for i in range(n)
+    ]
     report = fixed_report(200)
     return dataclasses.replace(report, comparisons=tuple(regs) + report.comparisons)
 
@@ -168,22 +219,33 @@ def test_the_limit_always_holds(limit: int, extra: int):
 def test_long_names_are_shortened_in_the_comment_only():
     name = "x" * 5000
     report = fixed_report()
-    report = dataclasses.replace(report, comparisons=(comparison(name, Verdict.REGRESSION, evidence(1.5),
-                                                                 severity=Severity.CRITICAL),))  # fmt: skip
+    report = dataclasses.replace(
+        report,
+        comparisons=(
+            comparison(name, Verdict.REGRESSION, evidence(1.5), severity=Severity.CRITICAL),
+        ),
+    )
     text = render_comment(report)
     assert "x" * 299 + "…" in text and "x" * 301 not in text
     assert HOSTILE not in text
 
 
 def test_when_room_is_short_broken_benchmarks_and_warnings_win_over_improvements():
-    imps = [comparison(f"actor.I{i:04d}.time_{'i' * 60}", Verdict.IMPROVEMENT, evidence(0.8)) for i in range(2000)]
+    imps = [
+        comparison(f"actor.I{i:04d}.time_{'i' * 60}", Verdict.IMPROVEMENT, evidence(0.8))
+        for i in range(2000)
+    ]
     report = fixed_report()
     report = dataclasses.replace(report, comparisons=report.comparisons + tuple(imps))
     text = render_comment(report)
     assert len(text) <= GITHUB_LIMIT
-    assert "### Missing, failed or not comparable (3)" in text and "sync\\.Changed\\.time\\_x" in text
+    assert (
+        "### Missing, failed or not comparable (3)" in text and "sync\\.Changed\\.time\\_x" in text
+    )
     assert "### Warnings" in text and "Full report:" in text
-    assert re.search(r"- …and \d+ more in the full report\.", text)  # improvements cut, and it says so
+    assert re.search(
+        r"- …and \d+ more in the full report\.", text
+    )  # improvements cut, and it says so
     assert "### Inconclusive" not in text or "CachePerformanceAnalysis" in text
 
 

@@ -19,7 +19,9 @@ def decode(uri: str):
     return image.imread(io.BytesIO(base64.b64decode(uri.split(",", 1)[1])), format="png")
 
 
-@pytest.mark.parametrize("name", ["plain.time_x", HOSTILE, "$\\frac{1}{$ $x^$ $$", "a\u202eb\x1b[2J", "\ud800lone"])
+@pytest.mark.parametrize(
+    "name", ["plain.time_x", HOSTILE, "$\\frac{1}{$ $x^$ $$", "a\u202eb\x1b[2J", "\ud800lone"]
+)
 def test_distribution_draws_any_name(name: str):
     c = comparison(name, Verdict.REGRESSION, evidence(1.3), severity=Severity.MAJOR)
     plot = plots.distribution(c, measurement(name, 1.0), measurement(name, 1.3))
@@ -37,10 +39,19 @@ def test_distribution_needs_samples_on_both_sides():
 
 def test_more_processes_make_a_wider_figure():
     c = comparison("a.time_x", Verdict.REGRESSION, evidence(1.3))
-    narrow = decode(plots.distribution(c, measurement("a", 1.0, runs=2), measurement("a", 1.3, runs=2)).uri)
-    wide = decode(plots.distribution(c, measurement("a", 1.0, runs=12), measurement("a", 1.3, runs=12)).uri)
-    pooled = decode(plots.distribution(c, measurement("a", 1.0, runs=12, known=False),
-                                       measurement("a", 1.3, runs=12, known=False)).uri)  # fmt: skip
+    narrow = decode(
+        plots.distribution(c, measurement("a", 1.0, runs=2), measurement("a", 1.3, runs=2)).uri
+    )
+    wide = decode(
+        plots.distribution(c, measurement("a", 1.0, runs=12), measurement("a", 1.3, runs=12)).uri
+    )
+    pooled = decode(
+        plots.distribution(
+            c,
+            measurement("a", 1.0, runs=12, known=False),
+            measurement("a", 1.3, runs=12, known=False),
+        ).uri
+    )
     assert wide.shape[1] > narrow.shape[1] and pooled.shape[1] < wide.shape[1]
 
 

@@ -19,7 +19,9 @@ def test_plain_by_default_and_coloured_on_request():
     report = fixed_report()
     plain, coloured = render_terminal(report), render_terminal(report, color=True)
     assert ANSI not in plain and ANSI in coloured
-    assert plain.splitlines()[1].startswith("score 61.5/100 (minimum 75) · gate FAILED · 3 regressions")
+    assert plain.splitlines()[1].startswith(
+        "score 61.5/100 (minimum 75) · gate FAILED · 3 regressions"
+    )
 
 
 def test_regressions_first_most_severe_first_with_their_frame():
@@ -27,15 +29,24 @@ def test_regressions_first_most_severe_first_with_their_frame():
     start = lines.index("Regressions (3)")
     assert lines[start + 1].split()[0] == "Critical" and MAIN_REGRESSION in lines[start + 1]
     assert "top grown frame: validate_chain" in lines[start + 2]
-    assert [x.split()[0] for x in lines[start + 3:start + 5]] == ["Major", "Minor"]  # Major has no profile
+    assert [x.split()[0] for x in lines[start + 3 : start + 5]] == [
+        "Major",
+        "Minor",
+    ]  # Major has no profile
 
 
 def test_names_cannot_inject_escape_sequences():
     evil = "sync.X.time_x(\x1b[2J\x1b]0;pwned\x07\r\x9b31m)"
-    report = dataclasses.replace(fixed_report(), comparisons=(
-        comparison(evil, Verdict.REGRESSION, evidence(1.3), severity=Severity.MAJOR, message="\x1b[31m"),
-        comparison(evil, Verdict.FAILED, None, message="boom\x1b[2K"),
-    ), warnings=("warn\x1b[1A",))  # fmt: skip
+    report = dataclasses.replace(
+        fixed_report(),
+        comparisons=(
+            comparison(
+                evil, Verdict.REGRESSION, evidence(1.3), severity=Severity.MAJOR, message="\x1b[31m"
+            ),
+            comparison(evil, Verdict.FAILED, None, message="boom\x1b[2K"),
+        ),
+        warnings=("warn\x1b[1A",),
+    )
     text = render_terminal(report)
     assert not any(ch in text for ch in "\x1b\x07\r\x9b")
     # issue 16: a name is shown with its control characters escaped (two hostile names stay apart)
@@ -43,11 +54,17 @@ def test_names_cannot_inject_escape_sequences():
 
 
 def test_long_lists_are_capped_but_regressions_are_not():
-    regs = [comparison(f"r{i}", Verdict.REGRESSION, evidence(1.3), severity=Severity.MAJOR) for i in range(40)]
+    regs = [
+        comparison(f"r{i}", Verdict.REGRESSION, evidence(1.3), severity=Severity.MAJOR)
+        for i in range(40)
+    ]
     imps = [comparison(f"i{i}", Verdict.IMPROVEMENT, evidence(0.7)) for i in range(40)]
     text = render_terminal(dataclasses.replace(fixed_report(), comparisons=tuple(regs + imps)))
     assert all(f" r{i}\n" in text + "\n" for i in range(40))
-    assert "… 25 more in the report" in text and sum(f" i{i}\n" in text + "\n" for i in range(40)) == 15
+    assert (
+        "… 25 more in the report" in text
+        and sum(f" i{i}\n" in text + "\n" for i in range(40)) == 15
+    )
 
 
 class FakeTty(io.StringIO):
@@ -55,10 +72,15 @@ class FakeTty(io.StringIO):
         return True
 
 
-@pytest.mark.parametrize(("stream", "env", "expected"), [
-    (io.StringIO(), {}, False), (FakeTty(), {}, True), (FakeTty(), {"NO_COLOR": "1"}, False),
-    (FakeTty(), {"TERM": "dumb"}, False),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("stream", "env", "expected"),
+    [
+        (io.StringIO(), {}, False),
+        (FakeTty(), {}, True),
+        (FakeTty(), {"NO_COLOR": "1"}, False),
+        (FakeTty(), {"TERM": "dumb"}, False),
+    ],
+)
 def test_colour_only_for_a_terminal_that_wants_it(monkeypatch, stream, env, expected):
     monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.setenv("TERM", "xterm")

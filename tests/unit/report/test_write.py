@@ -49,7 +49,9 @@ def test_a_failing_renderer_leaves_the_previous_file_whole(tmp_path: Path, monke
 
 
 def test_a_lone_surrogate_in_a_name_does_not_stop_the_report(tmp_path: Path):
-    report = dataclasses.replace(fixed_report(), comparisons=(comparison("bad\ud800name", *_reg()),))
+    report = dataclasses.replace(
+        fixed_report(), comparisons=(comparison("bad\ud800name", *_reg()),)
+    )
     paths = write_report(report, tmp_path)
     assert "bad\\ud800name" in paths["report.json"].read_text()  # exact in JSON (an escape)
     assert report_from_json(paths["report.json"]).comparisons[0].name == "bad\ud800name"
@@ -64,9 +66,16 @@ def _reg():
 
 def test_renderers_come_from_the_registry():
     names = {r.name: r.filename for r in registered()}
-    assert names == {"json": "report.json", "markdown": "comment.md", "html": "index.html", "terminal": None}
+    assert names == {
+        "json": "report.json",
+        "markdown": "comment.md",
+        "html": "index.html",
+        "terminal": None,
+    }
     report = fixed_report()
     assert render("terminal", report) == render_terminal(report)
     assert json.loads(render("json", report))["schema"] == "perfkit-report"
-    with pytest.raises(ConfigError, match="unknown report format 'pdf' \\(known: html, json, markdown, terminal\\)"):
+    with pytest.raises(
+        ConfigError, match="unknown report format 'pdf' \\(known: html, json, markdown, terminal\\)"
+    ):
         render("pdf", report)

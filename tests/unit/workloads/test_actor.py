@@ -7,9 +7,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from perfkit.workloads import patterns
-from perfkit.workloads.actor import (
+from perfkit_workloads import patterns
+from perfkit_workloads.actor import (
     DELIVERED,
     DROPPED,
     FAILED,
@@ -23,10 +22,15 @@ from perfkit.workloads.actor import (
     dispatch,
     dispatch_concurrent,
     run_lifecycle,
-)  # fmt: skip
+)
 
-systems = st.tuples(st.integers(1, 12), st.integers(1, 9), st.integers(1, 400), st.integers(1, 50),
-                    st.integers(0, 2**31))  # fmt: skip
+systems = st.tuples(
+    st.integers(1, 12),
+    st.integers(1, 9),
+    st.integers(1, 400),
+    st.integers(1, 50),
+    st.integers(0, 2**31),
+)
 
 
 def run(policy, n, cap, msgs, drain, seed):
@@ -117,13 +121,17 @@ def test_patterns_deliver_what_they_promise():
     assert patterns.point_to_point(s, 1000, log) == 1000 and (log[:, 2] == np.arange(1000)).all()
 
 
-@pytest.mark.parametrize(("call", "name"), [
-    (lambda: create_actors(0), "n_actors"), (lambda: create_actors(4, 0), "capacity"),
-    (lambda: dispatch(create_actors(2), -1), "n_messages"),
-    (lambda: dispatch(create_actors(2), 10, "sometimes"), "policy"),
-    (lambda: dispatch_concurrent(4, 100, 9), "workers"),
-    (lambda: patterns.broadcast(create_actors(1), 5), "n_actors"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda: create_actors(0), "n_actors"),
+        (lambda: create_actors(4, 0), "capacity"),
+        (lambda: dispatch(create_actors(2), -1), "n_messages"),
+        (lambda: dispatch(create_actors(2), 10, "sometimes"), "policy"),
+        (lambda: dispatch_concurrent(4, 100, 9), "workers"),
+        (lambda: patterns.broadcast(create_actors(1), 5), "n_actors"),
+    ],
+)
 def test_bad_parameters_name_the_parameter(call, name):
     with pytest.raises(ValueError, match=name):
         call()

@@ -9,8 +9,7 @@ import pytest
 import xxhash
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from perfkit.workloads.chain import (
+from perfkit_workloads.chain import (
     H_HEIGHT,
     H_PARENT,
     H_ROOT,
@@ -20,9 +19,9 @@ from perfkit.workloads.chain import (
     make_checkpoints,
     validate_chain,
     verify_checkpoints,
-)  # fmt: skip
-from perfkit.workloads.hashing import hash_bytes
-from perfkit.workloads.sync import sync_chain, validate_parallel
+)
+from perfkit_workloads.hashing import hash_bytes
+from perfkit_workloads.sync import sync_chain, validate_parallel
 
 CHAIN = build_chain(300, None, seed=11)  # 1-100 transactions per block
 FIELDS = ("headers", "hashes", "tx_start", "tx_count", "txs")
@@ -42,12 +41,18 @@ def test_hash_equals_reference_on_large_inputs(size):
 
 def test_generated_chain_is_valid_and_varied():
     assert validate_chain(CHAIN) == -1
-    assert CHAIN.tx_count.min() >= 1 and CHAIN.tx_count.max() <= 100 and len(set(CHAIN.tx_count)) > 20
+    assert (
+        CHAIN.tx_count.min() >= 1 and CHAIN.tx_count.max() <= 100 and len(set(CHAIN.tx_count)) > 20
+    )
 
 
 @settings(max_examples=80, deadline=None)
-@given(st.integers(0, CHAIN.length - 1), st.sampled_from(["height", "parent", "time", "root", "hash", "tx"]),
-       st.integers(0, 10**6), st.integers(0, 63))  # fmt: skip
+@given(
+    st.integers(0, CHAIN.length - 1),
+    st.sampled_from(["height", "parent", "time", "root", "hash", "tx"]),
+    st.integers(0, 10**6),
+    st.integers(0, 63),
+)
 def test_any_tampering_is_detected_at_its_height(height, field, pick, bit):
     c = CHAIN.copy()
     flip = np.uint64(1) << np.uint64(bit)
@@ -98,15 +103,23 @@ def test_parallel_equals_serial_on_valid_chain(workers):
     assert validate_parallel(CHAIN, workers) == validate_chain(CHAIN) == -1
 
 
-@pytest.mark.parametrize(("call", "name"), [
-    (lambda: build_chain(-5), "n_blocks"), (lambda: build_chain(0), "n_blocks"),
-    (lambda: build_chain(10, 101), "tx_per_block"), (lambda: build_chain(10, 0), "tx_per_block"),
-    (lambda: sync_chain(CHAIN, 0, 0.1), "n_peers"), (lambda: sync_chain(CHAIN, 11, 0.1), "n_peers"),
-    (lambda: sync_chain(CHAIN, 2, 1.5), "failure_rate"), (lambda: sync_chain(CHAIN, 2, -0.1), "failure_rate"),
-    (lambda: validate_parallel(CHAIN, 0), "workers"), (lambda: validate_parallel(CHAIN, 9), "workers"),
-    (lambda: make_checkpoints(CHAIN, 5), "checkpoint_interval"),
-    (lambda: hash_bytes(b"x", -1), "seed"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda: build_chain(-5), "n_blocks"),
+        (lambda: build_chain(0), "n_blocks"),
+        (lambda: build_chain(10, 101), "tx_per_block"),
+        (lambda: build_chain(10, 0), "tx_per_block"),
+        (lambda: sync_chain(CHAIN, 0, 0.1), "n_peers"),
+        (lambda: sync_chain(CHAIN, 11, 0.1), "n_peers"),
+        (lambda: sync_chain(CHAIN, 2, 1.5), "failure_rate"),
+        (lambda: sync_chain(CHAIN, 2, -0.1), "failure_rate"),
+        (lambda: validate_parallel(CHAIN, 0), "workers"),
+        (lambda: validate_parallel(CHAIN, 9), "workers"),
+        (lambda: make_checkpoints(CHAIN, 5), "checkpoint_interval"),
+        (lambda: hash_bytes(b"x", -1), "seed"),
+    ],
+)
 def test_bad_parameters_name_the_parameter(call, name):
     with pytest.raises(ValueError, match=name):
         call()

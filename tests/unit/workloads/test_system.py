@@ -6,9 +6,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from perfkit.workloads import cache, system
-from perfkit.workloads.cache import (
+from perfkit_workloads import cache, system
+from perfkit_workloads.cache import (
     L3_SHARE_CAP,
     LEVELS,
     cache_sizes,
@@ -54,8 +53,10 @@ def test_fragmentation_allocates_and_is_deterministic():
 
 def test_stack_and_heap_variants_agree():
     data = np.random.default_rng(0).random(1000)
-    ref = sum((data[i] * data[i + 1] + data[i + 2] * data[i + 3]) / (1 + data[i] + data[i + 3])
-              for i in range(len(data) - 3))  # fmt: skip
+    ref = sum(
+        (data[i] * data[i + 1] + data[i + 2] * data[i + 3]) / (1 + data[i] + data[i + 3])
+        for i in range(len(data) - 3)
+    )
     assert system.window_stack(data) == pytest.approx(ref) == system.window_heap(data)
 
 
@@ -69,9 +70,13 @@ def test_cache_sizes_come_from_the_machine_and_grow():
 
 def test_a_vms_whole_socket_l3_is_not_taken_for_one_cores_share(monkeypatch):
     """One 2-core VM reported 480 MiB of L3: a 2 GiB DRAM ring made asv time out."""
-    monkeypatch.setattr(cache, "cache_sizes", lambda: {"L1": 48 << 10, "L2": 2 << 20, "L3": 480 << 20})
+    monkeypatch.setattr(
+        cache, "cache_sizes", lambda: {"L1": 48 << 10, "L2": 2 << 20, "L3": 480 << 20}
+    )
     assert working_set("L3") == L3_SHARE_CAP // 2 and working_set("DRAM") == 8 * L3_SHARE_CAP
-    monkeypatch.setattr(cache, "cache_sizes", lambda: {"L1": 32 << 10, "L2": 1 << 20, "L3": 4 << 20})
+    monkeypatch.setattr(
+        cache, "cache_sizes", lambda: {"L1": 32 << 10, "L2": 1 << 20, "L3": 4 << 20}
+    )
     assert working_set("L3") == 2 << 20 and working_set("DRAM") == 32 << 20
 
 
@@ -98,14 +103,20 @@ def test_async_benchmark_awaits_every_task():
     assert system.async_tasks(500) == sum(range(500))
 
 
-@pytest.mark.parametrize(("call", "name"), [
-    (lambda: system.cpu_intensive(0), "n_ops"), (lambda: system.concurrent_stress(0, 10), "n_threads"),
-    (lambda: system.concurrent_stress(9, 10), "n_threads"),
-    (lambda: system.allocation_pattern("random", 1, 1), "pattern"),
-    (lambda: system.allocation_pattern("chunked", 0, 1), "n_allocs"),
-    (lambda: system.memory_fragmentation(0), "cycles"), (lambda: working_set("L4"), "level"),
-    (lambda: system.async_tasks(0), "n_tasks"), (lambda: chase(np.arange(4), 0), "steps"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda: system.cpu_intensive(0), "n_ops"),
+        (lambda: system.concurrent_stress(0, 10), "n_threads"),
+        (lambda: system.concurrent_stress(9, 10), "n_threads"),
+        (lambda: system.allocation_pattern("random", 1, 1), "pattern"),
+        (lambda: system.allocation_pattern("chunked", 0, 1), "n_allocs"),
+        (lambda: system.memory_fragmentation(0), "cycles"),
+        (lambda: working_set("L4"), "level"),
+        (lambda: system.async_tasks(0), "n_tasks"),
+        (lambda: chase(np.arange(4), 0), "steps"),
+    ],
+)
 def test_bad_parameters_name_the_parameter(call, name):
     with pytest.raises(ValueError, match=name):
         call()

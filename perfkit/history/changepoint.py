@@ -1,0 +1,214 @@
+"""Change points in a series over commits, with a valid significance level.
+
+``detect`` takes one location estimate per commit (in commit order) and, optionally, the
+within-commit spread and sample count of each, and returns the commits where the level
+changed as :class:`perfkit.model.ChangePoint` records. ``detect_many`` does the same for
+many series at once (numba, in parallel).
+
+Method (details in :mod:`perfkit.history.ranksegment`): binary segmentation on a weighted rank
+CUSUM whose maximum has a distribution-free tail under "no change" (Siegmund's
+approximation, conservative), plus a drift-corrected local Mann-Whitney confirmation;
+both must reject at ``alpha``. The probability that a series of exchangeable noise gets
+any change point is at most ``alpha``; ranks make it indifferent to heavy tails and
+outliers; the local test keeps slow drift from being called a step.
+
+Within-commit samples and between-commit variation are combined in the weights: a commit
+whose location is known to within ``spread/sqrt(count)`` gets weight
+``1 / (tau^2 + (pi/2) spread^2 / count)``, where ``tau^2`` is the between-commit variance
+(robustly: the spread of successive differences minus the typical within-commit part).
+Weights are clipped to [1/4, 4] of their median so no single commit dominates.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from perfkit.errors import HistoryError
+from perfkit.history import ranksegment as rs
+from perfkit.model import ChangePoint, Direction, Verdict
+
+DEFAULT_ALPHA = 0.001
+DEFAULT_MIN_SIZE = 5
+DEFAULT_WINDOW = 30
+DEFAULT_CONFIDENCE = 0.95
+DEFAULT_MIN_EFFECT = 1.0
+_WEIGHT_CLIP = 4.0
+
+
+@dataclass(frozen=True)
+class SeriesInput:
+    """One series for :func:`detect_many` (same meaning as :func:`detect`'s arguments)."""
+
+    values: Sequence[float] | np.ndarray
+    spreads: Sequence[float] | np.ndarray | None = None
+    counts: Sequence[float] | np.ndarray | None = None
+    direction: Direction = Direction.LOWER_IS_BETTER
+    commits: Sequence[str] | None = None
+    name: str = ""
+
+
+def min_points(min_size: int = DEFAULT_MIN_SIZE) -> int:
+    """Fewest valid points a series needs before any change point can be found."""
+    return 2 * min_size
+
+
+def detect(
+    values: Sequence[float] | np.ndarray,
+    *,
+    spreads: Sequence[float] | np.ndarray | None = None,
+    counts: Sequence[float] | np.ndarray | None = None,
+    alpha: float = DEFAULT_ALPHA,
+    min_size: int = DEFAULT_MIN_SIZE,
+    direction: Direction = Direction.LOWER_IS_BETTER,
+    commits: Sequence[str] | None = None,
+    series: str = "",
+    window: int = DEFAULT_WINDOW,
+    confidence: float = DEFAULT_CONFIDENCE,
+    min_effect: float = DEFAULT_MIN_EFFECT,
+) -> list[ChangePoint]:
+    """Change points of one series (``index`` = first point of the new level).
+
+    Non-finite values (and points with a count of 0) are missing commits: they are
+    skipped, and indices refer to the original positions.
+    """
+    item = SeriesInput(values, spreads, counts, direction, commits, series)
+    return detect_many(
+        [item],
+        alpha=alpha,
+        min_size=min_size,
+        window=window,
+        confidence=confidence,
+        min_effect=min_effect,
+    )[0]
+
+
+def detect_many(
+    inputs: Sequence[SeriesInput],
+    *,
+    alpha: float = DEFAULT_ALPHA,
+    min_size: int = DEFAULT_MIN_SIZE,
+    window: int = DEFAULT_WINDOW,
+    confidence: float = DEFAULT_CONFIDENCE,
+    min_effect: float = DEFAULT_MIN_EFFECT,
+) -> list[list[ChangePoint]]:
+    """Change points of many series, analysed in parallel; one list per input."""
+    _check_options(alpha, min_size, window, confidence)
+    prepared = [_prepare(item) for item in inputs]
+    lengths = np.array([p[0].size for p in prepared], dtype=np.int64)
+    offsets = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+    x = np.concatenate([p[0] for p in prepared]) if prepared else np.empty(0)
+    w = np.concatenate([p[1] for p in prepared]) if prepared else np.empty(0)
+    z = _normal_quantile(0.5 + confidence / 2.0)
+    table, found = rs.segment_many(x, w, offsets, min_size, alpha, window, z, min_effect)
+    out: list[list[ChangePoint]] = []
+    for i, item in enumerate(inputs):
+        rows = table[offsets[i] : offsets[i] + found[i]]
+        out.append([_change_point(row, item, prepared[i][2], min_size) for row in rows])
+    return out
+
+
+def _check_options(alpha: float, min_size: int, window: int, confidence: float) -> None:
+    if not 0.0 < alpha < 1.0:
+        raise HistoryError(f"alpha must be in (0, 1), got {alpha}")
+    if min_size < 2:
+        raise HistoryError(f"min_size must be at least 2, got {min_size}")
+    if window < min_size:
+        raise HistoryError(f"window ({window}) must be at least min_size ({min_size})")
+    if not 0.0 < confidence < 1.0:
+        raise HistoryError(f"confidence must be in (0, 1), got {confidence}")
+
+
+def _prepare(item: SeriesInput) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(values, weights, original positions) of the valid points of one series."""
+    x = np.asarray(item.values, dtype=np.float64).ravel()
+    valid = np.isfinite(x)
+    counts = None if item.counts is None else np.asarray(item.counts, dtype=np.float64).ravel()
+    spreads = None if item.spreads is None else np.asarray(item.spreads, dtype=np.float64).ravel()
+    for label, arr in (("spreads", spreads), ("counts", counts)):
+        if arr is not None and arr.size != x.size:
+            raise HistoryError(
+                f"series {item.name or '?'}: {label} has {arr.size} entries for {x.size} values"
+            )
+    if counts is not None:
+        valid &= np.isfinite(counts) & (counts > 0)
+    if item.commits is not None and len(item.commits) != x.size:
+        raise HistoryError(
+            f"series {item.name or '?'}: {len(item.commits)} commits for {x.size} values"
+        )
+    keep = np.flatnonzero(valid)
+    x = x[keep]
+    if spreads is None or counts is None or not np.any(spreads[keep] > 0):
+        return x, np.ones(x.size), keep  # no within-commit spread: equal weights
+    return x, _weights(x, spreads[keep], counts[keep]), keep
+
+
+def _weights(x: np.ndarray, spreads: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Inverse of each commit's variance: between-commit tau^2 plus its own within part.
+
+    A positive series is weighed on a log scale: timings spread in proportion to their
+    level, so in raw units every commit after a 2x slowdown would count a quarter as
+    much and the step itself would lose its weight."""
+    if x.size < 3:
+        return np.ones(x.size)
+    if np.all(x > 0):
+        x, spreads = np.log(x), spreads / x
+    within = (math.pi / 2.0) * np.where(np.isfinite(spreads), spreads, np.nan) ** 2 / counts
+    typical = np.nanmedian(within) if np.isfinite(within).any() else 0.0
+    within = np.where(np.isfinite(within), within, typical)
+    diffs = np.diff(x)
+    total = (1.4826 * np.median(np.abs(diffs - np.median(diffs)))) ** 2 / 2.0
+    tau2 = max(total - typical, 0.25 * total)
+    if tau2 + typical <= 0.0:
+        return np.ones(x.size)
+    w = 1.0 / (tau2 + within)
+    w /= np.median(w)
+    return np.clip(w, 1.0 / _WEIGHT_CLIP, _WEIGHT_CLIP)
+
+
+def _change_point(
+    row: np.ndarray, item: SeriesInput, positions: np.ndarray, min_size: int
+) -> ChangePoint:
+    at = int(row[rs.COL_INDEX])
+    index = int(positions[at])
+    after = positions.size - at
+    delta, level = float(row[rs.COL_DELTA]), float(row[rs.COL_LEVEL])
+    ratio, low, high = _ratio(level, delta, float(row[rs.COL_LOW]), float(row[rs.COL_HIGH]))
+    worse = delta > 0 if item.direction is Direction.LOWER_IS_BETTER else delta < 0
+    return ChangePoint(
+        series=item.name,
+        index=index,
+        commit=None if item.commits is None else str(item.commits[index]),
+        ratio=ratio,
+        ci_low=low,
+        ci_high=high,
+        p_value=float(row[rs.COL_P]),
+        verdict=Verdict.REGRESSION if worse else Verdict.IMPROVEMENT,
+        direction=item.direction,
+        points_after=after,
+        provisional=after < provisional_below(min_size),
+    )
+
+
+def provisional_below(min_size: int = DEFAULT_MIN_SIZE) -> int:
+    """A change point with fewer valid points after it than this is provisional: found
+    from the newest commits (:func:`perfkit.history.ranksegment.newest_step`) or with less than a
+    full window of evidence on its right, it can be confirmed or withdrawn as commits
+    arrive."""
+    return 2 * min_size
+
+
+def _ratio(level: float, delta: float, low: float, high: float) -> tuple[float, float, float]:
+    """after/before for a step ``delta`` from ``level`` (NaN when the level is not > 0)."""
+    if not level > 0.0:
+        return math.nan, math.nan, math.nan
+    return (level + delta) / level, (level + low) / level, (level + high) / level
+
+
+def _normal_quantile(q: float) -> float:
+    from statistics import NormalDist  # not scipy: importing scipy.stats costs seconds
+
+    return NormalDist().inv_cdf(q)

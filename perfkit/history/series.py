@@ -1,0 +1,527 @@
+"""Performance history over commits: a tidy table of results and its change points.
+
+``load`` reads an asv results directory (through :mod:`perfkit.ingest`) into one tidy
+pandas DataFrame, one row per (commit, benchmark with parameters, machine, environment),
+ordered by the repository's history (``git rev-list --topo-order``), never by date.
+``analyse`` cuts it into series and finds their change points
+(:mod:`perfkit.history.changepoint`). Plain series from CSV or JSON come in through
+:mod:`perfkit.history.seriesfile` in the same table format.
+
+Bad input is reported, not fatal: result files of commits that are no longer in the
+repository (rebased away) are skipped and listed in ``df.attrs["skipped_commits"]``;
+series with fewer points than the method needs are listed as too short; a series is split
+where the benchmark's ``version`` changes and never compared across it.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from perfkit.config import Config
+from perfkit.errors import HistoryError, ResultsFormatError
+from perfkit.history import changepoint, commitorder
+from perfkit.model import ChangePoint, Direction, Measurement, Verdict
+
+COLUMNS = (
+    "commit",
+    "order",
+    "date",
+    "benchmark",
+    "name",
+    "parameters",
+    "machine",
+    "environment",
+    "unit",
+    "direction",
+    "version",
+    "n",
+    "median",
+    "q25",
+    "q75",
+    "min",
+    "max",
+    "error",
+)
+VERDICT_COLUMNS = ("series", "change", "change_ratio", "change_low", "change_high", "change_p")
+
+
+@dataclass(frozen=True)
+class HistoryOptions:
+    """How series are analysed (defaults: :mod:`perfkit.history.changepoint`'s)."""
+
+    alpha: float = changepoint.DEFAULT_ALPHA
+    min_size: int = changepoint.DEFAULT_MIN_SIZE
+    window: int = changepoint.DEFAULT_WINDOW
+    min_effect: float = changepoint.DEFAULT_MIN_EFFECT
+    confidence: float = changepoint.DEFAULT_CONFIDENCE
+
+
+@dataclass(frozen=True)
+class SeriesResult:
+    """One series (benchmark x machine x environment x version) and its change points."""
+
+    series: str
+    name: str
+    machine: str
+    environment: str
+    unit: str
+    direction: Direction
+    commits: tuple[str, ...]
+    orders: tuple[int, ...]
+    median: tuple[float, ...]
+    q25: tuple[float, ...]
+    q75: tuple[float, ...]
+    change_points: tuple[ChangePoint, ...] = ()
+    too_short: bool = False
+
+
+@dataclass(frozen=True)
+class HistoryResult:
+    series: tuple[SeriesResult, ...]
+    frame: pd.DataFrame = field(compare=False, hash=False)
+    options: HistoryOptions = HistoryOptions()
+    skipped_commits: tuple[str, ...] = ()
+    events: tuple = ()  # historyevents.ShiftEvent, largest first
+    unreadable: tuple[tuple[str, str], ...] = ()  # (result file, why) skipped
+    order_source: str = ""
+
+    @property
+    def changed(self) -> tuple[SeriesResult, ...]:
+        return tuple(s for s in self.series if s.change_points)
+
+    @property
+    def too_short(self) -> tuple[SeriesResult, ...]:
+        return tuple(s for s in self.series if s.too_short)
+
+
+# --- loading ---------------------------------------------------------------------------------
+
+
+def commit_order(repo: Path | str = ".", rev: str = "HEAD") -> dict[str, tuple[int, str]]:
+    """Full hash -> (position oldest first, committer date ISO) for the history of ``rev``."""
+    return commitorder.from_repo(repo, rev).positions
+
+
+def load(
+    results_dir: Path | str,
+    *,
+    repo: Path | str | None = None,
+    order: commitorder.CommitOrder | None = None,
+    machine: str | None = None,
+) -> pd.DataFrame:
+    """Tidy DataFrame of every asv result (format 1 or 2) in ``results_dir`` (module doc).
+
+    The commit order comes from ``order`` or else the git repository ``repo`` (default:
+    the current directory). All machines unless ``machine`` is given (each machine is its
+    own series). A file that cannot be read is skipped and listed in
+    ``attrs["unreadable"]`` (path, reason); when no file can be read: HistoryError.
+    ``attrs["environment_info"]``: commit -> :func:`env_key` (machine and environment) ->
+    what asv recorded about the machine and Python (to tell environment changes from code changes).
+    When the results directory has a history store (``perfkit store update``) and the
+    order comes from git, the store is refreshed and read instead of every JSON file.
+    """
+    from perfkit.history import store
+    from perfkit.ingest import asv as asv_ingest
+    from perfkit.ingest.jsonfile import read_json
+
+    if order is None:  # the store places commits by git: only with a repository
+        stored = store.load_history(
+            results_dir, repo="." if repo is None else repo, machine=machine
+        )
+        if stored is not None:
+            return stored
+        order = commitorder.from_repo("." if repo is None else repo)
+    results_dir = Path(results_dir)
+    files = asv_ingest.list_result_files(results_dir, machine)
+    benchmarks = asv_ingest.read_benchmarks_json(results_dir) if files else {}
+    measurements: list[Measurement] = []
+    unreadable: list[tuple[str, str]] = []
+    info: dict[str, dict[str, str]] = {}
+    for f in files:
+        try:
+            data = read_json(f.path)
+            read = asv_ingest.read_result_file(f.path, benchmarks, data=data)
+        except ResultsFormatError as exc:
+            unreadable.append((str(f.path), _reason(exc, f.path)))
+            continue
+        measurements += read
+        if read and isinstance(data, dict):
+            where = env_key(f.machine, read[0].environment or "")
+            info.setdefault(str(data.get("commit_hash") or f.commit), {})[where] = _env_info(data)
+    if files and not measurements and unreadable:
+        raise HistoryError(
+            f"{results_dir}: none of its {len(files)} result files can be read "
+            f"(first: {unreadable[0][0]}: {unreadable[0][1]})"
+        )
+    df = frame(measurements, order.positions)
+    df.attrs["unreadable"] = unreadable
+    df.attrs["order_source"] = order.source
+    df.attrs["environment_info"] = _full_keys(info, order.positions)
+    return df
+
+
+def env_key(machine: str, environment: str) -> str:
+    """Key of ``attrs["environment_info"]``'s inner mapping: one machine's environment."""
+    return f"{machine} {environment}".strip()
+
+
+def _reason(exc: Exception, path: Path) -> str:
+    text = str(exc)
+    return text[len(str(path)) + 2 :] if text.startswith(f"{path}: ") else text
+
+
+def _env_info(data: dict) -> str:
+    """What asv recorded about the machine and interpreter, as one comparable string."""
+    params = data.get("params") if isinstance(data.get("params"), dict) else {}
+    keep = {k: params.get(k) for k in ("arch", "cpu", "os", "ram", "num_cpu", "python")}
+    keep["python"] = keep["python"] or data.get("python")
+    return ", ".join(f"{k}={v}" for k, v in keep.items() if v not in (None, ""))
+
+
+def _full_keys(
+    info: dict[str, dict[str, str]], order: Mapping[str, tuple[int, str]]
+) -> dict[str, dict[str, str]]:
+    resolve = _resolver(order)
+    out: dict[str, dict[str, str]] = {}
+    for commit, machines in info.items():
+        full = resolve(commit)
+        if full is not None:
+            out.setdefault(full, {}).update(machines)
+    return out
+
+
+def frame(
+    measurements: Iterable[Measurement], order: Mapping[str, tuple[int, str]]
+) -> pd.DataFrame:
+    """Tidy rows for ``measurements`` placed by ``order`` (commit -> (position, date)).
+
+    A commit missing from ``order`` is skipped and listed in ``attrs["skipped_commits"]``;
+    of several results for one (commit, name, machine, environment) the latest started
+    wins.
+    """
+    resolve = _resolver(order)
+    rows: dict[tuple[str, str, str, str], tuple[float, dict]] = {}
+    skipped: set[str] = set()
+    for m in measurements:
+        full = resolve(m.commit)
+        if full is None:
+            skipped.add(m.commit or "?")
+            continue
+        key = (full, m.name, m.machine or "", m.environment or "")
+        started = m.started_at if m.started_at is not None else -math.inf
+        if key not in rows or started >= rows[key][0]:
+            rows[key] = (started, _row(m, full, order[full]))
+    df = pd.DataFrame([r for _, r in rows.values()], columns=list(COLUMNS))
+    df = df.sort_values(["name", "machine", "environment", "order"], kind="stable")
+    df = df.reset_index(drop=True)
+    df.attrs["skipped_commits"] = sorted(skipped)
+    return df
+
+
+def _five(s: list[float]) -> list[float]:
+    """Min, quartiles, median and max of sorted ``s`` (numpy's default interpolation;
+    plain Python: ``np.percentile`` costs more than the work for ten samples)."""
+    last = len(s) - 1
+
+    def q(p: float) -> float:
+        h = last * p
+        lo = int(h)
+        hi = min(lo + 1, last)
+        return s[lo] + (s[hi] - s[lo]) * (h - lo)
+
+    return [s[0], q(0.25), q(0.5), q(0.75), s[last]]
+
+
+def _resolver(order: Mapping[str, tuple[int, str]]):
+    by_prefix: dict[str, str | None] = {}
+
+    def resolve(commit: str | None) -> str | None:
+        if not commit:
+            return None
+        if commit in order:
+            return commit
+        if commit not in by_prefix:
+            hits = [sha for sha in order if sha.startswith(commit)]
+            by_prefix[commit] = hits[0] if len(hits) == 1 else None
+        return by_prefix[commit]
+
+    return resolve
+
+
+def _row(m: Measurement, commit: str, placed: tuple[int, str]) -> dict:
+    samples = m.samples if m.error is None and not m.skipped else ()  # m.ok, computed once
+    if samples:
+        q, n = _five(sorted(float(x) for x in samples)), len(samples)
+    elif m.error is None and not m.skipped and m.value is not None:
+        q, n = [float(m.value)] * 5, 1  # a summary without samples
+    else:
+        q, n = [math.nan] * 5, 0
+    params = ", ".join(f"{k}={v}" for k, v in m.params)
+    return dict(
+        commit=commit,
+        order=placed[0],
+        date=placed[1],
+        benchmark=m.benchmark,
+        name=m.name,
+        parameters=params,
+        machine=m.machine or "",
+        environment=m.environment or "",
+        unit=m.unit,
+        direction=str(m.direction),
+        version=m.version or "",
+        n=n,
+        median=q[2],
+        q25=q[1],
+        q75=q[3],
+        min=q[0],
+        max=q[4],
+        error=m.error or ("skipped" if m.skipped else ""),
+    )
+
+
+# --- analysis --------------------------------------------------------------------------------
+
+
+def analyse(
+    df: pd.DataFrame, config: Config | None = None, options: HistoryOptions | None = None
+) -> HistoryResult:
+    """Change points of every series in ``df`` (a table from :func:`load` or seriesfile).
+
+    ``config`` (perfkit.toml) may override each benchmark's direction.
+    """
+    options = options or HistoryOptions()
+    missing = [c for c in ("commit", "order", "name", "median") if c not in df.columns]
+    if missing:
+        raise HistoryError(f"history table lacks column(s) {', '.join(missing)}")
+    attrs = dict(df.attrs)
+    df = _with_defaults(df)
+    df.attrs = {}  # pandas deep-copies attrs on every operation: keep them aside
+    if config is not None and config.direction:
+        df["direction"] = [
+            str(_direction(config, name, Direction(d)))
+            for name, d in zip(df["name"], df["direction"], strict=True)
+        ]
+    perm, bounds = _series_bounds(df)
+    cols = _Columns.of(df, perm)
+    need = changepoint.min_points(options.min_size)
+    inputs, results, rows = [], [], []
+    for start, stop, label in bounds:
+        idx = start + np.flatnonzero(np.isfinite(cols.median[start:stop]))
+        result = _series_result(label, cols, idx, too_short=idx.size < need)
+        results.append(result)
+        rows.append(idx)
+        if not result.too_short:
+            inputs.append((len(results) - 1, _series_input(result, cols, idx)))
+    found = changepoint.detect_many(
+        [item for _, item in inputs],
+        alpha=options.alpha,
+        min_size=options.min_size,
+        window=options.window,
+        confidence=options.confidence,
+        min_effect=options.min_effect,
+    )
+    for (i, _), cps in zip(inputs, found, strict=True):
+        results[i] = _replace_cps(results[i], cps)
+    out = _verdict_frame(df, perm, bounds, results, rows)
+    out.attrs = attrs
+    skipped = tuple(attrs.get("skipped_commits", ()))
+    unreadable = tuple(tuple(u) for u in attrs.get("unreadable", ()))
+    result = HistoryResult(
+        tuple(results),
+        out,
+        options,
+        skipped,
+        (),
+        unreadable,  # type: ignore[arg-type]
+        str(attrs.get("order_source", "")),
+    )
+    from perfkit.history import events as historyevents
+
+    return replace(result, events=historyevents.group(result))
+
+
+def _with_defaults(df: pd.DataFrame) -> pd.DataFrame:
+    df = df.copy()
+    defaults = {
+        "machine": "",
+        "environment": "",
+        "version": "",
+        "unit": "",
+        "n": 1,
+        "direction": str(Direction.LOWER_IS_BETTER),
+    }
+    for col, value in defaults.items():
+        if col not in df.columns:
+            df[col] = value
+    for col in ("q25", "q75"):
+        if col not in df.columns:
+            df[col] = df["median"]
+    return df
+
+
+def _direction(config: Config, name: str, default: Direction) -> Direction:
+    hits = [(len(p), d) for p, d in config.direction if fnmatch.fnmatchcase(str(name), p)]
+    return max(hits, key=lambda h: h[0])[1] if hits else default
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """The sorted history table's columns as numpy arrays (one extraction, many slices)."""
+
+    commit: np.ndarray
+    order: np.ndarray
+    name: np.ndarray
+    machine: np.ndarray
+    environment: np.ndarray
+    unit: np.ndarray
+    direction: np.ndarray
+    n: np.ndarray
+    median: np.ndarray
+    q25: np.ndarray
+    q75: np.ndarray
+
+    @classmethod
+    def of(cls, df: pd.DataFrame, perm: np.ndarray) -> _Columns:
+        """Columns of ``df`` in the order ``perm`` (series by series, oldest first)."""
+        text = {
+            c: _text(df[c])[perm]
+            for c in ("commit", "name", "machine", "environment", "unit", "direction")
+        }
+        nums = {c: df[c].to_numpy(float)[perm] for c in ("n", "median", "q25", "q75")}
+        return cls(order=df["order"].to_numpy(np.int64)[perm], **text, **nums)
+
+
+def _text(column: pd.Series) -> np.ndarray:
+    """A column as an object array of str (a categorical through its codes: fast)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        labels = np.asarray([str(c) for c in column.cat.categories] + ["nan"], dtype=object)
+        return labels[column.cat.codes.to_numpy()]
+    return column.astype(str).to_numpy(dtype=object)
+
+
+def _series_bounds(df: pd.DataFrame) -> tuple[np.ndarray, list[tuple[int, int, str]]]:
+    """(perm, bounds): ``perm`` orders the rows by name, machine, environment and history
+    order (integer codes and one lexsort: no sorting of the table itself); ``bounds``
+    holds (start, stop, label) in ``perm``'s positions for each series, one per name x
+    machine x environment, split where ``version`` changes."""
+    n = len(df)
+    if n == 0:
+        return np.zeros(0, np.int64), []
+    coded = [pd.factorize(_text(df[c]), sort=True) for c in ("name", "machine", "environment")]
+    version_codes, versions = pd.factorize(df["version"].fillna("").astype(str))
+    order = df["order"].to_numpy(np.int64)
+    perm = np.lexsort((order, coded[2][0], coded[1][0], coded[0][0]))
+    keys = [codes[perm] for codes, _ in coded]
+    version = version_codes[perm]
+    new_series = np.zeros(n, dtype=bool)
+    new_series[0] = True
+    for k in keys:
+        new_series[1:] |= k[1:] != k[:-1]
+    new_run = new_series.copy()
+    new_run[1:] |= version[1:] != version[:-1]
+    series_starts = np.flatnonzero(new_series).tolist() + [n]
+    run_starts = np.flatnonzero(new_run).tolist() + [n]
+    out, r = [], 0
+    for a, b in zip(series_starts[:-1], series_starts[1:], strict=True):
+        runs = []
+        while run_starts[r] < b:
+            runs.append((run_starts[r], run_starts[r + 1]))
+            r += 1
+        base = _label(*(str(uniques[k[a]]) for k, (_, uniques) in zip(keys, coded, strict=True)))
+        for i, (ra, rb) in enumerate(runs, 1):
+            tag = str(versions[version[ra]]) or "?"
+            out.append(
+                (ra, rb, base if len(runs) == 1 else f"{base} [version {tag} ({i}/{len(runs)})]")
+            )
+    return perm, out
+
+
+def _label(name: str, machine: str, env: str) -> str:
+    where = " ".join(x for x in (machine, env) if x)
+    return f"{name} @ {where}" if where else name
+
+
+def _series_result(label: str, cols: _Columns, idx: np.ndarray, too_short: bool) -> SeriesResult:
+    first = int(idx[0]) if idx.size else None
+    direction = (
+        Direction(str(cols.direction[first])) if first is not None else Direction.LOWER_IS_BETTER
+    )
+
+    def text(arr: np.ndarray) -> str:
+        return "" if first is None else str(arr[first])
+
+    return SeriesResult(
+        series=label,
+        name=text(cols.name),
+        machine=text(cols.machine),
+        environment=text(cols.environment),
+        unit=text(cols.unit),
+        direction=direction,
+        commits=tuple(cols.commit[idx].tolist()),
+        orders=tuple(cols.order[idx].tolist()),
+        median=tuple(cols.median[idx].tolist()),
+        q25=tuple(cols.q25[idx].tolist()),
+        q75=tuple(cols.q75[idx].tolist()),
+        too_short=too_short,
+    )
+
+
+def _series_input(result: SeriesResult, cols: _Columns, idx: np.ndarray) -> changepoint.SeriesInput:
+    spreads = (cols.q75[idx] - cols.q25[idx]) / 1.349
+    return changepoint.SeriesInput(
+        values=cols.median[idx],
+        spreads=spreads,
+        counts=cols.n[idx].clip(min=1),
+        direction=result.direction,
+        commits=result.commits,
+        name=result.series,
+    )
+
+
+def _replace_cps(result: SeriesResult, cps: Sequence[ChangePoint]) -> SeriesResult:
+    return replace(result, change_points=tuple(cps))
+
+
+def _verdict_frame(
+    df: pd.DataFrame,
+    perm: np.ndarray,
+    bounds: list[tuple[int, int, str]],
+    results: list[SeriesResult],
+    rows: list[np.ndarray],
+) -> pd.DataFrame:
+    """``df`` (its own row order) with each row's series label and, on change-point rows,
+    the verdict.
+
+    Filled through numpy arrays, one assignment per column (a ``.loc`` write per series
+    into a million-row table took most of the CLI's time)."""
+    out = df.copy(deep=False)
+    n = len(out)
+    codes = np.full(n, -1, dtype=np.int32)  # series label, as a categorical's codes
+    change = np.zeros(n, dtype=np.int8)  # 0 "", 1 regression, 2 improvement
+    numbers = {c: np.full(n, math.nan) for c in VERDICT_COLUMNS[2:]}
+    verdicts = ["", str(Verdict.REGRESSION), str(Verdict.IMPROVEMENT)]
+    for i, ((start, stop, _), result, idx) in enumerate(zip(bounds, results, rows, strict=True)):
+        codes[perm[start:stop]] = i
+        for cp in result.change_points:
+            row = perm[idx[cp.index]]
+            change[row] = verdicts.index(str(cp.verdict))
+            values = (cp.ratio, cp.ci_low, cp.ci_high, cp.p_value)
+            for col, value in zip(VERDICT_COLUMNS[2:], values, strict=True):
+                numbers[col][row] = value
+    labels = [label for _, _, label in bounds]
+    out["series"] = (
+        pd.Categorical.from_codes(codes, labels)
+        if len(set(labels)) == len(labels)
+        else np.asarray(labels + [""], dtype=object)[codes]
+    )
+    out["change"] = pd.Categorical.from_codes(change, verdicts)
+    for col, values in numbers.items():
+        out[col] = values
+    return out

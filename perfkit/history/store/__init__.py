@@ -1,0 +1,59 @@
+"""A columnar history store: every asv measurement summarised, in Parquet, read with DuckDB.
+
+asv's JSON result files stay the source of truth; the store is a cache of them that is
+refreshed by content hash (:mod:`perfkit.history.store.refresh`), can be rebuilt from them at
+any time, and is crash-safe (:mod:`perfkit.history.store.manifest`). One row per measurement
+(:mod:`perfkit.history.store.rows`) lives in immutable Parquet part files
+(:mod:`perfkit.history.store.parts`); :class:`perfkit.history.store.query.Reader` queries them in-process.
+
+By default the store of ``.asv/results`` is ``.asv/results.store``. ``load_history`` is
+the one entry point :mod:`perfkit.history.series` uses: when that store exists it is refreshed
+and read instead of every JSON file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from perfkit.history.store.changes import Change
+from perfkit.history.store.manifest import NAME as MANIFEST
+from perfkit.history.store.query import Reader
+from perfkit.history.store.refresh import UpdateSummary, default_store, rebuild, update
+
+__all__ = [
+    "Change",
+    "Reader",
+    "UpdateSummary",
+    "default_store",
+    "exists",
+    "load_history",
+    "rebuild",
+    "update",
+]
+
+
+def exists(results_dir: Path | str, store_dir: Path | str | None = None) -> bool:
+    store = Path(store_dir) if store_dir is not None else default_store(results_dir)
+    return (store / MANIFEST).is_file()
+
+
+def load_history(
+    results_dir: Path | str, *, repo: Path | str = ".", machine: str | None = None
+) -> pd.DataFrame | None:
+    """The history table of ``results_dir`` from its store, refreshed first; None when
+    the results directory has no store (then read the JSON files).
+
+    Same table as :func:`perfkit.history.series.load`; malformed result files are skipped
+    (listed in ``attrs["skipped_files"]`` as (file, reason)) instead of aborting.
+    """
+    if not exists(results_dir):
+        return None
+    summary = update(results_dir, repo=repo)
+    with Reader(summary.store) as reader:
+        df = reader.frame(machine)
+        df.attrs["skipped_files"] = [
+            (key, s.error) for key, s in sorted(reader.manifest.sources.items()) if s.error
+        ]
+    return df

@@ -1,0 +1,246 @@
+"""Drive asv for one measuring round: one fresh process per benchmark, samples recorded.
+
+perfkit keeps the process boundaries asv throws away by running each round as its own
+asv invocation (``-a rounds=1``) into its own results directory, so every round's result
+file holds exactly one process's samples per benchmark.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from perfkit.atomic import write_text_atomic
+from perfkit.errors import ConfigError, ToolFailedError, ToolMissingError
+from perfkit.ingest.names import parse_full_name
+from perfkit.measure.asvconfig import find_config, read_raw
+from perfkit.measure.sides import launcher
+
+MACHINE_FILE = Path.home() / ".asv-machine.json"
+
+
+@dataclass(frozen=True)
+class RoundResult:
+    result_file: Path
+    started_at: float  # unix seconds; entries older than this are stale
+    returncode: int
+
+
+def asv_command() -> list[str]:
+    return [sys.executable, "-m", "asv"]
+
+
+def _machines() -> dict:
+    try:
+        data = json.loads(MACHINE_FILE.read_text()) if MACHINE_FILE.exists() else {}
+    except (OSError, ValueError):
+        raise ConfigError(f"{MACHINE_FILE}: unreadable; run `asv machine --yes`") from None
+    return {k: v for k, v in data.items() if k != "version" and isinstance(v, dict)}
+
+
+def ensure_machine(name: str | None = None) -> None:
+    """asv asks interactively for machine details once; answer with the defaults."""
+    if (name or platform.node()) in _machines():
+        return
+    cmd = [*asv_command(), "machine", "--yes", *(["--machine", name] if name else [])]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise ToolMissingError(f"`asv machine --yes` failed: {_last_line(proc.stderr)}")
+
+
+def current_machine(name: str | None = None) -> str:
+    """The asv machine results are written under, resolved as asv resolves it: ``name``
+    (``--machine``), else the entry named after this host; ``asv machine --yes`` adds it
+    when missing, as asv would ask for it."""
+    machines = _machines()
+    host = name or platform.node()
+    if host not in machines and name is None and len(machines) == 1:
+        return next(iter(machines))  # asv takes a lone entry for this host
+    ensure_machine(name)
+    return host
+
+
+def selection_regex(names: Sequence[str]) -> list[str]:
+    """asv --bench regexes selecting exactly these benchmarks / parameter combinations.
+
+    asv matches parameterised benchmarks as ``name(value1, value2)``; perfkit's full
+    names are ``name(p1=value1, p2=value2)``, so translate.
+    """
+    regexes = []
+    for full in names:
+        base, params = parse_full_name(full)
+        if params:
+            full = f"{base}({', '.join(v for _k, v in params)})"
+        regexes.append("^" + re.escape(full) + "$")
+    return regexes
+
+
+def write_round_config(tree: Path, results_dir: Path, source: Path | None = None) -> Path:
+    """A copy of the tree's asv config (``source``, else found as users keep it) with
+    absolute paths, resolved from the config's folder as asv does, and a per-round
+    results dir."""
+    source = source or find_config(tree)
+    conf = read_raw(source)
+    here = source.parent
+    conf["repo"] = str((here / conf.get("repo", ".")).resolve())
+    conf["benchmark_dir"] = str((here / conf.get("benchmark_dir", "benchmarks")).resolve())
+    conf["env_dir"] = str((here / conf.get("env_dir", "env")).resolve())
+    conf["results_dir"] = str(results_dir)
+    conf["html_dir"] = str(results_dir / "html")
+    # a detached worktree or a CI checkout may have no branch of the configured name
+    conf["branches"] = ["HEAD"]
+    results_dir.mkdir(parents=True, exist_ok=True)
+    path = results_dir / "asv.conf.json"
+    path.write_text(json.dumps(conf, indent=2))
+    return path
+
+
+def run_round(
+    tree: Path,
+    commit: str,
+    results_dir: Path,
+    *,
+    python: str | None = None,
+    config: Path | None = None,
+    machine: str | None = None,
+    bench: Sequence[str] = (),
+    repeat: int | str = 5,
+    launch: str = "spawn",
+    warmup: float = -1.0,
+    log: Path | None = None,
+) -> RoundResult:
+    """Run the selected benchmarks once each, in fresh processes, in ``python`` (a side's
+    environment; None: this interpreter with ``tree`` first on the path).
+
+    ``repeat`` is samples per process, or asv's "(min, max, max_time)" form; ``warmup``
+    is asv's warmup_time in seconds (negative: the suite's own).
+    """
+    results_dir = results_dir.resolve()
+    log = log.resolve() if log else None
+    args = [
+        "--record-samples",
+        "--launch-method",
+        launch,
+        "-a",
+        "rounds=1",
+        "-a",
+        f"repeat={str(repeat).replace(' ', '')}",
+    ]
+    if warmup >= 0:
+        args += ["-a", f"warmup_time={warmup:g}"]
+    for regex in bench:
+        args += ["--bench", regex]
+    started = time.time() - 1.0  # asv stores started_at in ms; allow clock rounding
+    proc = _asv_run(
+        tree, commit, results_dir, args, python=python, config=config, machine=machine, log=log
+    )
+    files = sorted(results_dir.glob(f"*/{commit[:8]}-*.json"), key=lambda p: p.stat().st_mtime)
+    if not files:
+        hint = f"; see {log}" if log else ""
+        raise ToolFailedError(
+            f"asv run wrote no results for {commit[:8]} (exit {proc.returncode}){hint}"
+        )
+    record_attributes(results_dir, repeat)
+    return RoundResult(files[-1], started, proc.returncode)
+
+
+def _asv_run(
+    tree: Path,
+    commit: str,
+    out_dir: Path,
+    args: list[str],
+    *,
+    python: str | None,
+    config: Path | None,
+    machine: str | None,
+    log: Path | None,
+) -> subprocess.CompletedProcess:
+    """``asv run`` of ``commit`` in ``python`` (an "existing" environment; None: this
+    interpreter with ``tree`` first) into ``out_dir``, its output appended to ``log``."""
+    tree = tree.resolve()
+    conf_path = write_round_config(tree, out_dir, config)
+    python = python or launcher(tree, out_dir, "same")
+    cmd = [
+        *asv_command(),
+        "run",
+        "--config",
+        str(conf_path),
+        "--environment",
+        f"existing:{python}",
+        "--machine",
+        current_machine(machine),
+        "--set-commit-hash",
+        commit,
+        *args,
+    ]
+    env = {k: v for k, v in os.environ.items() if k != "ASV_PYTHONPATH"}
+    with open(log or os.devnull, "a") as out:
+        return subprocess.run(
+            cmd, cwd=tree, env=env, stdout=out, stderr=subprocess.STDOUT, check=False
+        )
+
+
+def discover(
+    tree: Path,
+    commit: str,
+    out_dir: Path,
+    *,
+    python: str | None = None,
+    config: Path | None = None,
+    machine: str | None = None,
+    log: Path | None = None,
+) -> list[str]:
+    """The suite's benchmark names (without parameters), discovered by asv in ``python``
+    (``asv run --bench just-discover`` writes benchmarks.json and measures nothing)."""
+    out_dir = out_dir.resolve()
+    proc = _asv_run(
+        tree,
+        commit,
+        out_dir,
+        ["--bench", "just-discover"],
+        python=python,
+        config=config,
+        machine=machine,
+        log=log,
+    )
+    try:
+        data = json.loads((out_dir / "benchmarks.json").read_text())
+    except (OSError, ValueError):
+        raise ToolFailedError(
+            f"asv could not discover the benchmarks of {commit[:8]} (exit {proc.returncode})"
+            + (f"; see {log}" if log else "")
+        ) from None
+    return sorted(k for k, v in data.items() if isinstance(v, dict) and "name" in v)
+
+
+def record_attributes(results_dir: Path, repeat: int | str | None, rounds: int = 1) -> None:
+    """Write the rounds and repeat asv really ran with (``-a`` overrides) into
+    benchmarks.json; ``repeat`` None keeps the suite's own.
+
+    asv records the suite's own attributes there, not the overrides; a reader that
+    splits a result file's samples into processes by those attributes would cut one
+    process's 10 samples into two processes."""
+    path = results_dir / "benchmarks.json"
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return  # nothing to correct; the reader then keeps the samples pooled
+    for meta in data.values():
+        if isinstance(meta, dict) and "rounds" in meta:
+            meta["rounds"] = rounds
+            if repeat is not None:
+                meta["repeat"] = json.loads(str(repeat).replace("(", "[").replace(")", "]"))
+    write_text_atomic(path, json.dumps(data, indent=4))
+
+
+def _last_line(text: str) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else "no output"

@@ -1,0 +1,512 @@
+"""Head vs baseline for every benchmark: estimate, interval, p-value, verdict.
+
+The method, in short (README "Statistics" has the long form):
+
+* Work on log values; the unit of evidence is the **process**. Each process (run) is
+  summarised by the mean of its better half of samples, so a burst of noise inside one
+  process cannot pose as many independent observations, and a neighbour slowing part of
+  a process down does not move its value. Disturbed processes (far slower than the
+  side's best) are set aside, never more than half of them.
+* **Paired** when both sides come from one perfkit measuring session with the same number
+  of runs (run k of base and of head ran next to each other, so slow drift cancels) and
+  enough pairs are free of disturbed processes: the estimate is the mean of the per-pair
+  log differences. Otherwise **unpaired**: the difference of the sides' mean log process
+  values.
+* The spread between processes is estimated with an **empirical-Bayes prior** (the
+  moderated t of limma): ``s2 = (df*s2_data + d0*s0^2) / (df + d0)`` with ``s0`` the
+  process-to-process noise typical of a shared machine (``stats.prior_sigma``, 3 %) and
+  ``d0`` its weight in processes (``stats.prior_df``). Two processes that happen to agree
+  cannot create false confidence, and a side with a single process relies on the prior.
+* Sides measured in different sessions (a stored baseline, two files from elsewhere) also
+  differ by whatever moved the machine in between, which no number of processes within
+  a session reveals: their variance gains ``2 * session_sigma^2`` (3 % by default), so
+  small changes across sessions come out inconclusive instead of guessed. Only perfkit's
+  own session id makes one session: two files from elsewhere are never one session (nor
+  paired), however close their timestamps (``session_gap`` is no longer used).
+* Unpaired sides get a second reading from all their processes (``_mode_swap``): when the
+  faster side's set-aside processes sit at the slower side's level, the slower side may
+  have run all its processes in the machine's slow mode; the change must then show in
+  that reading too (intersection-union test: the larger p, the union of the intervals).
+  docs/verdicts-on-files.md has the long form.
+* A t test with ``df + d0`` degrees of freedom gives the two-sided p-value and the
+  interval; p-values are corrected across the run by **Benjamini-Hochberg**.
+* Decisions are taken in log space so that swapping base and head swaps regression and
+  improvement exactly. ``w`` is the direction-aware log worseness, ``T = log(1+threshold)``:
+  regression when significant (``w > 0``) and the interval reaches ``T``; improvement
+  likewise below ``-T``; unchanged when the interval lies inside ``(-T, T)`` (so a change
+  shown to be smaller than the threshold is never a regression, however significant);
+  inconclusive otherwise, with the smallest change the data could have detected at 80 %
+  power. Requiring the *estimate* to reach ``T`` instead would catch a change exactly at
+  the threshold only half the time, and would call "unchanged" a significant slowdown
+  whose interval runs well past the threshold. A change is only called significant when the
+  processes within the disturbed width alone point the same way: a side padded up to its
+  better half with disturbed processes can otherwise fake a change on a busy machine.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+from scipy import stats as sps
+
+from perfkit.config import Config
+from perfkit.model import (
+    Comparison,
+    Direction,
+    Evidence,
+    Measurement,
+    Severity,
+    Verdict,
+)
+
+POWER = 0.8
+# a process this much (log) slower than its side's kept ones runs in the other speed mode
+# (measured 1.3-1.8x on this kind of machine; the tail of ordinary jitter stays below it)
+MODE_GAP = math.log(1.25)
+
+
+@dataclass(frozen=True)
+class _Summary:
+    """What the test needs from one benchmark pair."""
+
+    estimate: float  # log(head/base)
+    var_data: float  # sum of squares / df of the data (0 when df == 0)
+    df: float
+    var_prior: float  # prior variance of one process value (or of a pair difference)
+    scale: float  # SE^2 = s2 * scale + extra
+    extra: float  # variance of a shift between two measuring sessions (0 within one session)
+    n_base: int
+    n_head: int
+    paired: bool
+    base_loc: float
+    head_loc: float
+    # the processes within the disturbed width alone point the same way as the estimate
+    # (false when one side was padded up to its better half with disturbed processes
+    # and that alone made the difference)
+    consistent: bool = True
+    # the other reading of the same processes: the slower side's kept processes ran in a
+    # slow mode that the faster side's set-aside processes share (None: no such reading)
+    alt: _Summary | None = None
+
+
+def _process_values(m: Measurement, direction: Direction) -> tuple[np.ndarray, float]:
+    """Log location per run (the mean of its better half of samples), and the mean
+    sampling variance of such a location.
+
+    Other tenants of a shared machine only ever slow a sample down, never speed it up, so
+    the slower half of a process's samples mostly measures them; the better half is the
+    code. (For a throughput the better half is the higher one.) Samples pooled from
+    several processes (``runs_known`` False: asv's own files) get their median instead:
+    there the better half could be one lucky process."""
+    runs = [r for r in m.runs if r]
+    if m.runs_known and len(runs) > 1 and len({len(r) for r in runs}) == 1 and len(runs[0]) > 2:
+        # the common case (every process took the same number of samples), in one go
+        logs = np.sort(np.log(np.array(runs, dtype=float)), axis=1)
+        if direction is Direction.HIGHER_IS_BETTER:
+            logs = logs[:, ::-1]
+        best = logs[:, : (logs.shape[1] + 1) // 2]
+        return best.mean(axis=1), float((best.var(axis=1, ddof=1) / best.shape[1]).mean())
+    values, within = [], []
+    for run in runs:
+        logs = np.sort(np.log(run))
+        if direction is Direction.HIGHER_IS_BETTER:
+            logs = logs[::-1]
+        if not m.runs_known:
+            values.append(float(np.median(logs)))
+            if len(logs) > 1:
+                within.append(logs.var(ddof=1) * math.pi / 2 / len(logs))
+            continue
+        best = logs[: (len(logs) + 1) // 2]
+        values.append(best.mean())
+        if len(best) > 1:
+            within.append(best.var(ddof=1) / len(best))
+    return np.array(values), float(np.mean(within)) if within else 0.0
+
+
+def undisturbed(
+    values: np.ndarray, width: float, direction: Direction, *, pad: bool = True
+) -> np.ndarray:
+    """Mask of the processes that were not disturbed: within ``width`` (log) of the
+    side's best one, and never fewer than the better half.
+
+    A fresh interpreter sometimes runs 1.3-2x slower for its whole life (another tenant
+    on the same core); such a process says nothing about the code, so it is set aside.
+    The better half is always kept because the best process can be the odd one out too
+    (a lucky memory layout can make a memory-bound kernel 3x faster): one lucky process
+    must not become the reference. For a throughput (higher is better) a disturbed
+    process shows a *lower* value. ``pad=False``: only the processes within ``width``."""
+    worse = -values if direction is Direction.HIGHER_IS_BETTER else values
+    if len(worse) < 3:  # of two processes, which one is the odd one out?
+        return np.ones(len(worse), dtype=bool)
+    return worse <= max(worse.min() + width, float(np.median(worse)) if pad else -np.inf)
+
+
+def measured_together(base: Measurement, head: Measurement, config: Config) -> bool:
+    """One perfkit measuring session (its own session id on both sides): the sides'
+    processes were interleaved, so no machine shift lies between them beyond what the
+    processes themselves show. Sides perfkit did not measure together (two files from
+    elsewhere, a stored baseline) are never one session, however close their timestamps:
+    two ``asv run`` a minute apart are still measured one after the other."""
+    return bool(base.session) and base.session == head.session
+
+
+def _summarise(base: Measurement, head: Measurement, config: Config) -> _Summary:
+    direction = config.direction_for(head)
+    x, wx = _process_values(base, direction)
+    y, wy = _process_values(head, direction)
+    prior = max(config.stats.prior_sigma**2, wx, wy)
+    width = math.log1p(config.stats.disturbed)
+    keep_x, keep_y = undisturbed(x, width, direction), undisturbed(y, width, direction)
+    clean_x, clean_y = (
+        undisturbed(x, width, direction, pad=False),
+        undisturbed(y, width, direction, pad=False),
+    )
+    clean_shift = float(y[clean_y].mean() - x[clean_x].mean())
+    if base.session and base.session == head.session and len(x) == len(y) and len(x) >= 2:
+        paired = _paired_summary(x, y, keep_x, keep_y, prior)
+        if paired is not None:
+            return replace(paired, consistent=clean_shift * paired.estimate >= 0)
+    extra = 0.0 if measured_together(base, head, config) else 2 * config.stats.session_sigma**2
+    summary = _unpaired(x[keep_x], y[keep_y], prior, extra)
+    # results perfkit did not measure (no session id on either side: files from asv, pyperf,
+    # pytest-benchmark): nothing says how the machine behaved, so read them both ways.
+    # perfkit's own sides (a stored baseline) keep the kept-process reading: its protocol
+    # measures suspects again with more processes.
+    foreign = not base.session and not head.session
+    alt = (
+        _mode_swap(x, y, keep_x, keep_y, summary, config.stats.prior_sigma, direction, prior, extra)
+        if foreign
+        else None
+    )
+    return replace(summary, consistent=clean_shift * summary.estimate >= 0, alt=alt)
+
+
+def _paired_summary(
+    x: np.ndarray, y: np.ndarray, keep_x: np.ndarray, keep_y: np.ndarray, prior: float
+) -> _Summary | None:
+    """Run k of base against run k of head (one perfkit session: they ran next to each
+    other), over the pairs free of disturbed processes; None when too few such pairs
+    (a chance subset of the rounds): compare unpaired then."""
+    both = keep_x & keep_y
+    if both.sum() < max(3, len(both) / 2):
+        return None
+    x, y = x[both], y[both]
+    d = y - x
+    return _Summary(
+        float(d.mean()),
+        float(d.var(ddof=1)),
+        len(d) - 1,
+        2 * prior,
+        1 / len(d),
+        0.0,
+        len(x),
+        len(y),
+        True,
+        float(np.exp(x.mean())),
+        float(np.exp(y.mean())),
+    )
+
+
+def _unpaired(x: np.ndarray, y: np.ndarray, prior: float, extra: float) -> _Summary:
+    """Difference of the sides' mean log process values, pooled spread."""
+    df = len(x) + len(y) - 2
+    ss = float(((x - x.mean()) ** 2).sum() + ((y - y.mean()) ** 2).sum())
+    return _Summary(
+        float(y.mean() - x.mean()),
+        ss / df if df > 0 else 0.0,
+        max(df, 0),
+        prior,
+        1 / len(x) + 1 / len(y),
+        extra,
+        len(x),
+        len(y),
+        False,
+        float(np.exp(x.mean())),
+        float(np.exp(y.mean())),
+    )
+
+
+def _mode_swap(
+    x: np.ndarray,
+    y: np.ndarray,
+    keep_x: np.ndarray,
+    keep_y: np.ndarray,
+    main: _Summary,
+    tolerance: float,
+    direction: Direction,
+    prior: float,
+    extra: float,
+) -> _Summary | None:
+    """The other reading of unpaired sides, from all their processes.
+
+    A fresh process runs in one of two speed modes (1.3-1.8x apart) for its whole life.
+    Setting the faster side's slow processes aside compares the two sides' fast modes,
+    unless the slower side has no process in its fast mode at all: then its kept
+    processes are its slow mode, and the faster side's set-aside processes at the same
+    level say so. When such processes exist (at least ``MODE_GAP`` slower than the
+    faster side's kept ones, and within the range of the slower side's kept processes
+    give or take ``prior_sigma``), the change is only called when this reading (the
+    slower side's kept processes against them) shows it too. Identical code with one
+    side's processes all in the slow mode then comes out inconclusive instead of a 40 %
+    "improvement"; an exact copy x1.3 keeps its verdict unless the base has a process
+    in a slow mode close to 1.3x (then the two readings are truly indistinguishable)."""
+    sign = -1.0 if direction is Direction.HIGHER_IS_BETTER else 1.0
+    if sign * main.estimate > 0:  # head is the slower side
+        fast, fast_keep, slow = x, keep_x, y[keep_y]
+    else:
+        fast, fast_keep, slow = y, keep_y, x[keep_x]
+    # in the other speed mode: clearly slower than the faster side's kept processes (not
+    # merely the tail of their jitter), and at the slower side's level: within the range
+    # of its kept processes, give or take the process noise of the prior
+    other_mode = sign * (fast - float(fast[fast_keep].mean())) >= MODE_GAP
+    at_level = (fast >= slow.min() - tolerance) & (fast <= slow.max() + tolerance)
+    match = ~fast_keep & other_mode & at_level
+    if not match.any():
+        return None
+    if sign * main.estimate > 0:
+        return _unpaired(x[match], y[keep_y], prior, extra)
+    return _unpaired(x[keep_x], y[match], prior, extra)
+
+
+def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
+    """Adjusted p-values (step-up), each >= its raw value, capped at 1."""
+    n = len(p)
+    if n == 0:
+        return p
+    order = np.argsort(p)
+    ranked = p[order] * n / np.arange(1, n + 1)
+    adjusted = np.minimum.accumulate(ranked[::-1])[::-1]
+    out = np.empty(n)
+    out[order] = np.minimum(adjusted, 1.0)
+    return np.maximum(out, p)
+
+
+def _not_comparable(base: Measurement, head: Measurement) -> str | None:
+    if base.unit != head.unit:
+        return f"unit changed from {base.unit!r} to {head.unit!r}: values are not comparable"
+    if base.kind != head.kind:
+        return f"benchmark type changed from {base.kind.value} to {head.kind.value}"
+    if base.version and head.version and base.version != head.version:
+        return "benchmark code changed (asv version hash differs): results are not comparable"
+    return None
+
+
+def _not_positive(m: Measurement, side: str) -> str | None:
+    """Ratios and logs need positive, finite samples (a timing of 0 is a broken measurement)."""
+    for run in m.runs:
+        if run and not (
+            min(run) > 0 and math.isfinite(math.fsum(run))
+        ):  # fsum: NaN or Inf if any is
+            bad = next(x for x in run if not (x > 0 and math.isfinite(x)))
+            return f"{side} has a sample of {bad!r}: a ratio needs positive, finite values"
+    return None
+
+
+def _shell(m: Measurement, direction: Direction, verdict: Verdict, message: str) -> Comparison:
+    return Comparison(
+        name=m.name,
+        benchmark=m.benchmark,
+        kind=m.kind,
+        unit=m.unit,
+        direction=direction,
+        verdict=verdict,
+        message=message,
+        params=m.params,
+    )
+
+
+def _non_statistical(
+    base: Measurement | None, head: Measurement | None, config: Config
+) -> Comparison | None:
+    m = head or base
+    assert m is not None
+    direction = config.direction_for(m)
+    if head is None:
+        return _shell(m, direction, Verdict.MISSING, "in the baseline but not measured in head")
+    if base is None:
+        return _shell(m, direction, Verdict.NEW, "new in head: no baseline to compare with")
+    if base.error or head.error:
+        side = "base and head" if base.error and head.error else "base" if base.error else "head"
+        return _shell(m, direction, Verdict.FAILED, f"failed in {side}: {head.error or base.error}")
+    if base.skipped and head.skipped:
+        return _shell(m, direction, Verdict.SKIPPED, "skipped on both sides")
+    if base.skipped or head.skipped:
+        return _shell(
+            m, direction, Verdict.MISSING, f"skipped in {'head' if head.skipped else 'base'} only"
+        )
+    if not any(base.runs) or not any(head.runs):
+        return _shell(m, direction, Verdict.MISSING, "no samples on one side")
+    reason = (
+        _not_comparable(base, head) or _not_positive(base, "base") or _not_positive(head, "head")
+    )
+    if reason:
+        return _shell(m, direction, Verdict.NOT_COMPARABLE, reason)
+    return None
+
+
+def compare(
+    base: Sequence[Measurement], head: Sequence[Measurement], config: Config = Config()
+) -> tuple[Comparison, ...]:
+    """Compare every benchmark of ``head`` with ``base`` (matched by full name)."""
+    b = {m.name: m for m in base}
+    h = {m.name: m for m in head}
+    names = sorted(b.keys() | h.keys())
+    out: dict[str, Comparison] = {}
+    pending: list[tuple[str, _Summary]] = []
+    for name in names:
+        shell = _non_statistical(b.get(name), h.get(name), config)
+        if shell is not None:
+            out[name] = shell
+        else:
+            pending.append((name, _summarise(b[name], h[name], config)))
+    for name, comparison in _decide(pending, b, h, config):
+        out[name] = comparison
+    return tuple(out[n] for n in names)
+
+
+def _tests(s: list[_Summary], config: Config) -> tuple[np.ndarray, ...]:
+    """Moderated t per summary: estimate, two-sided p, interval half-width, and the
+    smallest change detectable at 80 % power (all finite)."""
+    d0, conf = config.stats.prior_df, config.stats.confidence
+    est = np.array([x.estimate for x in s])
+    df = np.array([x.df for x in s], dtype=float)
+    s2 = (df * np.array([x.var_data for x in s]) + d0 * np.array([x.var_prior for x in s])) / (
+        df + d0
+    )
+    se = np.sqrt(s2 * np.array([x.scale for x in s]) + np.array([x.extra for x in s]))
+    dof = np.maximum(df + d0, 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.where(se > 0, est / se, np.where(est == 0, 0.0, np.inf))
+    p = np.clip(2 * sps.t.sf(np.abs(t), dof), 0.0, 1.0)
+    half = sps.t.ppf(0.5 + conf / 2, dof) * se
+    mde = (sps.t.ppf(1 - config.stats.fdr / 2, dof) + sps.t.ppf(POWER, dof)) * se
+    return est, np.nan_to_num(p, nan=1.0), half, mde
+
+
+def _decide(pending, b, h, config: Config):
+    if not pending:
+        return []
+    s = [p[1] for p in pending]
+    est, p_main, half, mde = _tests(s, config)
+    # the mode-swap reading (where there is one) must show the change too: an
+    # intersection-union test, whose p-value is the larger of the two and whose
+    # interval is the union of the two intervals
+    est_alt, p_alt, half_alt, mde_alt = _tests([x.alt or x for x in s], config)
+    p = np.maximum(p_main, p_alt)
+    low = np.minimum(est - half, est_alt - half_alt)
+    high = np.maximum(est + half, est_alt + half_alt)
+    mde = np.maximum(mde, mde_alt)
+    p_adj = benjamini_hochberg(p)
+    conf = config.stats.confidence
+    results = []
+    for i, (name, summ) in enumerate(pending):
+        m = h[name]
+        direction = config.direction_for(m)
+        threshold = config.threshold_for(name)
+        method = (
+            "paired moderated t on log process values (better half)"
+            if summ.paired
+            else "moderated t on log process values (better half)"
+        )
+        if summ.alt is not None:
+            method += "; also the mode-swap reading (set-aside processes at the other side's level)"
+        ev = Evidence(
+            ratio=math.exp(est[i]),
+            ci_low=math.exp(low[i]),
+            ci_high=math.exp(high[i]),
+            p_value=float(p[i]),
+            p_adjusted=float(p_adj[i]),
+            threshold=threshold,
+            confidence=conf,
+            n_base_samples=sum(map(len, b[name].runs)),
+            n_head_samples=sum(map(len, m.runs)),
+            n_base_runs=summ.n_base,
+            n_head_runs=summ.n_head,
+            base_location=summ.base_loc,
+            head_location=summ.head_loc,
+            min_detectable=math.expm1(mde[i]),
+            paired=summ.paired,
+            method=method,
+        )
+        verdict = _verdict(
+            m,
+            direction,
+            ev,
+            est[i],
+            low[i],
+            high[i],
+            config,
+            summ.consistent,
+            ambiguous=summ.alt is not None and p_alt[i] > p_main[i],
+        )
+        results.append((name, verdict))
+    return results
+
+
+def _verdict(
+    m: Measurement,
+    direction: Direction,
+    ev: Evidence,
+    est: float,
+    low: float,
+    high: float,
+    config: Config,
+    consistent: bool = True,
+    ambiguous: bool = False,
+) -> Comparison:
+    sign = -1.0 if direction is Direction.HIGHER_IS_BETTER else 1.0
+    w, lo, hi = sign * est, min(sign * low, sign * high), max(sign * low, sign * high)
+    big = math.log1p(ev.threshold)
+    significant = ev.p_adjusted < config.stats.fdr and consistent
+    pct = f"{math.expm1(abs(w)) * 100:.1f} %"
+    interval = f"{config.stats.confidence * 100:.0f} % CI {math.expm1(lo) * 100:+.1f} to {math.expm1(hi) * 100:+.1f} %"
+    evidence = (
+        f"({interval} worse, p_adj = {ev.p_adjusted:.2g}, threshold {ev.threshold * 100:g} %)"
+    )
+    severity = None
+    # below the threshold, a significant change counts when its interval still reaches it:
+    # only a change the data show to be smaller than the threshold is never a regression
+    reach = "" if abs(w) >= big else f"; a {ev.threshold * 100:g} % change is inside the interval"
+    if significant and w > 0 and hi >= big:
+        verdict, message = Verdict.REGRESSION, f"worse by {pct} {evidence}{reach}"
+        frac = math.expm1(w)
+        severity = (
+            Severity.CRITICAL
+            if frac >= config.severity.critical
+            else Severity.MAJOR
+            if frac >= config.severity.major
+            else Severity.MINOR
+        )
+    elif significant and w < 0 and lo <= -big:
+        verdict, message = Verdict.IMPROVEMENT, f"better by {pct} {evidence}{reach}"
+    elif -big < lo and hi < big:
+        verdict = Verdict.UNCHANGED
+        message = f"no change beyond the {ev.threshold * 100:g} % threshold {evidence}"
+    else:
+        verdict = Verdict.INCONCLUSIVE
+        message = (
+            f"noise too high to tell a {ev.threshold * 100:g} % change: this data could "
+            f"detect >= {ev.min_detectable * 100:.0f} % {evidence}"
+        )
+        if not consistent:
+            message += "; the undisturbed processes alone point the other way"
+        if ambiguous:
+            message += (
+                "; set-aside processes of the faster side sit at the slower side's level "
+                "(the difference may be two speed modes of the machine, not the code)"
+            )
+    return Comparison(
+        name=m.name,
+        benchmark=m.benchmark,
+        kind=m.kind,
+        unit=m.unit,
+        direction=direction,
+        verdict=verdict,
+        severity=severity,
+        evidence=ev,
+        message=message,
+        params=m.params,
+    )
