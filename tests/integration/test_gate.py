@@ -34,7 +34,7 @@ def test_gate_passes_unchanged_code_and_fails_an_injected_slowdown(
     assert "gate: PASSED" in capsys.readouterr().out
 
     # the slowdown: the validation call site now validates the chain twice
-    chain_py = project / "perfkit" / "workloads" / "chain.py"
+    chain_py = project / "workloads" / "perfkit_workloads" / "chain.py"
     source = chain_py.read_text()
     call = "    return int(validate_range(chain.headers, chain.hashes, chain.tx_start, chain.tx_count, chain.txs, lo, hi))"
     assert call in source
