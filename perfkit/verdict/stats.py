@@ -66,6 +66,9 @@ POWER = 0.8
 # a process this much (log) slower than its side's kept ones runs in the other speed mode
 # (measured 1.3-1.8x on this kind of machine; the tail of ordinary jitter stays below it)
 MODE_GAP = math.log(1.25)
+# shares of the level of the two readings of foreign sides (weighted Bonferroni): the
+# process reading, and the rank reading (k-th fastest process against k-th fastest)
+RANK_WEIGHT = (0.95, 0.05)
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,12 @@ class _Summary:
     # the other reading of the same processes: the slower side's kept processes ran in a
     # slow mode that the faster side's set-aside processes share (None: no such reading)
     alt: _Summary | None = None
+    # the rank reading (foreign sides of as many processes): the k-th fastest process of
+    # head against the k-th fastest of base (None: no such reading)
+    qq: _Summary | None = None
+    # log(best head sample / best base sample), direction-aware (foreign sides only)
+    best_shift: float | None = None
+    load: float = 0.0  # squared load shift added to extra (``_load_shift``)
 
 
 def _process_values(m: Measurement, direction: Direction) -> tuple[np.ndarray, float]:
@@ -181,7 +190,61 @@ def _summarise(base: Measurement, head: Measurement, config: Config) -> _Summary
         if foreign
         else None
     )
-    return replace(summary, consistent=clean_shift * summary.estimate >= 0, alt=alt)
+    # its own scatter holds the processes' sampling noise (sorting does not absorb it):
+    # the prior only guards against a few processes agreeing by chance
+    qq = _rank_reading(x, y, config.stats.prior_sigma**2, extra) if foreign else None
+    best = None
+    if foreign:
+        best = _best_shift(base, head, direction)
+    return replace(
+        summary, consistent=clean_shift * summary.estimate >= 0, alt=alt, qq=qq, best_shift=best
+    )
+
+
+def _best_shift(base: Measurement, head: Measurement, direction: Direction) -> float:
+    """log(head's best sample / base's best sample): the fastest sample of a side is what
+    load moves least (other tenants only ever slow a sample down)."""
+    pick = max if direction is Direction.HIGHER_IS_BETTER else min
+    b = pick(pick(r) for r in base.runs if r)
+    h = pick(pick(r) for r in head.runs if r)
+    return math.log(h) - math.log(b)
+
+
+def _order_fraction(n: int) -> float:
+    """E[s^2 of the rank-paired differences] / (2 sigma^2) for two normal samples of n:
+    sorting both sides absorbs most of the spread into the expected order statistics
+    (Blom's approximation), so the rank differences alone understate the noise by this
+    factor."""
+    m = sps.norm.ppf((np.arange(1, n + 1) - 0.375) / (n + 0.25))
+    return max((n - 1 - float((m**2).sum())) / (n - 1), 1e-3)
+
+
+def _rank_reading(x: np.ndarray, y: np.ndarray, prior: float, extra: float) -> _Summary | None:
+    """The k-th fastest process of head against the k-th fastest of base, for sides of as
+    many processes (at least 3). Its estimate is the difference of the sides' mean log
+    process values (all processes); its spread is the scatter of the rank differences,
+    scaled up by what sorting absorbs under a normal model (``_order_fraction``). When
+    every process moved by one factor (a change of the code shifts the whole
+    distribution) the rank differences agree however far the processes of a side are
+    apart; when a side merely has processes in another mode, they do not."""
+    n = len(x)
+    if n != len(y) or n < 3:
+        return None
+    d = np.sort(y) - np.sort(x)
+    var = float(d.var(ddof=1)) / (2 * _order_fraction(n))
+    return _Summary(
+        float(d.mean()),
+        var,
+        n - 1,
+        prior,
+        2 / n,
+        extra,
+        n,
+        n,
+        False,
+        float(np.exp(x.mean())),
+        float(np.exp(y.mean())),
+    )
 
 
 def _paired_summary(
@@ -362,9 +425,39 @@ def compare(
             out[name] = shell
         else:
             pending.append((name, _summarise(b[name], h[name], config)))
+    pending = _load_shift(pending)
     for name, comparison in _decide(pending, b, h, config):
         out[name] = comparison
     return tuple(out[n] for n in names)
+
+
+def _load_shift(pending: list[tuple[str, _Summary]]) -> list[tuple[str, _Summary]]:
+    """Sides perfkit did not measure: how far the machine moved between them, read from the
+    run itself, added to their session variance.
+
+    A code change moves a benchmark's fastest samples as much as its process values; a
+    busier machine moves the process values and hardly the fastest samples (other tenants
+    only ever slow samples down). The median, over the run's benchmarks, of (process
+    estimate - best-sample shift) is the load shift between the two files; its square joins
+    ``extra`` of every foreign benchmark. Swapping the sides flips its sign, not its size.
+    An exact copy x1.3 has none; a side measured 4x slower under load has a large one, and
+    then no benchmark of that pair is called from those files."""
+    gaps = [s.estimate - s.best_shift for _n, s in pending if s.best_shift is not None]
+    if not gaps:
+        return pending
+    load = float(np.median(gaps)) ** 2
+    if load == 0.0:
+        return pending
+
+    def widen(s: _Summary | None) -> _Summary | None:
+        return None if s is None else replace(s, extra=s.extra + load)
+
+    return [
+        (n, replace(s, extra=s.extra + load, alt=widen(s.alt), qq=widen(s.qq), load=load))
+        if s.best_shift is not None
+        else (n, s)
+        for n, s in pending
+    ]
 
 
 def _tests(s: list[_Summary], config: Config) -> tuple[np.ndarray, ...]:
@@ -399,6 +492,21 @@ def _decide(pending, b, h, config: Config):
     low = np.minimum(est - half, est_alt - half_alt)
     high = np.maximum(est + half, est_alt + half_alt)
     mde = np.maximum(mde, mde_alt)
+    # the rank reading (foreign sides of as many processes) may show the change where the
+    # processes of a side disagree: either reading may call it, by a weighted Bonferroni
+    # (the main reading at 80 % of the level, the rank reading at 20 %: min(p / 0.8,
+    # p_rank / 0.2)); the estimate and interval are then those of the reading that decided
+    has_qq = np.array([x.qq is not None for x in s])
+    rank = np.zeros(len(s), dtype=bool)
+    if has_qq.any():
+        est_q, p_q, half_q, mde_q = _tests([x.qq or x for x in s], config)
+        combined = np.minimum(np.minimum(p / RANK_WEIGHT[0], p_q / RANK_WEIGHT[1]), 1.0)
+        rank = has_qq & (p_q / RANK_WEIGHT[1] < p / RANK_WEIGHT[0])
+        p = np.where(has_qq, combined, p)
+        est = np.where(rank, est_q, est)
+        low = np.where(rank, est_q - half_q, low)
+        high = np.where(rank, est_q + half_q, high)
+        mde = np.where(has_qq, np.minimum(mde, mde_q), mde)
     p_adj = benjamini_hochberg(p)
     conf = config.stats.confidence
     results = []
@@ -413,6 +521,14 @@ def _decide(pending, b, h, config: Config):
         )
         if summ.alt is not None:
             method += "; also the mode-swap reading (set-aside processes at the other side's level)"
+        if summ.qq is not None:
+            method += "; or the rank reading (k-th fastest process against k-th fastest)"
+            if rank[i]:
+                method += ", which decided"
+        if summ.load > 0:
+            method += (
+                f"; load shift between the files {math.expm1(math.sqrt(summ.load)) * 100:.1f} %"
+            )
         ev = Evidence(
             ratio=math.exp(est[i]),
             ci_low=math.exp(low[i]),
