@@ -70,6 +70,9 @@ MODE_GAP = math.log(1.25)
 # shares of the level of the two readings of foreign sides (weighted Bonferroni): the
 # process reading, and the rank reading (k-th fastest process against k-th fastest)
 RANK_WEIGHT = (0.95, 0.05)
+# how far from zero (log) the near end of an interval must be for a change to be called:
+# what rounds to +0.1 % in a message (an interval "+0.0 to +9.9 %" is not a regression)
+CLEAR = math.log1p(0.0005)
 
 
 @dataclass(frozen=True)
@@ -603,9 +606,7 @@ def _decide(pending, b, h, config: Config):
             if rank[i]:
                 method += ", which decided"
         if load[i] > 0:
-            method += (
-                f"; load shift between the files {math.expm1(math.sqrt(load[i])) * 100:.1f} %"
-            )
+            method += f"; load shift between the files {math.expm1(math.sqrt(load[i])) * 100:.1f} %"
         ev = Evidence(
             ratio=math.exp(est[i]),
             ci_low=math.exp(low[i]),
@@ -653,7 +654,9 @@ def _verdict(
     sign = -1.0 if direction is Direction.HIGHER_IS_BETTER else 1.0
     w, lo, hi = sign * est, min(sign * low, sign * high), max(sign * low, sign * high)
     big = math.log1p(ev.threshold)
-    significant = ev.p_adjusted < config.stats.fdr and consistent
+    # a change is only called when its interval is clear of "no change" as shown (to the
+    # 0.1 % the messages print): an interval from +0.0 % is not evidence of a slowdown
+    significant = ev.p_adjusted < config.stats.fdr and consistent and (lo >= CLEAR or hi <= -CLEAR)
     pct = f"{math.expm1(abs(w)) * 100:.1f} %"
     interval = f"{config.stats.confidence * 100:.0f} % CI {math.expm1(lo) * 100:+.1f} to {math.expm1(hi) * 100:+.1f} %"
     evidence = (

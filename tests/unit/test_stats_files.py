@@ -128,3 +128,28 @@ def test_own_sessions_get_neither_the_load_nor_the_rank_reading():
     head = [measurement([process(rng, 1.2) for _ in range(4)], "b", session="s")]
     (c,) = compare(base, head)
     assert "rank" not in c.evidence.method and "load" not in c.evidence.method
+
+
+def test_an_interval_from_zero_is_not_a_regression():
+    """Issue 16's single-benchmark false alarm inside perfkit's protocol: +4.8 % with an
+    interval from +0.0 % at p = 0.049. A paired session whose interval only just reaches
+    zero is inconclusive; the same data shifted a little further is a regression."""
+    from perfkit.config import Config
+
+    def pair(shift):
+        rng = np.random.default_rng(11)
+        base, head = [], []
+        for _ in range(6):
+            level = math.exp(rng.normal(0, 0.03))
+            base.append(process(rng, level, jitter=0.002))
+            head.append(process(rng, level * math.exp(shift + rng.normal(0, 0.02)), jitter=0.002))
+        (c,) = compare([measurement(base, session="s")], [measurement(head, session="s")], Config())
+        return c
+
+    # find the shift at which the interval's near end is at +0.0x %: scan upwards
+    shifts = np.linspace(0.0, 0.08, 161)
+    got = [(s, pair(s)) for s in shifts]
+    touching = [c for s, c in got if 1.0 <= c.evidence.ci_low < 1.0005]
+    assert touching, "no interval from +0.0 % in the scan"
+    assert all(c.verdict is not Verdict.REGRESSION for c in touching)
+    assert any(c.verdict is Verdict.REGRESSION for _s, c in got if c.evidence.ci_low > 1.001)
