@@ -45,7 +45,12 @@ def encode(value: Any) -> Any:
         return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
     names = _field_names(tp)
     if names is not None:
-        return {n: encode(getattr(value, n)) for n in names}
+        out = {}
+        for n in names:  # plain and finite values inline: a report holds a million of them
+            v = getattr(value, n)
+            t = type(v)
+            out[n] = v if t in _PLAIN or (t is float and v - v == 0.0) else encode(v)
+        return out
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, float) and not math.isfinite(value):
