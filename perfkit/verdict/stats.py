@@ -73,6 +73,9 @@ RANK_WEIGHT = (0.95, 0.05)
 # how far from zero (log) the near end of an interval must be for a change to be called:
 # what rounds to +0.1 % in a message (an interval "+0.0 to +9.9 %" is not a regression)
 CLEAR = math.log1p(0.0005)
+# from this many benchmarks of files perfkit did not measure, the shift between the files
+# read from the run replaces the prior session_sigma (``_load_shift``)
+LOAD_FROM = 5
 
 
 @dataclass(frozen=True)
@@ -522,33 +525,42 @@ def compare(
 
 def _load_shift(s: list[_Summary]) -> np.ndarray:
     """Sides perfkit did not measure: how far the machine moved between them, read from the
-    run itself, as a variance to add to each benchmark's (0 for perfkit's own sides).
+    run itself: the variance of the shift between the two files, per benchmark (where
+    perfkit measured the sides, the summary's own, from ``session_sigma``).
 
     A code change moves a benchmark's fastest samples as much as its process values; a
     busier machine moves the process values and hardly the fastest samples (other tenants
     only ever slow samples down). The median, over the run's benchmarks, of (process
-    estimate - best-sample shift) is the load shift between the two files; its square joins
-    the session variance of every foreign benchmark. Swapping the sides flips its sign,
-    not its size. An exact copy x1.3 has none; a side measured 4x slower under load has a
-    large one, and then no benchmark of that pair is called from those files."""
-    foreign = np.array([x.best_shift is not None for x in s])
-    if not foreign.any():
-        return np.zeros(len(s))
+    estimate - best-sample shift) is the load shift between the two files; its square is
+    the session variance of every foreign benchmark. With at least ``LOAD_FROM``
+    benchmarks it replaces the prior ``2 * session_sigma^2``; with fewer (one benchmark's
+    own gap is noisy) it is added to it. Swapping the sides flips its sign, not its size.
+    An exact copy x1.3 has none; a side measured 4x slower under load has a large one, and
+    then no benchmark of that pair is called from those files."""
+    foreign = [x.best_shift is not None for x in s]
     gaps = [x.estimate - x.best_shift for x in s if x.best_shift is not None]
-    return np.where(foreign, float(np.median(gaps)) ** 2, 0.0)
+    if not gaps:
+        return np.array([x.extra for x in s])
+    load = float(np.median(gaps)) ** 2
+    return np.array(
+        [
+            (load if len(gaps) >= LOAD_FROM else x.extra + load) if f else x.extra
+            for x, f in zip(s, foreign, strict=True)
+        ]
+    )
 
 
-def _tests(s: list[_Summary], config: Config, load: np.ndarray) -> tuple[np.ndarray, ...]:
+def _tests(s: list[_Summary], config: Config, extra: np.ndarray) -> tuple[np.ndarray, ...]:
     """Moderated t per summary: estimate, two-sided p, interval half-width, and the
-    smallest change detectable at 80 % power (all finite); ``load`` is added to the
-    variance of each estimate (``_load_shift``)."""
+    smallest change detectable at 80 % power (all finite); ``extra``: the variance of a
+    shift between the sessions, per summary (``_load_shift``)."""
     d0, conf = config.stats.prior_df, config.stats.confidence
     est = np.array([x.estimate for x in s])
     df = np.array([x.df for x in s], dtype=float)
     s2 = (df * np.array([x.var_data for x in s]) + d0 * np.array([x.var_prior for x in s])) / (
         df + d0
     )
-    se = np.sqrt(s2 * np.array([x.scale for x in s]) + np.array([x.extra for x in s]) + load)
+    se = np.sqrt(s2 * np.array([x.scale for x in s]) + extra)
     dof = np.maximum(df + d0, 1.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         t = np.where(se > 0, est / se, np.where(est == 0, 0.0, np.inf))
@@ -605,8 +617,11 @@ def _decide(pending, b, h, config: Config):
             method += "; or the rank reading (k-th fastest process against k-th fastest)"
             if rank[i]:
                 method += ", which decided"
-        if load[i] > 0:
-            method += f"; load shift between the files {math.expm1(math.sqrt(load[i])) * 100:.1f} %"
+        if summ.best_shift is not None:
+            method += (
+                f"; shift between the files {math.expm1(math.sqrt(load[i])) * 100:.1f} %"
+                " (read from the run's fastest samples)"
+            )
         ev = Evidence(
             ratio=math.exp(est[i]),
             ci_low=math.exp(low[i]),
