@@ -318,7 +318,8 @@ def judge(
                 if "pyperf compare_to" in tools:
                     row["pyperf compare_to"] = pyperf_flags(fb, fh, work)
                 rows.append(row)
-            cache.write_text(json.dumps(rows[first:]))
+            if (trial / "done").exists():  # never cache a trial still being collected
+                cache.write_text(json.dumps(rows[first:]))
     return rows
 
 
