@@ -22,7 +22,12 @@ The method, in short (README "Statistics" has the long form):
   a session reveals: their variance gains ``2 * session_sigma^2`` (3 % by default), so
   small changes across sessions come out inconclusive instead of guessed. Only perfkit's
   own session id makes one session: two files from elsewhere are never one session (nor
-  paired), however close their timestamps (``session_gap`` is no longer used).
+  paired), however close their timestamps (``session_gap`` is no longer used). For files
+  perfkit did not measure, the shift between them is read from the run (``_load_shift``:
+  process estimate against the shift of the fastest sample, median over benchmarks).
+* Such files also get a rank reading (``_rank_reading``: the k-th fastest process against
+  the k-th fastest), which calls a uniform shift of every process however far a side's
+  processes are apart; either reading may call a change (weighted Bonferroni).
 * Unpaired sides get a second reading from all their processes (``_mode_swap``): when the
   faster side's set-aside processes sit at the slower side's level, the slower side may
   have run all its processes in the machine's slow mode; the change must then show in
