@@ -153,3 +153,24 @@ def test_an_interval_from_zero_is_not_a_regression():
     assert touching, "no interval from +0.0 % in the scan"
     assert all(c.verdict is not Verdict.REGRESSION for c in touching)
     assert any(c.verdict is Verdict.REGRESSION for _s, c in got if c.evidence.ci_low > 1.001)
+
+
+@settings(max_examples=5, deadline=None)
+@given(st.integers(0, 2**32), st.floats(0.0, 0.35), st.floats(0.002, 0.1))
+def test_identical_code_suites_of_files_raise_alarms_at_most_at_the_nominal_rate(
+    seed, p_slow, jitter
+):
+    """From 5 benchmarks on, the shift between two files is read from the run instead of
+    the session_sigma prior: suites of 12 benchmarks of identical code from the two-mode
+    model, 25 pairs of files, at most 5 % of the 300 benchmarks flagged (plus 3
+    Monte-Carlo standard errors)."""
+    rng = np.random.default_rng(seed)
+    flagged = 0
+    for _ in range(25):
+        base = [_two_mode_side(rng, 4, p_slow, 0.02, jitter) for _ in range(12)]
+        head = [_two_mode_side(rng, 4, p_slow, 0.02, jitter) for _ in range(12)]
+        for i, (a, b) in enumerate(zip(base, head, strict=True)):
+            base[i] = Measurement(**{**a.__dict__, "name": f"b{i}", "benchmark": f"b{i}"})
+            head[i] = Measurement(**{**b.__dict__, "name": f"b{i}", "benchmark": f"b{i}"})
+        flagged += sum(c.verdict in FLAGS for c in compare(base, head))
+    assert flagged / 300 <= 0.05 + 3 * math.sqrt(0.05 * 0.95 / 300)
