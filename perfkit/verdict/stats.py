@@ -510,6 +510,19 @@ def compare(
     base: Sequence[Measurement], head: Sequence[Measurement], config: Config = Config()
 ) -> tuple[Comparison, ...]:
     """Compare every benchmark of ``head`` with ``base`` (matched by full name)."""
+    return compare_with_notes(base, head, config)[0]
+
+
+# a shift between two files beyond this (read from the run) gets a warning in the report
+SHIFT_WARNING = 0.20
+
+
+def compare_with_notes(
+    base: Sequence[Measurement], head: Sequence[Measurement], config: Config = Config()
+) -> tuple[tuple[Comparison, ...], tuple[str, ...]]:
+    """``compare``, and what the report should say about the run as a whole: for files
+    perfkit did not measure, a shift between them beyond ``SHIFT_WARNING`` (the machine
+    moved so much between the two files that no smaller change can be told from them)."""
     b = {m.name: m for m in base}
     h = {m.name: m for m in head}
     names = sorted(b.keys() | h.keys())
@@ -523,9 +536,20 @@ def compare(
             todo.append(name)
     values = _all_values([(b[n], h[n]) for n in todo], config)
     pending = [(n, _summarise(b[n], h[n], config, values)) for n in todo]
+    notes: list[str] = []
+    gaps = [s.estimate - s.best_shift for _n, s in pending if s.best_shift is not None]
+    if gaps:
+        shift = math.expm1(abs(float(np.median(gaps))))
+        if shift > SHIFT_WARNING:
+            notes.append(
+                f"base and head were measured under different machine load: their process "
+                f"values moved {shift * 100:.0f} % more than their fastest samples (median "
+                f"over {len(gaps)} benchmarks); no change smaller than that can be told from "
+                "these files: measure both sides together (perfkit run) for a verdict"
+            )
     for name, comparison in _decide(pending, b, h, config):
         out[name] = comparison
-    return tuple(out[n] for n in names)
+    return tuple(out[n] for n in names), tuple(notes)
 
 
 def _load_shift(s: list[_Summary]) -> np.ndarray:

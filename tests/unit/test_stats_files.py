@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from perfkit.model import BenchmarkKind, Measurement, Severity, Verdict
-from perfkit.verdict.stats import compare
+from perfkit.verdict.stats import compare, compare_with_notes
 
 FLAGS = (Verdict.REGRESSION, Verdict.IMPROVEMENT)
 
@@ -53,6 +53,9 @@ def test_a_side_measured_under_load_is_not_a_change_of_the_code():
     for got in (compare(base, head), compare(head, base)):
         assert not [c.message for c in got if c.verdict in FLAGS]
         assert all("shift between the files" in c.evidence.method for c in got)
+    # and the report says why nothing can be called from these files
+    _got, notes = compare_with_notes(base, head)
+    assert len(notes) == 1 and "different machine load" in notes[0]
 
 
 def test_a_real_slowdown_of_every_benchmark_is_not_taken_for_load():
@@ -60,7 +63,8 @@ def test_a_real_slowdown_of_every_benchmark_is_not_taken_for_load():
     rng = np.random.default_rng(8)
     base = [measurement([process(rng, 1.0) for _ in range(4)], f"b{i}") for i in range(12)]
     head = [measurement([process(rng, 1.5) for _ in range(4)], f"b{i}") for i in range(12)]
-    assert all(c.verdict is Verdict.REGRESSION for c in compare(base, head))
+    got, notes = compare_with_notes(base, head)
+    assert all(c.verdict is Verdict.REGRESSION for c in got) and notes == ()
 
 
 @settings(max_examples=60, deadline=None)
