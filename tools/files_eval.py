@@ -42,7 +42,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 
 from detection_eval import ASV_CONF, make_repo, sh  # noqa: E402
 
-from perfkit import asvrun  # noqa: E402
+from perfkit.measure import asvrun  # noqa: E402
 
 SCALES = {"A": 1.0, "A2": 1.0, "B5": 1.05, "B10": 1.10, "X": 1.0}
 MEASURED = ("A", "A2", "B5", "B10")
@@ -318,7 +318,8 @@ def judge(
                 if "pyperf compare_to" in tools:
                     row["pyperf compare_to"] = pyperf_flags(fb, fh, work)
                 rows.append(row)
-            cache.write_text(json.dumps(rows[first:]))
+            if (trial / "done").exists():  # never cache a trial still being collected
+                cache.write_text(json.dumps(rows[first:]))
     return rows
 
 

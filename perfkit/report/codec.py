@@ -24,9 +24,33 @@ class DecodeError(ValueError):
     """A value does not fit the field it is read into; the message names the field."""
 
 
+_PLAIN = (str, int, bool, type(None))
+
+
+@functools.cache
+def _field_names(tp: type) -> tuple[str, ...] | None:
+    """A dataclass type's field names (None for any other type), looked up once per type."""
+    if dataclasses.is_dataclass(tp):
+        return tuple(f.name for f in dataclasses.fields(tp))
+    return None
+
+
 def encode(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    tp = type(value)
+    if tp in _PLAIN:
+        return value
+    if tp is float:
+        if math.isfinite(value):
+            return value
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    names = _field_names(tp)
+    if names is not None:
+        out = {}
+        for n in names:  # plain and finite values inline: a report holds a million of them
+            v = getattr(value, n)
+            t = type(v)
+            out[n] = v if t in _PLAIN or (t is float and v - v == 0.0) else encode(v)
+        return out
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, float) and not math.isfinite(value):

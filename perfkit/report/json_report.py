@@ -80,10 +80,16 @@ def report_to_dict(report: Report) -> dict[str, Any]:
     }
 
 
+# above this many benchmarks report.json is written without indentation: Python's
+# indenting encoder is pure Python and would cost more than comparing them
+INDENT_UP_TO = 2000
+
+
 def dumps(report: Report) -> str:
     """Strict JSON (no NaN literals, ASCII with \\u escapes so any name survives), stable
-    key order, one trailing newline."""
-    return json.dumps(report_to_dict(report), indent=1, allow_nan=False) + "\n"
+    key order, one trailing newline; indented unless the report is large."""
+    indent = 1 if len(report.comparisons) <= INDENT_UP_TO else None
+    return json.dumps(report_to_dict(report), indent=indent, allow_nan=False) + "\n"
 
 
 def report_from_dict(data: Any, where: str = "report") -> Report:

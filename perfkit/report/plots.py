@@ -25,7 +25,7 @@ from perfkit.model import Comparison, Measurement, Verdict
 from perfkit.report import escape, figures
 
 MAX_FOREST = 80
-MAX_DISTRIBUTIONS = 40
+MAX_DISTRIBUTIONS = 12  # 0.15-0.2 s of CPU each (matplotlib), whatever the size of the run
 BASE_COLOUR, HEAD_COLOUR = "#1565c0", "#c62828"
 COLOURS = {
     Verdict.REGRESSION: "#c62828",

@@ -9,7 +9,7 @@ from perfkit.config import Config
 from perfkit.measure.environment import compare_environments, tuning_warnings
 from perfkit.model import Measurement, Report
 from perfkit.verdict.score import gate
-from perfkit.verdict.stats import compare
+from perfkit.verdict.stats import compare_with_notes
 
 
 def analyse(
@@ -23,8 +23,8 @@ def analyse(
     head_env: Mapping[str, str] | None = None,
     warnings: Sequence[str] = (),
 ) -> Report:
-    comparisons = compare(base, head, config)
-    notes = list(warnings)
+    comparisons, run_notes = compare_with_notes(base, head, config)
+    notes = [*warnings, *run_notes]
     if base_env and head_env:
         notes += compare_environments(dict(base_env), dict(head_env))
     if head_env:

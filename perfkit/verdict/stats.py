@@ -22,7 +22,12 @@ The method, in short (README "Statistics" has the long form):
   a session reveals: their variance gains ``2 * session_sigma^2`` (3 % by default), so
   small changes across sessions come out inconclusive instead of guessed. Only perfkit's
   own session id makes one session: two files from elsewhere are never one session (nor
-  paired), however close their timestamps (``session_gap`` is no longer used).
+  paired), however close their timestamps (``session_gap`` is no longer used). For files
+  perfkit did not measure, the shift between them is read from the run (``_load_shift``:
+  process estimate against the shift of the fastest sample, median over benchmarks).
+* Such files also get a rank reading (``_rank_reading``: the k-th fastest process against
+  the k-th fastest), which calls a uniform shift of every process however far a side's
+  processes are apart; either reading may call a change (weighted Bonferroni).
 * Unpaired sides get a second reading from all their processes (``_mode_swap``): when the
   faster side's set-aside processes sit at the slower side's level, the slower side may
   have run all its processes in the machine's slow mode; the change must then show in
@@ -45,9 +50,10 @@ The method, in short (README "Statistics" has the long form):
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats as sps
@@ -66,6 +72,15 @@ POWER = 0.8
 # a process this much (log) slower than its side's kept ones runs in the other speed mode
 # (measured 1.3-1.8x on this kind of machine; the tail of ordinary jitter stays below it)
 MODE_GAP = math.log(1.25)
+# shares of the level of the two readings of foreign sides (weighted Bonferroni): the
+# process reading, and the rank reading (k-th fastest process against k-th fastest)
+RANK_WEIGHT = (0.95, 0.05)
+# how far from zero (log) the near end of an interval must be for a change to be called:
+# what rounds to +0.1 % in a message (an interval "+0.0 to +9.9 %" is not a regression)
+CLEAR = math.log1p(0.0005)
+# from this many benchmarks of files perfkit did not measure, the shift between the files
+# read from the run replaces the prior session_sigma (``_load_shift``)
+LOAD_FROM = 5
 
 
 @dataclass(frozen=True)
@@ -90,11 +105,19 @@ class _Summary:
     # the other reading of the same processes: the slower side's kept processes ran in a
     # slow mode that the faster side's set-aside processes share (None: no such reading)
     alt: _Summary | None = None
+    # the rank reading (foreign sides of as many processes): the k-th fastest process of
+    # head against the k-th fastest of base (None: no such reading)
+    qq: _Summary | None = None
+    # log(best head sample / best base sample), direction-aware (foreign sides only)
+    best_shift: float | None = None
 
 
-def _process_values(m: Measurement, direction: Direction) -> tuple[np.ndarray, float]:
-    """Log location per run (the mean of its better half of samples), and the mean
-    sampling variance of such a location.
+_Values = tuple[list[float], float, float]  # log process values, within variance, best log
+
+
+def _process_values(m: Measurement, direction: Direction) -> _Values:
+    """Log location per run (the mean of its better half of samples), the mean sampling
+    variance of such a location, and the log of the side's best sample.
 
     Other tenants of a shared machine only ever slow a sample down, never speed it up, so
     the slower half of a process's samples mostly measures them; the better half is the
@@ -104,11 +127,8 @@ def _process_values(m: Measurement, direction: Direction) -> tuple[np.ndarray, f
     runs = [r for r in m.runs if r]
     if m.runs_known and len(runs) > 1 and len({len(r) for r in runs}) == 1 and len(runs[0]) > 2:
         # the common case (every process took the same number of samples), in one go
-        logs = np.sort(np.log(np.array(runs, dtype=float)), axis=1)
-        if direction is Direction.HIGHER_IS_BETTER:
-            logs = logs[:, ::-1]
-        best = logs[:, : (logs.shape[1] + 1) // 2]
-        return best.mean(axis=1), float((best.var(axis=1, ddof=1) / best.shape[1]).mean())
+        values, within, best = _batch_values([runs], direction)
+        return values[0], within[0], best[0]
     values, within = [], []
     for run in runs:
         logs = np.sort(np.log(run))
@@ -120,10 +140,86 @@ def _process_values(m: Measurement, direction: Direction) -> tuple[np.ndarray, f
                 within.append(logs.var(ddof=1) * math.pi / 2 / len(logs))
             continue
         best = logs[: (len(logs) + 1) // 2]
-        values.append(best.mean())
+        values.append(float(best.mean()))
         if len(best) > 1:
             within.append(best.var(ddof=1) / len(best))
-    return np.array(values), float(np.mean(within)) if within else 0.0
+    pick = max if direction is Direction.HIGHER_IS_BETTER else min
+    return (
+        values,
+        float(np.mean(within)) if within else 0.0,
+        math.log(pick(pick(r) for r in runs)),
+    )
+
+
+def _batch_values(
+    sides: list[list[tuple[float, ...]]], direction: Direction
+) -> tuple[list[list[float]], list[float], list[float]]:
+    """``_process_values`` of many sides of one shape (as many processes of as many
+    samples, at least 3) in one numpy call: 20,000 benchmarks cost one array operation
+    rather than 40,000 small ones."""
+    logs = np.sort(np.log(np.array(sides, dtype=float)), axis=2)
+    if direction is Direction.HIGHER_IS_BETTER:
+        logs = logs[:, :, ::-1]
+    k = (logs.shape[2] + 1) // 2
+    best = logs[:, :, :k]
+    within = (best.var(axis=2, ddof=1) / k).mean(axis=1)
+    top = (
+        logs[:, :, 0].max(axis=1)
+        if direction is Direction.HIGHER_IS_BETTER
+        else logs[:, :, 0].min(axis=1)
+    )
+    return best.mean(axis=2).tolist(), within.tolist(), top.tolist()
+
+
+def _all_values(pairs: list[tuple[Measurement, Measurement]], config: Config) -> dict[int, _Values]:
+    """Process values of every side of ``pairs``, by ``id`` of the Measurement, the common
+    shapes batched (``_batch_values``), the others one by one."""
+    groups: dict[tuple, list[Measurement]] = {}
+    out: dict[int, _Values] = {}
+    for base, head in pairs:
+        direction = config.direction_for(head)
+        for m in (base, head):
+            runs = m.runs
+            if (
+                m.runs_known
+                and len(runs) > 1
+                and all(runs)
+                and len({len(r) for r in runs}) == 1
+                and len(runs[0]) > 2
+            ):
+                groups.setdefault((direction, len(runs), len(runs[0])), []).append(m)
+            else:
+                out[id(m)] = _process_values(m, direction)
+    for (direction, _r, _k), ms in groups.items():
+        values, within, best = _batch_values([list(m.runs) for m in ms], direction)
+        for m, v, w, b in zip(ms, values, within, best, strict=True):
+            out[id(m)] = (v, w, b)
+    return out
+
+
+def _median(v: list[float]) -> float:
+    s, n = sorted(v), len(v)
+    return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
+
+
+def _mean(v: list[float]) -> float:
+    return sum(v) / len(v)
+
+
+def _ss(v: list[float]) -> float:
+    m = sum(v) / len(v)
+    return sum((a - m) * (a - m) for a in v)
+
+
+def _keep(values: list[float], width: float, sign: float, pad: bool) -> list[bool]:
+    """``undisturbed`` on a plain list (``sign`` -1 for a throughput)."""
+    if len(values) < 3:  # of two processes, which one is the odd one out?
+        return [True] * len(values)
+    worse = [sign * v for v in values]
+    cut = min(worse) + width
+    if pad:
+        cut = max(cut, _median(worse))
+    return [w <= cut for w in worse]
 
 
 def undisturbed(
@@ -138,10 +234,8 @@ def undisturbed(
     (a lucky memory layout can make a memory-bound kernel 3x faster): one lucky process
     must not become the reference. For a throughput (higher is better) a disturbed
     process shows a *lower* value. ``pad=False``: only the processes within ``width``."""
-    worse = -values if direction is Direction.HIGHER_IS_BETTER else values
-    if len(worse) < 3:  # of two processes, which one is the odd one out?
-        return np.ones(len(worse), dtype=bool)
-    return worse <= max(worse.min() + width, float(np.median(worse)) if pad else -np.inf)
+    sign = -1.0 if direction is Direction.HIGHER_IS_BETTER else 1.0
+    return np.array(_keep([float(v) for v in values], width, sign, pad), dtype=bool)
 
 
 def measured_together(base: Measurement, head: Measurement, config: Config) -> bool:
@@ -153,51 +247,111 @@ def measured_together(base: Measurement, head: Measurement, config: Config) -> b
     return bool(base.session) and base.session == head.session
 
 
-def _summarise(base: Measurement, head: Measurement, config: Config) -> _Summary:
+def _pick(v: list[float], mask: list[bool]) -> list[float]:
+    return [a for a, k in zip(v, mask, strict=True) if k]
+
+
+def _summarise(
+    base: Measurement, head: Measurement, config: Config, values: dict[int, _Values] | None = None
+) -> _Summary:
     direction = config.direction_for(head)
-    x, wx = _process_values(base, direction)
-    y, wy = _process_values(head, direction)
+    sign = -1.0 if direction is Direction.HIGHER_IS_BETTER else 1.0
+    if values is not None:
+        (x, wx, bx), (y, wy, by) = values[id(base)], values[id(head)]
+    else:
+        (x, wx, bx), (y, wy, by) = (
+            _process_values(base, direction),
+            _process_values(head, direction),
+        )
     prior = max(config.stats.prior_sigma**2, wx, wy)
     width = math.log1p(config.stats.disturbed)
-    keep_x, keep_y = undisturbed(x, width, direction), undisturbed(y, width, direction)
-    clean_x, clean_y = (
-        undisturbed(x, width, direction, pad=False),
-        undisturbed(y, width, direction, pad=False),
+    keep_x, keep_y = _keep(x, width, sign, True), _keep(y, width, sign, True)
+    clean_shift = _mean(_pick(y, _keep(y, width, sign, False))) - _mean(
+        _pick(x, _keep(x, width, sign, False))
     )
-    clean_shift = float(y[clean_y].mean() - x[clean_x].mean())
     if base.session and base.session == head.session and len(x) == len(y) and len(x) >= 2:
-        paired = _paired_summary(x, y, keep_x, keep_y, prior)
+        paired = _paired_summary(x, y, keep_x, keep_y, prior, clean_shift)
         if paired is not None:
-            return replace(paired, consistent=clean_shift * paired.estimate >= 0)
+            return paired
     extra = 0.0 if measured_together(base, head, config) else 2 * config.stats.session_sigma**2
-    summary = _unpaired(x[keep_x], y[keep_y], prior, extra)
+    xs, ys = _pick(x, keep_x), _pick(y, keep_y)
+    estimate = _mean(ys) - _mean(xs)
+    consistent = clean_shift * estimate >= 0
     # results perfkit did not measure (no session id on either side: files from asv, pyperf,
-    # pytest-benchmark): nothing says how the machine behaved, so read them both ways.
+    # pytest-benchmark): nothing says how the machine behaved, so read them several ways.
     # perfkit's own sides (a stored baseline) keep the kept-process reading: its protocol
     # measures suspects again with more processes.
-    foreign = not base.session and not head.session
-    alt = (
-        _mode_swap(x, y, keep_x, keep_y, summary, config.stats.prior_sigma, direction, prior, extra)
-        if foreign
-        else None
+    if base.session or head.session:
+        return _unpaired(xs, ys, prior, extra, consistent=consistent)
+    alt = _mode_swap(x, y, keep_x, keep_y, estimate, config.stats.prior_sigma, sign, prior, extra)
+    # its own scatter holds the processes' sampling noise (sorting does not absorb it):
+    # the prior only guards against a few processes agreeing by chance
+    qq = _rank_reading(x, y, config.stats.prior_sigma**2, extra)
+    # the best sample of a side is what load moves least (other tenants only ever slow a
+    # sample down): log(head's best / base's best)
+    return _unpaired(
+        xs, ys, prior, extra, consistent=consistent, alt=alt, qq=qq, best_shift=by - bx
     )
-    return replace(summary, consistent=clean_shift * summary.estimate >= 0, alt=alt)
+
+
+@functools.lru_cache(maxsize=64)
+def _order_fraction(n: int) -> float:
+    """E[s^2 of the rank-paired differences] / (2 sigma^2) for two normal samples of n:
+    sorting both sides absorbs most of the spread into the expected order statistics
+    (Blom's approximation), so the rank differences alone understate the noise by this
+    factor."""
+    m = sps.norm.ppf((np.arange(1, n + 1) - 0.375) / (n + 0.25))
+    return max((n - 1 - float((m**2).sum())) / (n - 1), 1e-3)
+
+
+def _rank_reading(x: list[float], y: list[float], prior: float, extra: float) -> _Summary | None:
+    """The k-th fastest process of head against the k-th fastest of base, for sides of as
+    many processes (at least 3). Its estimate is the difference of the sides' mean log
+    process values (all processes); its spread is the scatter of the rank differences,
+    scaled up by what sorting absorbs under a normal model (``_order_fraction``). When
+    every process moved by one factor (a change of the code shifts the whole
+    distribution) the rank differences agree however far the processes of a side are
+    apart; when a side merely has processes in another mode, they do not."""
+    n = len(x)
+    if n != len(y) or n < 3:
+        return None
+    d = [b - a for a, b in zip(sorted(x), sorted(y), strict=True)]
+    var = _ss(d) / (n - 1) / (2 * _order_fraction(n))
+    return _Summary(
+        _mean(d),
+        var,
+        n - 1,
+        prior,
+        2 / n,
+        extra,
+        n,
+        n,
+        False,
+        math.exp(_mean(x)),
+        math.exp(_mean(y)),
+    )
 
 
 def _paired_summary(
-    x: np.ndarray, y: np.ndarray, keep_x: np.ndarray, keep_y: np.ndarray, prior: float
+    x: list[float],
+    y: list[float],
+    keep_x: list[bool],
+    keep_y: list[bool],
+    prior: float,
+    clean_shift: float,
 ) -> _Summary | None:
     """Run k of base against run k of head (one perfkit session: they ran next to each
     other), over the pairs free of disturbed processes; None when too few such pairs
     (a chance subset of the rounds): compare unpaired then."""
-    both = keep_x & keep_y
-    if both.sum() < max(3, len(both) / 2):
+    both = [a and b for a, b in zip(keep_x, keep_y, strict=True)]
+    if sum(both) < max(3, len(both) / 2):
         return None
-    x, y = x[both], y[both]
-    d = y - x
+    x, y = _pick(x, both), _pick(y, both)
+    d = [b - a for a, b in zip(x, y, strict=True)]
+    estimate = _mean(d)
     return _Summary(
-        float(d.mean()),
-        float(d.var(ddof=1)),
+        estimate,
+        _ss(d) / (len(d) - 1),
         len(d) - 1,
         2 * prior,
         1 / len(d),
@@ -205,18 +359,19 @@ def _paired_summary(
         len(x),
         len(y),
         True,
-        float(np.exp(x.mean())),
-        float(np.exp(y.mean())),
+        math.exp(_mean(x)),
+        math.exp(_mean(y)),
+        consistent=clean_shift * estimate >= 0,
     )
 
 
-def _unpaired(x: np.ndarray, y: np.ndarray, prior: float, extra: float) -> _Summary:
+def _unpaired(x: list[float], y: list[float], prior: float, extra: float, **more) -> _Summary:
     """Difference of the sides' mean log process values, pooled spread."""
     df = len(x) + len(y) - 2
-    ss = float(((x - x.mean()) ** 2).sum() + ((y - y.mean()) ** 2).sum())
+    mx, my = _mean(x), _mean(y)
     return _Summary(
-        float(y.mean() - x.mean()),
-        ss / df if df > 0 else 0.0,
+        my - mx,
+        (_ss(x) + _ss(y)) / df if df > 0 else 0.0,
         max(df, 0),
         prior,
         1 / len(x) + 1 / len(y),
@@ -224,19 +379,20 @@ def _unpaired(x: np.ndarray, y: np.ndarray, prior: float, extra: float) -> _Summ
         len(x),
         len(y),
         False,
-        float(np.exp(x.mean())),
-        float(np.exp(y.mean())),
+        math.exp(mx),
+        math.exp(my),
+        **more,
     )
 
 
 def _mode_swap(
-    x: np.ndarray,
-    y: np.ndarray,
-    keep_x: np.ndarray,
-    keep_y: np.ndarray,
-    main: _Summary,
+    x: list[float],
+    y: list[float],
+    keep_x: list[bool],
+    keep_y: list[bool],
+    estimate: float,
     tolerance: float,
-    direction: Direction,
+    sign: float,
     prior: float,
     extra: float,
 ) -> _Summary | None:
@@ -253,22 +409,25 @@ def _mode_swap(
     side's processes all in the slow mode then comes out inconclusive instead of a 40 %
     "improvement"; an exact copy x1.3 keeps its verdict unless the base has a process
     in a slow mode close to 1.3x (then the two readings are truly indistinguishable)."""
-    sign = -1.0 if direction is Direction.HIGHER_IS_BETTER else 1.0
-    if sign * main.estimate > 0:  # head is the slower side
-        fast, fast_keep, slow = x, keep_x, y[keep_y]
+    head_slower = sign * estimate > 0
+    if head_slower:
+        fast, fast_keep, slow = x, keep_x, _pick(y, keep_y)
     else:
-        fast, fast_keep, slow = y, keep_y, x[keep_x]
+        fast, fast_keep, slow = y, keep_y, _pick(x, keep_x)
     # in the other speed mode: clearly slower than the faster side's kept processes (not
     # merely the tail of their jitter), and at the slower side's level: within the range
     # of its kept processes, give or take the process noise of the prior
-    other_mode = sign * (fast - float(fast[fast_keep].mean())) >= MODE_GAP
-    at_level = (fast >= slow.min() - tolerance) & (fast <= slow.max() + tolerance)
-    match = ~fast_keep & other_mode & at_level
-    if not match.any():
+    centre = _mean(_pick(fast, fast_keep))
+    lo, hi = min(slow) - tolerance, max(slow) + tolerance
+    match = [
+        not k and sign * (f - centre) >= MODE_GAP and lo <= f <= hi
+        for f, k in zip(fast, fast_keep, strict=True)
+    ]
+    if not any(match):
         return None
-    if sign * main.estimate > 0:
-        return _unpaired(x[match], y[keep_y], prior, extra)
-    return _unpaired(x[keep_x], y[match], prior, extra)
+    if head_slower:
+        return _unpaired(_pick(x, match), _pick(y, keep_y), prior, extra)
+    return _unpaired(_pick(x, keep_x), _pick(y, match), prior, extra)
 
 
 def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
@@ -351,32 +510,86 @@ def compare(
     base: Sequence[Measurement], head: Sequence[Measurement], config: Config = Config()
 ) -> tuple[Comparison, ...]:
     """Compare every benchmark of ``head`` with ``base`` (matched by full name)."""
+    return compare_with_notes(base, head, config)[0]
+
+
+# a shift between two files beyond this (read from the run) gets a warning in the report
+SHIFT_WARNING = 0.20
+
+
+def compare_with_notes(
+    base: Sequence[Measurement], head: Sequence[Measurement], config: Config = Config()
+) -> tuple[tuple[Comparison, ...], tuple[str, ...]]:
+    """``compare``, and what the report should say about the run as a whole: for files
+    perfkit did not measure, a shift between them beyond ``SHIFT_WARNING`` (the machine
+    moved so much between the two files that no smaller change can be told from them)."""
     b = {m.name: m for m in base}
     h = {m.name: m for m in head}
     names = sorted(b.keys() | h.keys())
     out: dict[str, Comparison] = {}
-    pending: list[tuple[str, _Summary]] = []
+    todo: list[str] = []
     for name in names:
         shell = _non_statistical(b.get(name), h.get(name), config)
         if shell is not None:
             out[name] = shell
         else:
-            pending.append((name, _summarise(b[name], h[name], config)))
+            todo.append(name)
+    values = _all_values([(b[n], h[n]) for n in todo], config)
+    pending = [(n, _summarise(b[n], h[n], config, values)) for n in todo]
+    notes: list[str] = []
+    gaps = [s.estimate - s.best_shift for _n, s in pending if s.best_shift is not None]
+    if gaps:
+        shift = math.expm1(abs(float(np.median(gaps))))
+        if shift > SHIFT_WARNING:
+            notes.append(
+                f"base and head were measured under different machine load: their process "
+                f"values moved {shift * 100:.0f} % more than their fastest samples (median "
+                f"over {len(gaps)} benchmarks); no change smaller than that can be told from "
+                "these files: measure both sides together (perfkit run) for a verdict"
+            )
     for name, comparison in _decide(pending, b, h, config):
         out[name] = comparison
-    return tuple(out[n] for n in names)
+    return tuple(out[n] for n in names), tuple(notes)
 
 
-def _tests(s: list[_Summary], config: Config) -> tuple[np.ndarray, ...]:
+def _load_shift(s: list[_Summary]) -> np.ndarray:
+    """Sides perfkit did not measure: how far the machine moved between them, read from the
+    run itself: the variance of the shift between the two files, per benchmark (where
+    perfkit measured the sides, the summary's own, from ``session_sigma``).
+
+    A code change moves a benchmark's fastest samples as much as its process values; a
+    busier machine moves the process values and hardly the fastest samples (other tenants
+    only ever slow samples down). The median, over the run's benchmarks, of (process
+    estimate - best-sample shift) is the load shift between the two files; its square is
+    the session variance of every foreign benchmark. With at least ``LOAD_FROM``
+    benchmarks it replaces the prior ``2 * session_sigma^2``; with fewer (one benchmark's
+    own gap is noisy) it is added to it. Swapping the sides flips its sign, not its size.
+    An exact copy x1.3 has none; a side measured 4x slower under load has a large one, and
+    then no benchmark of that pair is called from those files."""
+    foreign = [x.best_shift is not None for x in s]
+    gaps = [x.estimate - x.best_shift for x in s if x.best_shift is not None]
+    if not gaps:
+        return np.array([x.extra for x in s])
+    load = float(np.median(gaps)) ** 2
+    return np.array(
+        [
+            (load if len(gaps) >= LOAD_FROM else x.extra + load) if f else x.extra
+            for x, f in zip(s, foreign, strict=True)
+        ]
+    )
+
+
+def _tests(s: list[_Summary], config: Config, extra: np.ndarray) -> tuple[np.ndarray, ...]:
     """Moderated t per summary: estimate, two-sided p, interval half-width, and the
-    smallest change detectable at 80 % power (all finite)."""
+    smallest change detectable at 80 % power (all finite); ``extra``: the variance of a
+    shift between the sessions, per summary (``_load_shift``)."""
     d0, conf = config.stats.prior_df, config.stats.confidence
     est = np.array([x.estimate for x in s])
     df = np.array([x.df for x in s], dtype=float)
     s2 = (df * np.array([x.var_data for x in s]) + d0 * np.array([x.var_prior for x in s])) / (
         df + d0
     )
-    se = np.sqrt(s2 * np.array([x.scale for x in s]) + np.array([x.extra for x in s]))
+    se = np.sqrt(s2 * np.array([x.scale for x in s]) + extra)
     dof = np.maximum(df + d0, 1.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         t = np.where(se > 0, est / se, np.where(est == 0, 0.0, np.inf))
@@ -390,15 +603,31 @@ def _decide(pending, b, h, config: Config):
     if not pending:
         return []
     s = [p[1] for p in pending]
-    est, p_main, half, mde = _tests(s, config)
+    load = _load_shift(s)
+    est, p_main, half, mde = _tests(s, config, load)
     # the mode-swap reading (where there is one) must show the change too: an
     # intersection-union test, whose p-value is the larger of the two and whose
     # interval is the union of the two intervals
-    est_alt, p_alt, half_alt, mde_alt = _tests([x.alt or x for x in s], config)
+    est_alt, p_alt, half_alt, mde_alt = _tests([x.alt or x for x in s], config, load)
     p = np.maximum(p_main, p_alt)
     low = np.minimum(est - half, est_alt - half_alt)
     high = np.maximum(est + half, est_alt + half_alt)
     mde = np.maximum(mde, mde_alt)
+    # the rank reading (foreign sides of as many processes) may show the change where the
+    # processes of a side disagree: either reading may call it, by a weighted Bonferroni
+    # (the main reading at 95 % of the level, the rank reading at 5 %: min(p / 0.95,
+    # p_rank / 0.05)); the estimate and interval are then those of the reading that decided
+    has_qq = np.array([x.qq is not None for x in s])
+    rank = np.zeros(len(s), dtype=bool)
+    if has_qq.any():
+        est_q, p_q, half_q, mde_q = _tests([x.qq or x for x in s], config, load)
+        combined = np.minimum(np.minimum(p / RANK_WEIGHT[0], p_q / RANK_WEIGHT[1]), 1.0)
+        rank = has_qq & (p_q / RANK_WEIGHT[1] < p / RANK_WEIGHT[0])
+        p = np.where(has_qq, combined, p)
+        est = np.where(rank, est_q, est)
+        low = np.where(rank, est_q - half_q, low)
+        high = np.where(rank, est_q + half_q, high)
+        mde = np.where(has_qq, np.minimum(mde, mde_q), mde)
     p_adj = benjamini_hochberg(p)
     conf = config.stats.confidence
     results = []
@@ -413,6 +642,15 @@ def _decide(pending, b, h, config: Config):
         )
         if summ.alt is not None:
             method += "; also the mode-swap reading (set-aside processes at the other side's level)"
+        if summ.qq is not None:
+            method += "; or the rank reading (k-th fastest process against k-th fastest)"
+            if rank[i]:
+                method += ", which decided"
+        if summ.best_shift is not None:
+            method += (
+                f"; shift between the files {math.expm1(math.sqrt(load[i])) * 100:.1f} %"
+                " (read from the run's fastest samples)"
+            )
         ev = Evidence(
             ratio=math.exp(est[i]),
             ci_low=math.exp(low[i]),
@@ -460,7 +698,9 @@ def _verdict(
     sign = -1.0 if direction is Direction.HIGHER_IS_BETTER else 1.0
     w, lo, hi = sign * est, min(sign * low, sign * high), max(sign * low, sign * high)
     big = math.log1p(ev.threshold)
-    significant = ev.p_adjusted < config.stats.fdr and consistent
+    # a change is only called when its interval is clear of "no change" as shown (to the
+    # 0.1 % the messages print): an interval from +0.0 % is not evidence of a slowdown
+    significant = ev.p_adjusted < config.stats.fdr and consistent and (lo >= CLEAR or hi <= -CLEAR)
     pct = f"{math.expm1(abs(w)) * 100:.1f} %"
     interval = f"{config.stats.confidence * 100:.0f} % CI {math.expm1(lo) * 100:+.1f} to {math.expm1(hi) * 100:+.1f} %"
     evidence = (

@@ -164,15 +164,19 @@ def test_every_sample_x1_3_of_a_bimodal_side_is_critical(seed, runs, mode, slow)
     assert c.verdict is Verdict.REGRESSION and c.severity is Severity.CRITICAL, c.message
 
 
-def test_a_copy_whose_level_the_base_slow_mode_shares_is_honestly_inconclusive():
-    """The limit of 4 processes: the base has a process in a slow mode exactly 1.3x. Its
-    copy x1.3 then looks like identical code whose head processes all ran in that slow
-    mode, and the verdict says it cannot tell (documented in docs/verdicts-on-files.md)."""
+def test_a_copy_whose_level_the_base_slow_mode_shares_is_critical_by_rank():
+    """The base has a process in a slow mode exactly 1.3x. Its copy x1.3 looks, process by
+    process, like identical code whose head processes all ran in that slow mode (the
+    mode-swap reading cannot tell them apart), but every process moved by the same factor:
+    the rank reading (k-th fastest against k-th fastest) calls it. Identical code whose head
+    processes all ran in that mode does not move every process alike: not flagged."""
     base = side([1.0, 1.0, 1.01, 1.30])
     c = one(base, copy(base, 1.3))
-    assert c.verdict is Verdict.INCONCLUSIVE and "speed modes" in c.message
-    # the same head against a base without that process: Critical
-    assert one(side([1.0, 1.0, 1.01, 0.99]), copy(base, 1.3)).severity is Severity.CRITICAL
+    assert c.verdict is Verdict.REGRESSION and c.severity is Severity.CRITICAL, c.message
+    assert "rank reading" in c.evidence.method
+    assert one(copy(base, 1.3), base).verdict is Verdict.IMPROVEMENT
+    same = one(base, side([1.3, 1.31, 1.3, 1.29], rng=np.random.default_rng(1)))
+    assert same.verdict not in FLAGS, same.message
 
 
 @settings(max_examples=60, deadline=None)
