@@ -16,6 +16,7 @@ from perfkit.cli.options import (
     progress_printer,
     protocol_options,
     side_options,
+    threshold_option,
 )
 from perfkit.measure import asvrun
 from perfkit.measure.environment import collect
@@ -46,6 +47,7 @@ from perfkit.verdict.analysis import analyse, samples_by_name
     help="Baseline or run file whose timings balance the shards (default: the stored baseline "
     "'main' of this machine, if any).",
 )
+@threshold_option
 @protocol_options
 @side_options
 @config_option
@@ -55,6 +57,7 @@ def command(
     out,
     shard_spec,
     shard_weights,
+    threshold,
     bench,
     rounds,
     final_rounds,
@@ -71,7 +74,7 @@ def command(
     --same-python), fresh processes, base and head interleaved, extra rounds for
     suspects. Writes OUT/head.json (and OUT/base.json plus the report when --base is
     given)."""
-    config = get_config(config_path)
+    config = get_config(config_path, threshold)
     protocol = make_protocol(
         rounds, extra_rounds, final_rounds, repeat, warmup, bench, launch, machine
     )
