@@ -66,13 +66,12 @@ def command(
     1 when one failed, 2 on bad input."""
     if repeat is not None and repeat < 1:
         raise ConfigError(f"--repeat must be at least 1, got {repeat}")
+    if results_dir is not None and not same_python:
+        raise ConfigError(
+            "--results is for --same-python; asv's own mode writes to asv.conf.json's results_dir"
+        )
     revs = commitrange.commits(repo, rev_range)
     if not same_python:
-        if results_dir is not None:
-            raise ConfigError(
-                "--results is for --same-python; asv's own mode writes to asv.conf.json's "
-                "results_dir"
-            )
         return commitrange.asv_range(
             repo,
             rev_range,
