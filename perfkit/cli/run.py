@@ -18,6 +18,7 @@ from perfkit.cli.options import (
     side_options,
     threshold_option,
 )
+from perfkit.errors import ConfigError
 from perfkit.measure import asvrun
 from perfkit.measure.environment import collect
 from perfkit.measure.protocol import Protocol, measure
@@ -74,6 +75,8 @@ def command(
     --same-python), fresh processes, base and head interleaved, extra rounds for
     suspects. Writes OUT/head.json (and OUT/base.json plus the report when --base is
     given)."""
+    if threshold is not None and not base_rev:
+        raise ConfigError("--threshold judges head against base: it needs --base")
     config = get_config(config_path, threshold)
     protocol = make_protocol(
         rounds, extra_rounds, final_rounds, repeat, warmup, bench, launch, machine

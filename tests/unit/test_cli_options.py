@@ -211,6 +211,12 @@ def test_run_threshold_reaches_the_verdict(here, monkeypatch, threshold, verdict
     assert verdict_in(here / "out" / "report.json") == (verdict, float(threshold))
 
 
+def test_run_refuses_a_threshold_with_nothing_to_judge(here, capsys):
+    assert main(["run", "--threshold", "0.1"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "--base" in err
+
+
 @pytest.mark.parametrize(("threshold", "code"), [("0.05", 1), ("0.5", 0)])
 def test_check_threshold_reaches_the_verdict_and_the_gate(here, monkeypatch, threshold, code):
     import perfkit.check as check_lib
