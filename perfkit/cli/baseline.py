@@ -10,26 +10,19 @@ from perfkit import baseline as baselines
 from perfkit import gitrepo
 from perfkit.cli.common import ASV_RESULTS, load_side, make_sides, repo_root
 from perfkit.cli.options import (
+    baselines_option,
     config_option,
     get_config,
     make_protocol,
+    measure_options,
     progress_printer,
-    protocol_options,
     side_options,
 )
+from perfkit.errors import ConfigError
 from perfkit.ingest.asv import load_results
 from perfkit.measure import asvrun
 from perfkit.measure.environment import collect
 from perfkit.measure.protocol import measure
-
-DIR_OPTION = click.option(
-    "--dir",
-    "directory",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=baselines.DEFAULT_DIR,
-    show_default=True,
-    help="Where baselines are stored.",
-)
 
 
 @click.group("baseline")
@@ -42,15 +35,28 @@ def command() -> None:
 @click.option(
     "--from", "source", help="A results file (asv, pyperf, pytest-benchmark, perfkit run)."
 )
-@click.option("--commit", help="Take the asv results of this commit (default: HEAD).")
 @click.option(
-    "--run", "run_now", is_flag=True, help="Measure the working tree now (interleaved protocol)."
+    "--commit",
+    help="Take the asv results of this commit (default: HEAD); with --from, the commit to record.",
 )
-@click.option("--results", type=click.Path(path_type=Path), default=ASV_RESULTS, show_default=True)
-@protocol_options
+@click.option(
+    "--run",
+    "run_now",
+    is_flag=True,
+    help="Measure the working tree now (fresh processes, as `check` does; no extra rounds: "
+    "they need a comparison). The measuring options below need it.",
+)
+@click.option(
+    "--results",
+    type=click.Path(path_type=Path),
+    default=ASV_RESULTS,
+    show_default=True,
+    help="asv results directory (not with --run).",
+)
+@measure_options
 @side_options
 @config_option
-@DIR_OPTION
+@baselines_option
 def save(
     name,
     source,
@@ -59,8 +65,6 @@ def save(
     results,
     bench,
     rounds,
-    final_rounds,
-    extra_rounds,
     repeat,
     warmup,
     launch,
@@ -68,12 +72,14 @@ def save(
     machine,
     same_python,
     config_path,
-    directory,
+    baselines_dir,
 ) -> None:
-    """Save baseline NAME for this machine, atomically."""
+    """Save baseline NAME for this machine, atomically: from the asv results of a
+    commit (default), from a results file (--from), or measured now (--run)."""
     import contextlib
 
     baselines.check_name(name)
+    _refuse_ignored(run_now, source)
     machine = asvrun.current_machine(machine)
     env: dict[str, str] = {}
     if run_now:
@@ -96,7 +102,9 @@ def save(
         commit = made.sides[0].commit
         measurements, env = measured["head"], {**collect(), **made.provenance["head"]}
     elif source:
-        side = load_side(source, "base", machine=None, results_dir=results, baselines_dir=directory)
+        side = load_side(
+            source, "base", machine=None, results_dir=results, baselines_dir=baselines_dir
+        )
         measurements, env = side.measurements, side.env
         commit = commit or next((m.commit for m in measurements if m.commit), None)
     else:
@@ -104,20 +112,52 @@ def save(
         measurements = load_results(results, commit=commit, machine=machine)
         env = collect()
     b = baselines.build(name, machine, measurements, commit=commit, environment_info=env)
-    path = baselines.save(b, directory)
+    path = baselines.save(b, baselines_dir)
     click.echo(
         f"saved baseline {name!r} ({len(b.measurements)} benchmarks, commit "
         f"{(commit or '?')[:8]}, machine {machine}) to {path}"
     )
 
 
+def _refuse_ignored(run_now: bool, source: str | None) -> None:
+    """Exit 2 on an option this way of saving would ignore (every option works or is refused)."""
+    ctx = click.get_current_context()
+    given = {
+        p.name: p.opts[0]
+        for p in ctx.command.params
+        if ctx.get_parameter_source(p.name) not in (None, click.core.ParameterSource.DEFAULT)
+    }
+    measuring = (
+        "bench",
+        "rounds",
+        "repeat",
+        "warmup",
+        "launch",
+        "asv_config",
+        "same_python",
+        "config_path",
+    )
+    if run_now and source:
+        raise ConfigError("--run and --from are two ways to save: give one")
+    ignored = (
+        [o for n, o in given.items() if n in ("results", "commit")]
+        if run_now
+        else [o for n, o in given.items() if n in measuring]
+    )
+    if source and "results" in given and Path(source).is_file():
+        ignored.append("--results")
+    if ignored:
+        need = "without --run" if run_now else "with --run"
+        raise ConfigError(f"{', '.join(ignored)}: only {need} (nothing else reads it)")
+
+
 @command.command("list")
-@DIR_OPTION
-def list_(directory) -> None:
+@baselines_option
+def list_(baselines_dir) -> None:
     """List stored baselines."""
-    infos = baselines.list_baselines(directory)
+    infos = baselines.list_baselines(baselines_dir)
     if not infos:
-        click.echo(f"no baselines in {directory}/")
+        click.echo(f"no baselines in {baselines_dir}/")
         return
     for i in infos:
         click.echo(
@@ -129,10 +169,10 @@ def list_(directory) -> None:
 @command.command("show")
 @click.argument("name")
 @click.option("--machine", help="Machine (default: this one, or the only one stored).")
-@DIR_OPTION
-def show(name, machine, directory) -> None:
+@baselines_option
+def show(name, machine, baselines_dir) -> None:
     """Show one baseline: header and a line per benchmark (median, processes, samples)."""
-    b, notes = baselines.find(name, machine or asvrun.current_machine(), directory)
+    b, notes = baselines.find(name, machine or asvrun.current_machine(), baselines_dir)
     for note in notes:
         click.echo(f"warning: {note}", err=True)
     click.echo(f"baseline {b.name} · machine {b.machine} · commit {b.commit} · {b.created_at}")

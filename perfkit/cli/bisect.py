@@ -9,6 +9,18 @@ from pathlib import Path
 import click
 
 from perfkit import gitrepo
+from perfkit.cli.options import (
+    ROUNDS_HELP,
+    config_option,
+    get_config,
+    json_option,
+    progress_printer,
+    repo_option,
+    side_options,
+    threshold_option,
+    write_json,
+)
+from perfkit.errors import ConfigError
 from perfkit.history import bisect
 from perfkit.measure import commitrange
 
@@ -17,53 +29,73 @@ from perfkit.measure import commitrange
 @click.argument("benchmark")
 @click.argument("good")
 @click.argument("bad")
-@click.option("--repo", type=click.Path(path_type=Path), default=Path("."), show_default=True)
+@repo_option
 @click.option(
-    "--same-python",
+    "--invert",
     is_flag=True,
-    help="Bisect in temporary worktrees in this Python (default: `asv find` with asv's envs).",
+    help="asv find: look for a decrease, not an increase (the --same-python bisection "
+    "finds the direction from GOOD and BAD itself, so the two are refused together).",
 )
-@click.option("--invert", is_flag=True, help="asv find: look for a decrease, not an increase.")
 @click.option(
     "--rounds",
     type=int,
     default=4,
     show_default=True,
-    help="Processes per side when confirming the commit against its parent.",
+    help=ROUNDS_HELP + " Used to confirm the commit against its parent.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-@click.option(
-    "--config",
-    "asv_config",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="The project's asv.conf.json (default: found in --repo as users keep it).",
-)
+@json_option
+@threshold_option
+@side_options
+@config_option
 def command(
     benchmark: str,
     good: str,
     bad: str,
     repo: Path,
-    same_python: bool,
     invert: bool,
     rounds: int,
-    as_json: bool,
+    json_path: Path | None,
+    threshold: float | None,
     asv_config: Path | None,
+    machine: str | None,
+    same_python: bool | None,
+    config_path: Path | None,
 ) -> int:
-    """Find the first commit of GOOD..BAD where BENCHMARK changed, then confirm it."""
+    """Find the first commit of GOOD..BAD where BENCHMARK changed, then confirm it: the
+    commit and its parent measured with perfkit's protocol and judged with its statistics
+    (perfkit.toml or --settings, and --threshold). With --same-python the search bisects
+    in temporary worktrees in this Python; otherwise it is `asv find` with asv's
+    environments. Exit 0 confirmed, 1 not confirmed, 2 bad input."""
+    if invert and same_python:
+        raise ConfigError(
+            "--invert is for `asv find`; the --same-python bisection finds the direction itself"
+        )
+    config = get_config(config_path, threshold)
+    progress = progress_printer()
     good_full, bad_full = gitrepo.resolve(repo, good), gitrepo.resolve(repo, bad)
     if same_python:
         revs = commitrange.commits(repo, f"{good_full}..{bad_full}")
-        found = bisect.search(revs, good_full, bisect.MeasuredLevel(repo, benchmark))
+        progress(f"bisecting {len(revs)} commits in this Python")
+        found = bisect.search(
+            revs, good_full, bisect.MeasuredLevel(repo, benchmark), progress=progress
+        )
         commit, parent, increase, steps = found.commit, found.parent, found.increase, found.steps
         method = "perfkit bisection"
     else:
-        commit = bisect.asv_find(repo, good_full, bad_full, benchmark, invert=invert)
+        progress(f"asv find {good_full[:8]}..{bad_full[:8]} {benchmark}")
+        commit = bisect.asv_find(
+            repo,
+            good_full,
+            bad_full,
+            benchmark,
+            invert=invert,
+            asv_config=asv_config,
+            machine=machine,
+            progress=progress,
+        )
         parent, increase, steps = gitrepo.resolve(repo, f"{commit}^"), not invert, ()
         method = "asv find"
-    click.echo(
-        f"{method}: first changed commit {commit[:12]} (parent {parent[:12]}); confirming", err=True
-    )
+    progress(f"{method}: first changed commit {commit[:12]} (parent {parent[:12]}); confirming")
     with tempfile.TemporaryDirectory(prefix="perfkit-bisect-") as work:
         comparison = bisect.confirm(
             repo,
@@ -72,40 +104,50 @@ def command(
             commit,
             Path(work),
             rounds=rounds,
-            same_python=True if same_python else None,
+            same_python=same_python,
             asv_config=asv_config,
+            config=config,
+            machine=machine,
+            progress=progress,
         )
     ok = bisect.confirmed(comparison, increase)
-    _print(benchmark, commit, parent, method, comparison, ok, steps, as_json)
+    to_stdout = json_path is not None and str(json_path) == "-"
+    _print(benchmark, commit, parent, method, comparison, ok, to_stdout)
+    if json_path is not None:
+        write_json(json_path, _json(benchmark, commit, parent, method, comparison, ok, steps))
     return 0 if ok else 1
 
 
-def _print(benchmark, commit, parent, method, comparison, ok, steps, as_json) -> None:
+def _json(benchmark, commit, parent, method, comparison, ok, steps) -> str:
     ev = comparison.evidence if comparison is not None else None
-    if as_json:
-        click.echo(
-            json.dumps(
-                {
-                    "benchmark": benchmark,
-                    "commit": commit,
-                    "parent": parent,
-                    "method": method,
-                    "confirmed": ok,
-                    "verdict": comparison.verdict.value if comparison else None,
-                    "ratio": ev.ratio if ev else None,
-                    "ci_low": ev.ci_low if ev else None,
-                    "ci_high": ev.ci_high if ev else None,
-                    "p_value": ev.p_value if ev else None,
-                    "steps": [{"commit": c, "level": v} for c, v in steps],
-                },
-                indent=2,
-            )
-        )
-        return
+    return json.dumps(
+        {
+            "benchmark": benchmark,
+            "commit": commit,
+            "parent": parent,
+            "method": method,
+            "confirmed": ok,
+            "verdict": comparison.verdict.value if comparison else None,
+            "ratio": ev.ratio if ev else None,
+            "ci_low": ev.ci_low if ev else None,
+            "ci_high": ev.ci_high if ev else None,
+            "p_value": ev.p_value if ev else None,
+            "threshold": ev.threshold if ev else None,
+            "steps": [{"commit": c, "level": v} for c, v in steps],
+        },
+        indent=2,
+    )
+
+
+def _print(benchmark, commit, parent, method, comparison, ok, to_stderr: bool) -> None:
+    """The result in two lines (on stderr when stdout carries the JSON)."""
+    ev = comparison.evidence if comparison is not None else None
     state = "confirmed" if ok else "NOT confirmed"
-    click.echo(f"{benchmark}: {commit[:12]} ({method}) {state}")
+    click.echo(f"{benchmark}: {commit[:12]} ({method}) {state}", err=to_stderr)
     if ev is not None:
         click.echo(
             f"  vs parent {parent[:12]}: {comparison.verdict.value}, ratio {ev.ratio:.3f} "
-            f"[{ev.ci_low:.3f}, {ev.ci_high:.3f}], p={ev.p_value:.2g}"
+            f"[{ev.ci_low:.3f}, {ev.ci_high:.3f}], p={ev.p_value:.2g}, "
+            f"threshold {ev.threshold * 100:g} %",
+            err=to_stderr,
         )

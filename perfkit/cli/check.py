@@ -10,6 +10,7 @@ import click
 from perfkit import baseline as baselines
 from perfkit.cli.common import asv_project, emit_report
 from perfkit.cli.options import (
+    baselines_option,
     config_option,
     get_config,
     make_options,
@@ -19,19 +20,14 @@ from perfkit.cli.options import (
     progress_printer,
     protocol_options,
     side_options,
+    threshold_option,
 )
 from perfkit.measure import asvrun
 
 
 @click.command("check")
 @click.option("--baseline", "name", default="main", show_default=True, help="Stored baseline name.")
-@click.option(
-    "--baselines",
-    "baselines_dir",
-    type=click.Path(path_type=Path),
-    default=baselines.DEFAULT_DIR,
-    show_default=True,
-)
+@baselines_option
 @click.option(
     "--out",
     type=click.Path(path_type=Path, file_okay=False),
@@ -51,8 +47,10 @@ from perfkit.measure import asvrun
     "--profile/--no-profile",
     default=True,
     show_default=True,
-    help="Profile each regression (py-spy, memray) at the baseline's commit and here.",
+    help="Profile each regression (py-spy, memray) at the baseline's commit and here "
+    "(on by default: check measures here anyway; `compare` profiles only when asked).",
 )
+@threshold_option
 @profile_options
 @protocol_options
 @side_options
@@ -63,6 +61,7 @@ def command(
     out,
     remeasure_base,
     profile,
+    threshold,
     seconds,
     rate,
     native,
@@ -85,7 +84,7 @@ def command(
     """
     from perfkit.check import check
 
-    config = get_config(config_path)
+    config = get_config(config_path, threshold)
     protocol = make_protocol(
         rounds, extra_rounds, final_rounds, repeat, warmup, bench, launch, machine
     )

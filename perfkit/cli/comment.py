@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from perfkit.ci import ghactions, github
+from perfkit.cli.options import renamed_option
 from perfkit.errors import ResultsFormatError
 from perfkit.report import render_comment, report_from_json
 from perfkit.report.markdown import check_artifact_url
@@ -77,7 +78,9 @@ def fork_fallback(body: str, summary: Path | None) -> int:
     type=click.IntRange(min=1),
     help="Pull request number (default: from the Actions event).",
 )
-@click.option("--repo", help="OWNER/NAME (default: $GITHUB_REPOSITORY).")
+@click.option(
+    "--github-repo", "github_repo", help="OWNER/NAME on GitHub (default: $GITHUB_REPOSITORY)."
+)
 @click.option(
     "--artifact-url",
     help="The uploaded report artifact (an http(s) URL): the comment ends with a link to it.",
@@ -87,10 +90,11 @@ def fork_fallback(body: str, summary: Path | None) -> int:
     help="Where the report's files are served (an http(s) base URL): its links point there.",
 )
 @click.option("--dry-run", is_flag=True, help="Print the comment; post nothing, write no summary.")
+@renamed_option("--repo", "--github-repo", "github_repo")
 def command(
     comment_md: Path,
     pr: int | None,
-    repo: str | None,
+    github_repo: str | None,
     artifact_url: str | None,
     report_url: str | None,
     dry_run: bool,
@@ -103,7 +107,7 @@ def command(
         click.echo(body, nl=False)
         return 0
     summary = ghactions.append_step_summary(body)
-    target = ghactions.resolve_target(repo, pr)
+    target = ghactions.resolve_target(github_repo, pr)
     event = ghactions.read_event(os.environ.get("GITHUB_EVENT_PATH"))
     with github.Client(target.api, ghactions.token()) as client:
         try:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import shutil
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -14,7 +13,7 @@ import click
 
 from perfkit import baseline as baselines
 from perfkit import gitrepo
-from perfkit.cli.options import progress_printer
+from perfkit.cli.options import progress_printer, write_json
 from perfkit.config import Config
 from perfkit.errors import BaselineError, PerfkitError, ResultsFormatError
 from perfkit.ingest import read_file
@@ -104,11 +103,14 @@ def emit_report(
     samples: dict[str, tuple[Measurement | None, Measurement | None]] | None,
     json_path: Path | None = None,
 ) -> None:
+    """The report into ``out_dir``, its table on stdout; ``json_path`` (``--json``) also gets
+    report.json, and ``-`` puts it on stdout alone (the table then goes to stderr)."""
     paths = write_report(report, out_dir, samples)
+    to_stdout = json_path is not None and str(json_path) == "-"
     if json_path is not None:
-        json_path.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(paths["report.json"], json_path)
-    click.echo(render_terminal(report, color=use_color(sys.stdout)))
+        write_json(json_path, paths["report.json"].read_text(encoding="utf-8"))
+    stream = sys.stderr if to_stdout else sys.stdout
+    click.echo(render_terminal(report, color=use_color(stream)), err=to_stdout)
     click.echo(f"report: {out_dir / 'index.html'}", err=True)
 
 

@@ -13,7 +13,15 @@ from perfkit.cli.common import (
     load_side,
     profile_report,
 )
-from perfkit.cli.options import config_option, get_config, make_options, profile_options
+from perfkit.cli.options import (
+    baselines_option,
+    config_option,
+    get_config,
+    json_option,
+    make_options,
+    profile_options,
+    threshold_option,
+)
 from perfkit.measure import asvrun
 from perfkit.verdict.analysis import analyse, samples_by_name
 
@@ -28,12 +36,7 @@ from perfkit.verdict.analysis import analyse, samples_by_name
     show_default=True,
     help="Report directory.",
 )
-@click.option(
-    "--json",
-    "json_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Also write report.json here.",
-)
+@json_option
 @click.option(
     "--results",
     type=click.Path(path_type=Path),
@@ -41,16 +44,15 @@ from perfkit.verdict.analysis import analyse, samples_by_name
     show_default=True,
     help="asv results directory (for commit hashes).",
 )
+@baselines_option
 @click.option(
-    "--baselines",
-    "baselines_dir",
-    type=click.Path(path_type=Path),
-    default=Path("baselines"),
+    "--profile/--no-profile",
+    default=False,
     show_default=True,
+    help="Profile each regression (py-spy, memray) at both commits (off by default: compare "
+    "reads results; `check` profiles by default).",
 )
-@click.option(
-    "--profile", is_flag=True, help="Profile each regression (py-spy, memray) at both commits."
-)
+@threshold_option
 @profile_options
 @config_option
 def command(
@@ -61,6 +63,7 @@ def command(
     results,
     baselines_dir,
     profile,
+    threshold,
     seconds,
     rate,
     native,
@@ -73,7 +76,7 @@ def command(
     JSON file, a perfkit run file (base.json/head.json), or an asv commit hash found in
     the results directory. Exit code 0 (the gate is `perfkit gate`), 2 on bad input.
     """
-    config = get_config(config_path)
+    config = get_config(config_path, threshold)
     machine = (
         asvrun.current_machine() if not (Path(base).is_file() and Path(head).is_file()) else None
     )

@@ -7,21 +7,32 @@ from pathlib import Path
 import click
 
 from perfkit import gitrepo
-from perfkit.cli.options import get_config
+from perfkit.cli.options import (
+    ROUNDS_HELP,
+    asv_config_option,
+    bench_option,
+    config_option,
+    get_config,
+    json_option,
+    machine_option,
+    progress_printer,
+    repo_option,
+    threshold_option,
+)
 from perfkit.measure import continuous
 
 
 @click.command("continuous")
 @click.argument("base")
 @click.argument("head")
-@click.option("--repo", type=click.Path(path_type=Path), default=Path("."), show_default=True)
-@click.option("--bench", "-b", multiple=True, help="Only benchmarks matching this regex.")
+@repo_option
+@bench_option
 @click.option(
     "--rounds",
     type=int,
     default=2,
     show_default=True,
-    help="Interleaved rounds (fresh processes) per commit and benchmark.",
+    help=ROUNDS_HELP + " asv continuous interleaves them (base, head, head, base).",
 )
 @click.option("--repeat", type=int, default=None, help="Samples per process (asv's default).")
 @click.option(
@@ -31,26 +42,11 @@ from perfkit.measure import continuous
     show_default=True,
     help="Report directory.",
 )
-@click.option(
-    "--json",
-    "json_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Also write report.json here.",
-)
-@click.option(
-    "--settings",
-    "config_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="perfkit.toml to use.",
-)
-@click.option(
-    "--config",
-    "asv_config",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="The project's asv.conf.json (default: found in --repo as users keep it).",
-)
-@click.option("--machine", default=None, help="asv machine name (default: as asv resolves it).")
+@json_option
+@threshold_option
+@config_option
+@asv_config_option
+@machine_option
 def command(
     base: str,
     head: str,
@@ -60,6 +56,7 @@ def command(
     repeat: int | None,
     out: Path,
     json_path: Path | None,
+    threshold: float | None,
     config_path: Path | None,
     asv_config: Path | None,
     machine: str | None,
@@ -72,9 +69,10 @@ def command(
     from perfkit.cli.common import emit_report
     from perfkit.verdict.analysis import analyse, samples_by_name
 
-    config = get_config(config_path)
+    config = get_config(config_path, threshold)
+    progress = progress_printer()
     base_sha, head_sha = gitrepo.resolve(repo, base), gitrepo.resolve(repo, head)
-    click.echo(f"asv continuous {base_sha[:8]} {head_sha[:8]} (log in {out}/asv.log)", err=True)
+    progress(f"asv continuous {base_sha[:8]} {head_sha[:8]} (full log in {out}/asv.log)")
     run = continuous.run(
         repo,
         base_sha,
@@ -85,7 +83,9 @@ def command(
         repeat=repeat,
         config=asv_config,
         machine=machine,
+        progress=progress,
     )
+    progress(f"asv continuous finished (exit {run.returncode}); reading its results")
     base_ms = continuous.read_side(run, base_sha)
     head_ms = continuous.read_side(run, head_sha)
     for m in base_ms + head_ms:
@@ -95,6 +95,7 @@ def command(
                 f"perfkit: FAILED on {where} {m.commit and m.commit[:8]}: {m.name}: {m.error}",
                 err=True,
             )
+    progress(f"comparing {len(base_ms)} benchmarks of base with {len(head_ms)} of head")
     report = analyse(
         base_ms,
         head_ms,

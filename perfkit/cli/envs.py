@@ -6,13 +6,7 @@ from pathlib import Path
 
 import click
 
-ASV_CONFIG = click.option(
-    "--config",
-    "asv_config",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="The project's asv.conf.json (default: found from the current directory).",
-)
+from perfkit.cli.options import asv_config_option
 
 
 @click.group("envs")
@@ -22,7 +16,7 @@ def command() -> None:
 
 
 @command.command("list")
-@ASV_CONFIG
+@asv_config_option
 def list_(asv_config: Path | None) -> None:
     """Each slot and the commit installed in it."""
     from perfkit.cli.common import asv_project
@@ -37,7 +31,7 @@ def list_(asv_config: Path | None) -> None:
 
 
 @command.command("clean")
-@ASV_CONFIG
+@asv_config_option
 def clean(asv_config: Path | None) -> None:
     """Remove every environment perfkit built for this project (they are rebuilt on demand)."""
     from perfkit.cli.common import asv_project

@@ -6,15 +6,11 @@ from pathlib import Path
 
 import click
 
+from perfkit.cli.options import asv_config_option
+
 
 @click.command("init")
-@click.option(
-    "--config",
-    "asv_config",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="The project's asv.conf.json (default: found from here as users keep it).",
-)
+@asv_config_option
 @click.option(
     "--install",
     default="python -m pip install perfkit",

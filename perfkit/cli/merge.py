@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from perfkit.cli.common import emit_report
-from perfkit.cli.options import config_option, get_config
+from perfkit.cli.options import config_option, get_config, json_option, threshold_option
 
 
 @click.command("merge")
@@ -18,15 +18,15 @@ from perfkit.cli.options import config_option, get_config
     default=Path("reports/merged"),
     show_default=True,
 )
-@click.option(
-    "--json",
-    "json_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Also write report.json here.",
-)
+@json_option
+@threshold_option
 @config_option
 def command(
-    folders: tuple[Path, ...], out: Path, json_path: Path | None, config_path: Path | None
+    folders: tuple[Path, ...],
+    out: Path,
+    json_path: Path | None,
+    threshold: float | None,
+    config_path: Path | None,
 ) -> int:
     """Join the outputs of `perfkit run --shard K/N` (one folder per shard) into one
     report: every benchmark once, the false discovery rate, score and gate over all of
@@ -50,7 +50,7 @@ def command(
     report = analyse(
         merged.base,
         merged.head,
-        get_config(config_path),
+        get_config(config_path, threshold),
         base_label=f"base {(base_commit or '?')[:8]}",
         head_label=f"head {head_commit[:8]}",
         base_env=merged.environment["base"],

@@ -7,6 +7,7 @@ Command modules import this module and :mod:`perfkit.cli.common`, never each oth
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -37,78 +38,253 @@ def progress_printer(quiet: bool | None = None) -> Callable[[str], None]:
 
 
 def config_option(fn: Callable) -> Callable:
+    """``--settings``: perfkit's own configuration (``--config`` is asv's, as in asv)."""
     return click.option(
-        "--settings", "config_path", type=click.Path(path_type=Path, dir_okay=False),
-        default=None, help="perfkit.toml to use (default: ./perfkit.toml or [tool.perfkit] in pyproject.toml).",
-    )(fn)  # fmt: skip
+        "--settings",
+        "config_path",
+        type=click.Path(path_type=Path, dir_okay=False),
+        default=None,
+        help="perfkit.toml to use (default: ./perfkit.toml or [tool.perfkit] in pyproject.toml).",
+    )(fn)
+
+
+def asv_config_option(fn: Callable) -> Callable:
+    """``--config``: the project's asv.conf.json, as asv's own ``--config``."""
+    return click.option(
+        "--config",
+        "asv_config",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="The project's asv.conf.json (default: ./asv.conf.json, then benchmarks/, "
+        "asv_bench/, benchmark/, bench/).",
+    )(fn)
+
+
+def machine_option(fn: Callable) -> Callable:
+    return click.option(
+        "--machine",
+        default=None,
+        help="asv machine name (default: as asv resolves it, by host name).",
+    )(fn)
+
+
+def repo_option(fn: Callable) -> Callable:
+    """``--repo``: a local git checkout, everywhere (a GitHub repository is ``--github-repo``)."""
+    return click.option(
+        "--repo",
+        type=click.Path(path_type=Path, file_okay=False),
+        default=Path("."),
+        show_default=True,
+        help="The project's local git checkout.",
+    )(fn)
 
 
 def side_options(fn: Callable) -> Callable:
     """How sides are made: the asv config (asv's --config), the machine, the fast path."""
     fn = click.option(
-        "--same-python/--no-same-python", "same_python", default=None,
-        help="Measure in this interpreter with each side's checkout first on sys.path (fast; pure-Python "
-             "projects only) instead of building each commit into its own asv environment. "
-             "Default: built environments when the asv config asks for them.",
-    )(fn)  # fmt: skip
-    fn = click.option(
-        "--machine",
+        "--same-python/--no-same-python",
+        "same_python",
         default=None,
-        help="asv machine name (default: as asv resolves it, by host name).",
+        help="Measure in this interpreter with each side's checkout first on sys.path (fast; "
+        "pure-Python projects only) instead of building each commit into its own asv "
+        "environment. Default: built environments when the asv config asks for them.",
     )(fn)
-    return click.option(
-        "--config", "asv_config", type=click.Path(path_type=Path), default=None,
-        help="The project's asv.conf.json (default: ./asv.conf.json, then benchmarks/, asv_bench/, benchmark/, bench/).",
-    )(fn)  # fmt: skip
+    return asv_config_option(machine_option(fn))
 
 
-def protocol_options(fn: Callable) -> Callable:
+ROUNDS_HELP = "Processes per benchmark and side."
+REPEAT_HELP = "Samples per process."
+
+
+def measure_options(fn: Callable) -> Callable:
+    """What is measured and how much: --bench, --rounds, --repeat, --warmup, --launch-method."""
     from perfkit.measure.protocol import LAUNCH_METHODS, Protocol
 
     default = Protocol()
     fn = click.option(
-        "--launch-method", "launch", type=click.Choice(LAUNCH_METHODS), default=default.launch,
-        show_default=True, help="How asv starts each benchmark process (spawn: for suites that start threads on import).",
-    )(fn)  # fmt: skip
-    fn = click.option(
-        "--repeat", default=default.repeat, show_default=True, help="Samples per process."
-    )(fn)
-    fn = click.option(
-        "--warmup", default=default.warmup, show_default=True,
-        help="asv warmup_time per process, seconds (negative: asv's default, 0.1).",
-    )(fn)  # fmt: skip
-    fn = click.option(
-        "--extra-rounds", default=default.extra_rounds, show_default=True,
-        help="Extra processes per side for suspects: flagged, or inconclusive and possibly past the threshold (0: no extra stage).",
-    )(fn)  # fmt: skip
-    fn = click.option(
-        "--final-rounds", default=default.final_rounds, show_default=True,
-        help="Extra processes per side for the ones still inconclusive after --extra-rounds but near a verdict.",
-    )(fn)  # fmt: skip
-    fn = click.option(
-        "--rounds",
-        default=default.rounds,
+        "--launch-method",
+        "launch",
+        type=click.Choice(LAUNCH_METHODS),
+        default=default.launch,
         show_default=True,
-        help="Processes per benchmark and side.",
+        help="How asv starts each benchmark process (spawn: for suites that start threads on "
+        "import).",
     )(fn)
+    fn = click.option("--repeat", default=default.repeat, show_default=True, help=REPEAT_HELP)(fn)
+    fn = click.option(
+        "--warmup",
+        default=default.warmup,
+        show_default=True,
+        help="asv warmup_time per process, seconds (negative: asv's default, 0.1).",
+    )(fn)
+    fn = click.option("--rounds", default=default.rounds, show_default=True, help=ROUNDS_HELP)(fn)
+    return bench_option(fn)
+
+
+def bench_option(fn: Callable) -> Callable:
     return click.option(
         "--bench", "-b", multiple=True, help="Only benchmarks matching this regex (asv --bench)."
     )(fn)
 
 
-def get_config(config_path: Path | None) -> Config:
+def confirm_options(fn: Callable) -> Callable:
+    """The extra stages for suspects: they need a comparison, so only commands that judge."""
+    from perfkit.measure.protocol import Protocol
+
+    default = Protocol()
+    fn = click.option(
+        "--extra-rounds",
+        default=default.extra_rounds,
+        show_default=True,
+        help="Extra processes per side for suspects: flagged, or inconclusive and possibly past "
+        "the threshold (0: no extra stage).",
+    )(fn)
+    return click.option(
+        "--final-rounds",
+        default=default.final_rounds,
+        show_default=True,
+        help="Extra processes per side for the ones still inconclusive after --extra-rounds but "
+        "near a verdict.",
+    )(fn)
+
+
+def protocol_options(fn: Callable) -> Callable:
+    """The measuring protocol of the commands that measure and judge."""
+    return measure_options(confirm_options(fn))
+
+
+def _parse_threshold(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
+    """A number > 0 and < 10 (a fraction: 0.05 = 5 %), else one line and exit 2."""
+    if value is None:
+        return None
+    from perfkit.errors import ConfigError
+
+    try:
+        number = float(value)
+    except ValueError:
+        number = float("nan")
+    if not 0 < number < 10:  # NaN fails too
+        raise ConfigError(
+            f"--threshold must be a number > 0 and < 10 (a fraction: 0.05 = 5 %), got {value!r}"
+        )
+    return number
+
+
+def threshold_option(fn: Callable) -> Callable:
+    """``--threshold``: the practical threshold of this run, like asv's ``--factor`` and
+    pyperf's ``--min-speed``; it replaces perfkit.toml's ``[stats] threshold`` and its
+    per-benchmark ``[stats.thresholds]``, and is recorded in every comparison's evidence."""
+    return click.option(
+        "--threshold",
+        callback=_parse_threshold,
+        default=None,
+        metavar="FRACTION",
+        help="Practical threshold for this run (0.05 = 5 %): smaller changes are never "
+        "regressions. Overrides [stats] threshold and [stats.thresholds] of perfkit.toml.",
+    )(fn)
+
+
+def with_threshold(config: Config, threshold: float | None) -> Config:
+    """``config`` judging every benchmark at ``threshold`` (None: unchanged)."""
+    if threshold is None:
+        return config
+    import dataclasses
+
+    stats = dataclasses.replace(config.stats, threshold=threshold, thresholds=())
+    return dataclasses.replace(config, stats=stats)
+
+
+def json_option(fn: Callable) -> Callable:
+    """``--json FILE``: writes a file everywhere; ``--json -`` writes to stdout."""
+    return click.option(
+        "--json",
+        "json_path",
+        type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
+        default=None,
+        metavar="FILE",
+        help="Also write the result as JSON to FILE ('-': stdout).",
+    )(fn)
+
+
+def write_json(path: Path, text: str) -> None:
+    """``text`` to ``path`` atomically, or to stdout when ``path`` is ``-``."""
+    if str(path) == "-":
+        click.echo(text)
+        return
+    from perfkit.atomic import write_text_atomic
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(path, text if text.endswith("\n") else text + "\n")
+
+
+def baselines_option(fn: Callable) -> Callable:
+    """``--baselines DIR``: where baselines are stored (``--dir``: its old name in
+    ``perfkit baseline``, hidden)."""
+    from perfkit.baseline import DEFAULT_DIR
+
+    fn = renamed_option("--dir", "--baselines", "baselines_dir", file_okay=False)(fn)
+    return click.option(
+        "--baselines",
+        "baselines_dir",
+        type=click.Path(path_type=Path, file_okay=False),
+        default=DEFAULT_DIR,
+        show_default=True,
+        help="Where baselines are stored.",
+    )(fn)
+
+
+def renamed_option(old: str, new: str, dest: str, **path_attrs) -> Callable[[Callable], Callable]:
+    """A hidden, deprecated ``old`` name for the option ``new`` (parameter ``dest``): it
+    still works, with a warning on stderr; given together with ``new``, ``new`` wins."""
+    alias = f"{dest}_deprecated_alias"
+
+    def decorate(fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            value = kwargs.pop(alias, None)
+            if value is not None:
+                click.echo(f"perfkit: warning: {old} is deprecated, use {new}", err=True)
+                source = click.get_current_context().get_parameter_source(dest)
+                if source in (None, click.core.ParameterSource.DEFAULT):
+                    kwargs[dest] = value
+            return fn(*args, **kwargs)
+
+        kind = click.Path(path_type=Path, **path_attrs) if path_attrs else None
+        return click.option(old, alias, type=kind, default=None, hidden=True)(wrapper)
+
+    return decorate
+
+
+def get_config(config_path: Path | None, threshold: float | None = None) -> Config:
+    """perfkit.toml (or ``--settings``), with ``--threshold`` applied."""
     from perfkit.config import load_config
 
-    return load_config(Path.cwd(), config_path)
+    return with_threshold(load_config(Path.cwd(), config_path), threshold)
 
 
-def make_protocol(rounds: int, extra_rounds: int, final_rounds: int, repeat: int, warmup: float,
-                  bench: Sequence[str], launch: str, machine: str | None = None) -> Protocol:  # fmt: skip
+def make_protocol(
+    rounds: int,
+    extra_rounds: int,
+    final_rounds: int,
+    repeat: int,
+    warmup: float,
+    bench: Sequence[str],
+    launch: str,
+    machine: str | None = None,
+) -> Protocol:
     from perfkit.measure.protocol import Protocol
 
     try:
-        return Protocol(rounds=rounds, extra_rounds=extra_rounds, final_rounds=final_rounds, repeat=repeat,
-                        warmup=warmup, bench=tuple(bench), launch=launch, machine=machine)  # fmt: skip
+        return Protocol(
+            rounds=rounds,
+            extra_rounds=extra_rounds,
+            final_rounds=final_rounds,
+            repeat=repeat,
+            warmup=warmup,
+            bench=tuple(bench),
+            launch=launch,
+            machine=machine,
+        )
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
 

@@ -16,7 +16,9 @@ from perfkit.cli.options import (
     progress_printer,
     protocol_options,
     side_options,
+    threshold_option,
 )
+from perfkit.errors import ConfigError
 from perfkit.measure import asvrun
 from perfkit.measure.environment import collect
 from perfkit.measure.protocol import Protocol, measure
@@ -46,6 +48,7 @@ from perfkit.verdict.analysis import analyse, samples_by_name
     help="Baseline or run file whose timings balance the shards (default: the stored baseline "
     "'main' of this machine, if any).",
 )
+@threshold_option
 @protocol_options
 @side_options
 @config_option
@@ -55,6 +58,7 @@ def command(
     out,
     shard_spec,
     shard_weights,
+    threshold,
     bench,
     rounds,
     final_rounds,
@@ -71,7 +75,9 @@ def command(
     --same-python), fresh processes, base and head interleaved, extra rounds for
     suspects. Writes OUT/head.json (and OUT/base.json plus the report when --base is
     given)."""
-    config = get_config(config_path)
+    if threshold is not None and not base_rev:
+        raise ConfigError("--threshold judges head against base: it needs --base")
+    config = get_config(config_path, threshold)
     protocol = make_protocol(
         rounds, extra_rounds, final_rounds, repeat, warmup, bench, launch, machine
     )

@@ -20,10 +20,9 @@ from __future__ import annotations
 
 import math
 import re
-import subprocess
 import tempfile
 import typing
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +30,11 @@ from perfkit import gitrepo
 from perfkit.errors import GitError, HistoryError, ToolFailedError
 from perfkit.measure import asvrun
 from perfkit.model import Comparison, Direction, Measurement, Verdict
+
+if typing.TYPE_CHECKING:
+    from perfkit.config import Config
+
+Progress = Callable[[str], None]
 
 
 class Level(typing.Protocol):
@@ -49,7 +53,14 @@ class SearchResult:
     steps: tuple[tuple[str, float], ...]  # (commit, level) of every process, in order
 
 
-def search(revs: Sequence[str], good: str, level: Level, *, retries: int = 2) -> SearchResult:
+def search(
+    revs: Sequence[str],
+    good: str,
+    level: Level,
+    *,
+    retries: int = 2,
+    progress: Progress = lambda _m: None,
+) -> SearchResult:
     """Bisect ``revs`` (``GOOD..BAD`` oldest first, the last one bad) for the first bad.
 
     The ends are measured first (G B B G), then every probe measures G M B B M G. The
@@ -71,6 +82,7 @@ def search(revs: Sequence[str], good: str, level: Level, *, retries: int = 2) ->
 
     def measure(*commits: str) -> None:
         for commit in commits:
+            progress(f"measuring {commit[:8]} (process {len(steps) + 1})")
             value = level(commit)
             if not (math.isfinite(value) and value > 0):
                 raise HistoryError(f"commit {commit[:8]}: no positive result to bisect on")
@@ -85,6 +97,7 @@ def search(revs: Sequence[str], good: str, level: Level, *, retries: int = 2) ->
     lo, hi = -1, len(revs) - 1  # revs[lo] (or good) is good, revs[hi] is bad
     while hi - lo > 1:
         mid = (lo + hi) // 2
+        progress(f"{hi - lo - 1} candidate commits left; probing {revs[mid][:8]}")
         measure(good, revs[mid], bad, bad, revs[mid], good)
         for _ in range(retries):
             if not at_worse_end(revs[mid]):
@@ -95,6 +108,7 @@ def search(revs: Sequence[str], good: str, level: Level, *, retries: int = 2) ->
             hi = mid
         else:
             lo = mid
+        progress(f"{revs[mid][:8]} is {'bad' if is_bad else 'good'}")
     parent = good if hi == 0 else revs[hi - 1]
     increase = (best(bad) > best(good)) == level.worse_is_higher
     return SearchResult(revs[hi], parent, increase, tuple(steps))
@@ -109,16 +123,36 @@ def confirmed(comparison: Comparison | None, increase: bool) -> bool:
     return (comparison.evidence.ratio > 1.0) == increase
 
 
-def asv_find(repo: Path, good: str, bad: str, benchmark: str, *, invert: bool = False) -> str:
-    """Run ``asv find GOOD..BAD BENCHMARK`` and return the commit it names."""
-    asvrun.ensure_machine()
+def asv_find(
+    repo: Path,
+    good: str,
+    bad: str,
+    benchmark: str,
+    *,
+    invert: bool = False,
+    asv_config: Path | None = None,
+    machine: str | None = None,
+    log: Path | None = None,
+    progress: Progress = lambda _m: None,
+) -> str:
+    """Run ``asv find GOOD..BAD BENCHMARK`` and return the commit it names; asv's step
+    lines go to ``progress`` as they come, its whole output to ``log``."""
+    from perfkit.measure.asvconfig import find_config
+    from perfkit.measure.continuous import run_logged
+
+    asvrun.ensure_machine(machine)
     cmd = [*asvrun.asv_command(), "find", f"{good}..{bad}", f"^{re.escape(benchmark)}$"]
+    cmd += ["--config", str(find_config(repo, asv_config))]
+    if machine is not None:
+        cmd += ["--machine", machine]
     if invert:
         cmd.append("--invert")
-    proc = subprocess.run(cmd, cwd=repo, capture_output=True, text=True, check=False)
-    found = re.search(r"Greatest (?:regression|improvement) found: (\w+)", proc.stdout)
-    if proc.returncode != 0 or not found:
-        raise ToolFailedError(f"asv find failed (exit {proc.returncode}): {proc.stderr[-200:]}")
+    with tempfile.TemporaryDirectory(prefix="perfkit-find-") as scratch:
+        returncode, output = run_logged(cmd, repo, log or Path(scratch) / "asv-find.log", progress)
+    found = re.search(r"Greatest (?:regression|improvement) found: (\w+)", output)
+    if returncode != 0 or not found:
+        tail = " ".join(output[-200:].split())
+        raise ToolFailedError(f"asv find failed (exit {returncode}): {tail}")
     return gitrepo.resolve(repo, found.group(1))
 
 
@@ -178,9 +212,13 @@ def confirm(
     rounds: int = 4,
     same_python: bool | None = True,
     asv_config: Path | None = None,
+    config: Config | None = None,
+    machine: str | None = None,
+    progress: Progress = lambda _m: None,
 ) -> Comparison | None:
-    """Parent vs commit with perfkit's interleaved protocol and statistics, each side
-    built as the project's asv config says (or in this Python with ``same_python``)."""
+    """Parent vs commit with perfkit's interleaved protocol and statistics (``config``:
+    perfkit's settings, its threshold included), each side built as the project's asv
+    config says (or in this Python with ``same_python``)."""
     import contextlib
 
     from perfkit.config import Config
@@ -189,12 +227,13 @@ def confirm(
     from perfkit.measure.protocol import Protocol, measure
     from perfkit.verdict.stats import compare
 
-    config = Config()
+    config = config if config is not None else Config()
     protocol = Protocol(
         rounds=rounds,
         extra_rounds=rounds,
         repeat=5,
         bench=tuple(asvrun.selection_regex([benchmark])),
+        machine=machine,
     )
     with contextlib.ExitStack() as stack:
         made = materialise(
@@ -203,7 +242,9 @@ def confirm(
             [("base", parent), ("head", commit)],
             same_python=same_python,
             workdir=workdir / "sides",
+            import_name=config.import_name,
+            progress=progress,
         )
-        got = measure(made.sides, workdir, protocol, config=config)
+        got = measure(made.sides, workdir, protocol, config=config, progress=progress)
     found = [c for c in compare(got["base"], got["head"], config) if c.name == benchmark]
     return found[0] if found else None

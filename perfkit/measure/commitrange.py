@@ -59,10 +59,15 @@ def same_python(
     bench: Sequence[str] = (),
     repeat: int = 10,
     rerun: bool = False,
+    config: Path | None = None,
+    machine: str | None = None,
     progress: Progress = lambda _msg: None,
 ) -> RangeRun:
-    """Measure each commit in a temporary worktree in the current Python."""
-    done = set() if rerun else measured(results_dir, asvrun.current_machine())
+    """Measure each commit in a temporary worktree in the current Python. ``config`` (an
+    asv.conf.json in ``repo``) is read from each commit's worktree; ``machine`` names the
+    asv machine the results are filed under."""
+    machine = asvrun.current_machine(machine)
+    done = set() if rerun else measured(results_dir, machine)
     ran, skipped, failed = [], [], []
     for i, commit in enumerate(revs, 1):
         if commit[:8] in done:
@@ -72,12 +77,30 @@ def same_python(
         progress(f"[{i}/{len(revs)}] measuring {commit[:8]}")
         with gitrepo.worktree(repo, commit) as tree:
             try:
-                asvrun.run_round(tree, commit, results_dir, bench=bench, repeat=repeat)
+                asvrun.run_round(
+                    tree,
+                    commit,
+                    results_dir,
+                    bench=bench,
+                    repeat=repeat,
+                    config=_in_tree(config, repo, tree),
+                    machine=machine,
+                )
                 ran.append(commit)
             except ToolFailedError as exc:
                 failed.append(commit)
                 progress(f"[{i}/{len(revs)}] {commit[:8]} failed: {exc}")
     return RangeRun(tuple(ran), tuple(skipped), tuple(failed))
+
+
+def _in_tree(config: Path | None, repo: Path, tree: Path) -> Path | None:
+    """``config`` as checked out in ``tree`` (the commit's own), when it lives in ``repo``."""
+    if config is None:
+        return None
+    try:
+        return tree / config.resolve().relative_to(repo.resolve())
+    except ValueError:  # outside the repository: the same file for every commit
+        return config.resolve()
 
 
 def asv_range(
@@ -86,26 +109,36 @@ def asv_range(
     *,
     bench: Sequence[str] = (),
     skip_existing: bool = True,
+    repeat: int | None = None,
     config: Path | None = None,
     machine: str | None = None,
 ) -> int:
     """``asv run RANGE --skip-existing-commits --record-samples`` with the project's asv
-    config (found as users keep it, or ``config``); asv prints progress."""
+    config (found as users keep it, or ``config``); asv prints progress. ``repeat``
+    (samples per process; None: the suite's own) is passed as ``-a repeat=N`` and
+    recorded in the results' benchmarks.json, as asv does not."""
     from perfkit.measure.asvconfig import find_config
+    from perfkit.measure.continuous import results_dir_of
 
     machine = asvrun.current_machine(machine)
+    conf_path = find_config(repo, config)
     cmd = [
         *asvrun.asv_command(),
         "run",
         rev_range,
         "--record-samples",
         "--config",
-        str(find_config(repo, config)),
+        str(conf_path),
         "--machine",
         machine,
     ]
     if skip_existing:
         cmd.append("--skip-existing-commits")
+    if repeat is not None:
+        cmd += ["-a", f"repeat={repeat}"]
     for regex in bench:
         cmd += ["--bench", regex]
-    return subprocess.run(cmd, cwd=repo, check=False).returncode
+    returncode = subprocess.run(cmd, cwd=repo, check=False).returncode
+    if repeat is not None:
+        asvrun.record_attributes(results_dir_of(repo, conf_path), repeat)
+    return returncode

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from perfkit.errors import ConfigError, ToolFailedError
 from perfkit.measure import asvrun
 from perfkit.model import Measurement
+
+Progress = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -53,8 +55,10 @@ def run(
     repeat: int | None = None,
     config: Path | None = None,
     machine: str | None = None,
+    progress: Progress = lambda _m: None,
 ) -> ContinuousRun:
-    """``asv continuous BASE HEAD`` with samples recorded and rounds interleaved."""
+    """``asv continuous BASE HEAD`` with samples recorded and rounds interleaved; asv's
+    step lines (building, each round, each benchmark) go to ``progress`` as they come."""
     from perfkit.measure.asvconfig import find_config
 
     machine = asvrun.current_machine(machine)
@@ -78,11 +82,47 @@ def run(
         cmd += ["--bench", regex]
     started = time.time() - 1.0  # asv stores started_at in ms; allow for rounding
     log.parent.mkdir(parents=True, exist_ok=True)
-    with open(log, "w") as out:
-        proc = subprocess.run(cmd, cwd=repo, stdout=out, stderr=subprocess.STDOUT, check=False)
+    returncode, _output = run_logged(cmd, repo, log, progress)
     results_dir = results_dir_of(repo, conf_path)
     asvrun.record_attributes(results_dir, repeat, rounds=rounds)
-    return ContinuousRun(proc.returncode, started, results_dir, machine, log)
+    return ContinuousRun(returncode, started, results_dir, machine, log)
+
+
+def is_step_line(line: str) -> bool:
+    """asv's own step lines: ``· Creating environments``, ``[ 25.00%] ··· bench  1.2ms``
+    (not the tracebacks and tool output in between)."""
+    text = line.strip()
+    return text.startswith(("·", "[")) and len(text) > 1
+
+
+def run_logged(
+    cmd: Sequence[str], cwd: Path, log: Path, progress: Progress = lambda _m: None
+) -> tuple[int, str]:
+    """Run ``cmd`` with its output (stdout and stderr) into ``log`` and returned; each of
+    asv's step lines also goes to ``progress`` as it is printed, so a run of minutes shows
+    it is alive."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    lines: list[str] = []
+    with (
+        open(log, "w", encoding="utf-8") as out,
+        subprocess.Popen(
+            list(cmd),
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+            bufsize=1,
+        ) as proc,
+    ):
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            out.write(line)
+            out.flush()
+            lines.append(line)
+            if is_step_line(line):
+                progress(" ".join(line.split())[:160])
+    return proc.returncode, "".join(lines)
 
 
 def session_of(result: ContinuousRun) -> str:

@@ -33,7 +33,8 @@ def test_gate_passes_unchanged_code_and_fails_an_injected_slowdown(
 ):
     monkeypatch.chdir(project)
     protocol = ["--same-python", "--bench", BENCH, "--rounds", "4", "--extra-rounds", "4"]
-    assert main(["baseline", "save", "main", "--run", *protocol, "--dir", "baselines"]) == 0
+    save = ["baseline", "save", "main", "--run", *protocol[:-2]]  # no --extra-rounds: no comparison
+    assert main([*save, "--baselines", "baselines"]) == 0
     saved = json.loads(next((project / "baselines").glob("main--*.json")).read_text())
     assert list(saved["benchmarks"]) == [NAME] and len(saved["benchmarks"][NAME]["runs"]) == 4
 
@@ -104,7 +105,8 @@ def test_a_baseline_from_other_hardware_has_its_commit_measured_here(
     baseline's commit here, interleaved; `--remeasure-base never` keeps them, with a warning."""
     monkeypatch.chdir(project)
     protocol = ["--same-python", "--bench", BENCH, "--rounds", "2", "--extra-rounds", "0"]
-    assert main(["baseline", "save", "main", "--run", *protocol, "--dir", "baselines"]) == 0
+    save = ["baseline", "save", "main", "--run", *protocol[:-2]]  # no --extra-rounds: no comparison
+    assert main([*save, "--baselines", "baselines"]) == 0
     path = next((project / "baselines").glob("main--*.json"))
     saved = json.loads(path.read_text())
     saved["environment_info"]["cpu_model_name"] = "Elsewhere CPU 9000"
@@ -152,7 +154,8 @@ def test_a_regression_against_stored_timings_is_confirmed_next_to_the_baseline_c
     with `--remeasure-base never` the stored timings decide and the gate fails."""
     monkeypatch.chdir(project)
     protocol = ["--same-python", "--bench", BENCH, "--rounds", "4", "--extra-rounds", "0"]
-    assert main(["baseline", "save", "main", "--run", *protocol, "--dir", "baselines"]) == 0
+    save = ["baseline", "save", "main", "--run", *protocol[:-2]]  # no --extra-rounds: no comparison
+    assert main([*save, "--baselines", "baselines"]) == 0
     path = next((project / "baselines").glob("main--*.json"))
     saved = json.loads(path.read_text())
     entry = saved["benchmarks"][NAME]

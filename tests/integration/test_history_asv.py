@@ -209,6 +209,7 @@ def test_bisect_agrees_with_history(measured_repo, tmp_path, capsys):
             "--rounds",
             "3",
             "--json",
+            "-",
         ]
     )
     data = json.loads(capsys.readouterr().out)
