@@ -436,3 +436,33 @@ def test_listing_matches_perfkits_asv_lister(tmp_path, shas):
         result_file(results, sha, i, machine="m2" if i % 2 else "m1", env=f"e-{i}")
     (results / "m1" / "notes.txt").write_text("not a result")
     assert refresh._list(results) == asv_ingest.list_result_files(results)
+
+
+def test_old_commits_fold_into_clustered_parts_and_the_store_still_equals_a_rebuild(tmp_path, shas):
+    """Commit-range parts outside the newest commits are folded into parts sorted by
+    benchmark; rewriting a file whose rows were folded marks them dead where they now are."""
+    import pyarrow.parquet as pq
+
+    repo, commits = shas
+    results = new_results(tmp_path)
+    st_dir = tmp_path / "st"
+    kw = dict(repo=repo, batch_rows=8, max_small=2, hot_commits=5, max_clustered=2)
+    for i, sha in enumerate(commits):
+        result_file(results, sha, i, step_at=30)
+        if i % 7 == 6:
+            result_file(results, commits[i - 6], i - 6, step_at=30, scale=1.2)  # rerun, old
+        store.update(results, st_dir, **kw)
+    m = manifest.read(st_dir)
+    clustered = [p for p in m.parts if p.clustered]
+    assert clustered and len(clustered) <= 2
+    names = pq.read_table(st_dir / clustered[0].file, columns=["name"]).column(0).to_pylist()
+    assert names == sorted(names) and len(set(names)) == 4  # by benchmark, many commits
+    by_file = {p.file: p for p in m.parts}
+    newest = {s.part for s in m.sources.values() if s.order is not None and s.order >= 35}
+    assert not any(by_file[f].clustered for f in newest)  # the newest commits stay by range
+    fresh = tmp_path / "fresh"
+    store.rebuild(results, fresh, repo=repo)
+    same(stored(st_dir), stored(fresh))
+    with store.Reader(st_dir) as a, store.Reader(fresh) as b:
+        pd.testing.assert_frame_equal(a.series("s.T.time_p"), b.series("s.T.time_p"))
+        assert a.changes(last=15) == b.changes(last=15) != []

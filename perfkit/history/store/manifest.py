@@ -31,6 +31,9 @@ class Part:
     rows: int
     dead: tuple[str, ...] = ()  # sources whose rows in this part are no longer live
     dead_rows: int = 0
+    # rows of many commits sorted by benchmark (a series reads one or two row groups);
+    # otherwise a range of commits as one update wrote it
+    clustered: bool = False
 
     @property
     def live(self) -> int:
@@ -90,7 +93,13 @@ def read(store_dir: Path) -> Manifest | None:
     return Manifest(
         generation=int(data["generation"]),
         parts=tuple(
-            Part(p["file"], int(p["rows"]), tuple(p["dead"]), int(p["dead_rows"]))
+            Part(
+                p["file"],
+                int(p["rows"]),
+                tuple(p["dead"]),
+                int(p["dead_rows"]),
+                bool(p.get("clustered", False)),
+            )
             for p in data["parts"]
         ),
         sources={k: _source(v) for k, v in data["sources"].items()},
