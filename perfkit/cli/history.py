@@ -1,4 +1,5 @@
-"""``perfkit history``: change points over the commit history of every benchmark."""
+"""``perfkit history analyse`` (and ``perfkit history`` alone): change points over the commit
+history of every benchmark."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from perfkit.history import series as history
 COMPILE_TIME = "about 80 s of CPU, 1-3 minutes on a busy 2-core machine"  # docs/history.md
 
 
-@click.command("history")
+@click.command("analyse")
 @click.option(
     "--results",
     "results_dir",

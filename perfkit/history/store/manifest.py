@@ -88,7 +88,7 @@ def read(store_dir: Path) -> Manifest | None:
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ResultsFormatError(
             f"{path}: store format {data.get('format') if isinstance(data, dict) else '?'!r}, "
-            f"expected {FORMAT}: run `perfkit store rebuild`"
+            f"expected {FORMAT}: run `perfkit history rebuild`"
         )
     return Manifest(
         generation=int(data["generation"]),
