@@ -21,7 +21,7 @@ from typing import Any
 from perfkit.atomic import write_text_atomic
 from perfkit.errors import ResultsFormatError
 
-FORMAT = 1
+FORMAT = 2  # 2: the rows rebuild Measurements (samples, parameters, asv's value)
 NAME = "manifest.json"
 
 
@@ -76,8 +76,9 @@ class Manifest:
         return len(keys) == len(set(keys))
 
 
-def read(store_dir: Path) -> Manifest | None:
-    """The manifest of ``store_dir``, or None when there is no store there."""
+def read(store_dir: Path, *, other_format_ok: bool = False) -> Manifest | None:
+    """The manifest of ``store_dir``, or None when there is no store there (or, with
+    ``other_format_ok``, a store of another format: an update then rebuilds it)."""
     path = store_dir / NAME
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -86,6 +87,8 @@ def read(store_dir: Path) -> Manifest | None:
     except (OSError, ValueError) as exc:
         raise ResultsFormatError(f"{path}: unreadable store manifest ({exc})") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
+        if other_format_ok and isinstance(data, dict):
+            return None
         raise ResultsFormatError(
             f"{path}: store format {data.get('format') if isinstance(data, dict) else '?'!r}, "
             f"expected {FORMAT}: run `perfkit history rebuild`"

@@ -106,7 +106,7 @@ def update(
     store_dir = Path(store_dir) if store_dir is not None else default_store(results_dir)
     store_dir.mkdir(parents=True, exist_ok=True)
     with _locked(store_dir):
-        found = mf.read(store_dir)
+        found = mf.read(store_dir, other_format_ok=True)  # an older format is rebuilt
         old = found or mf.Manifest()
         base = mf.Manifest() if rebuild else old
         files = _list(results_dir)
