@@ -8,7 +8,7 @@ any time, and is crash-safe (:mod:`perfkit.history.store.manifest`). One row per
 
 By default the store of ``.asv/results`` is ``.asv/results.store``. ``load_history`` is
 the one entry point :mod:`perfkit.history.series` uses: when that store exists it is refreshed
-and read instead of every JSON file.
+and read instead of every JSON file; ``load_commit`` is ``perfkit compare``'s (one commit).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from perfkit.history.store.changes import Change
+from perfkit.history.store.commits import load_commit
 from perfkit.history.store.manifest import NAME as MANIFEST
 from perfkit.history.store.query import Reader
 from perfkit.history.store.refresh import UpdateSummary, default_store, rebuild, update
@@ -28,6 +29,7 @@ __all__ = [
     "UpdateSummary",
     "default_store",
     "exists",
+    "load_commit",
     "load_history",
     "rebuild",
     "update",
