@@ -100,3 +100,23 @@ def test_compare_through_the_store_gives_the_verdicts_of_the_files(tmp_path, sha
     by_files, by_store = _verdicts(tmp_path / "files.json"), _verdicts(tmp_path / "store.json")
     assert by_store == by_files
     assert ("s.T.time_a", "regression") in {(n, v) for n, v, _, _ in by_store}
+
+
+def test_perfkit_history_through_the_store_writes_what_it_writes_from_the_files(
+    tmp_path, shas, monkeypatch
+):
+    repo, commits = shas
+    results = new_results(tmp_path)
+    for i, sha in enumerate(commits):
+        result_file(results, sha, i, step_at=6)
+        if i % 4 == 0:
+            result_file(results, sha, i, machine="m2", env="conda", scale=2.0)
+    (results / "m1" / "00000000-venv.json").write_text("{}")  # unreadable, listed
+    argv = ["history", "--results", str(results), "--repo", str(repo), "--format", "json"]
+    assert main([*argv, "--out", str(tmp_path / "a"), "--json", str(tmp_path / "a.json")]) == 0
+    assert main(["history", "update", "--results", str(results), "--repo", str(repo)]) == 0
+    monkeypatch.setattr("perfkit.ingest.asv.list_result_files", _no_files)  # the store only
+    assert main([*argv, "--out", str(tmp_path / "b"), "--json", str(tmp_path / "b.json")]) == 0
+    a, b = (json.loads((tmp_path / f"{x}.json").read_text()) for x in "ab")
+    assert a.pop("generated_at") <= b.pop("generated_at")
+    assert a == b and a["unreadable_files"] and a["series"]

@@ -81,7 +81,9 @@ def load_commit(
             f"SELECT {cols} FROM ({pt.live_sql(store_dir, [part])}) WHERE source = ? ORDER BY seq",
             [key],
         ).fetchall()
-    by_column = dict(zip(rows.MEASUREMENT_COLUMNS, map(list, zip(*found)), strict=True))
+    by_column = dict(
+        zip(rows.MEASUREMENT_COLUMNS, map(list, zip(*found, strict=True)), strict=True)
+    )
     measurements = rows.measurements(by_column, str(info.path))
     if len(commit) > 8 and not str(measurements[0].commit or "").startswith(commit):
         raise ResultsFormatError(

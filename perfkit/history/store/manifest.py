@@ -55,6 +55,7 @@ class Source:
     error: str | None = None  # why it was skipped (malformed), when it was
     machine: str = ""  # of its rows (an asv file holds one machine and environment)
     environment: str = ""
+    env_info: str = ""  # what asv recorded about the machine and interpreter
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,7 @@ def _source(v: dict[str, Any]) -> Source:
         error=v.get("error"),
         machine=v.get("machine", ""),
         environment=v.get("environment", ""),
+        env_info=v.get("env_info", ""),
     )
 
 

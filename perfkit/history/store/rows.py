@@ -18,6 +18,7 @@ import numpy as np
 import pyarrow as pa
 
 from perfkit.ingest import asv as asv_ingest
+from perfkit.ingest.jsonfile import read_json
 from perfkit.model import BenchmarkKind, Direction, Measurement
 
 SCHEMA = pa.schema(
@@ -83,14 +84,24 @@ def summaries(measurements: Sequence[Measurement]) -> tuple[np.ndarray, np.ndarr
 PER_FILE = ("commit", "order", "date", "source", "source_hash")
 PER_ROW = tuple(f.name for f in SCHEMA if f.name not in PER_FILE)
 Columns = dict[str, Any]  # PER_ROW column -> list or numpy array, all of one length
-# reads one result file into (its commit, its rows' columns); raises ResultsFormatError
-FileReader = Callable[[Path, dict[str, Any]], tuple[str, Columns]]
+# reads one result file into (its commit, its rows' columns, what asv recorded about the
+# machine and interpreter: env_info); raises ResultsFormatError
+FileReader = Callable[[Path, dict[str, Any]], tuple[str, Columns, str]]
 
 
-def read_asv(path: Path, benchmarks: dict[str, Any]) -> tuple[str, Columns]:
+def read_asv(path: Path, benchmarks: dict[str, Any]) -> tuple[str, Columns, str]:
     """One asv result file through perfkit's asv reader (:mod:`perfkit.ingest.asv`)."""
-    measurements = asv_ingest.read_result_file(path, benchmarks)
-    return measurements[0].commit or "", columns(measurements)
+    data = read_json(path)
+    measurements = asv_ingest.read_result_file(path, benchmarks, data=data)
+    return measurements[0].commit or "", columns(measurements), env_info(data)
+
+
+def env_info(data: Any) -> str:
+    """What asv recorded about the machine and interpreter, as perfkit history compares it
+    (``attrs["environment_info"]`` of :func:`perfkit.history.series.load`)."""
+    from perfkit.history.series import _env_info
+
+    return _env_info(data) if isinstance(data, dict) else ""
 
 
 def columns(measurements: Sequence[Measurement]) -> Columns:
