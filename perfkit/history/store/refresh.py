@@ -201,10 +201,11 @@ def _list(results_dir: Path) -> list[asv_ingest.ResultFileInfo]:
     infos = []
     for mdir in sorted((e for e in os.scandir(results_dir) if e.is_dir()), key=lambda e: e.name):
         names = sorted(e.name for e in os.scandir(mdir.path) if e.name.endswith(".json"))
+        folder = results_dir / mdir.name  # one path join per file, not two
         for name in names:
             if name != "machine.json":
                 commit8, _, env = name[: -len(".json")].partition("-")
-                path = results_dir / mdir.name / name
+                path = folder / name
                 infos.append(asv_ingest.ResultFileInfo(path, mdir.name, commit8, env, None))
     return infos
 
