@@ -182,7 +182,13 @@ def generate(work: Path, n_benchmarks: int, n_commits: int, samples: int, held_b
     return shape
 
 
-def fast_reader(path: Path, benchmarks: dict) -> tuple[str, dict]:
+def rows_env_info(data: dict) -> str:
+    from perfkit.history.store.rows import env_info
+
+    return env_info(data)
+
+
+def fast_reader(path: Path, benchmarks: dict) -> tuple[str, dict, str]:
     """The store's columns of one *synthetic* result file, vectorised (json + numpy).
 
     Knows the generated layout only (no parameters, every result with its samples), and
@@ -190,32 +196,53 @@ def fast_reader(path: Path, benchmarks: dict) -> tuple[str, dict]:
     It stands in for that reader in the 10^7 cold build, whose cost per measurement is
     reported separately (``--reader asv``).
     """
+    import pyarrow as pa
+
     data = json.loads(path.read_bytes())
     names = list(data["results"])
     rows = list(data["results"].values())
     samples = np.array([r[5][0] for r in rows], dtype=float)
-    q = np.percentile(samples, (0.0, 25.0, 50.0, 75.0, 100.0), axis=1)
     size = len(names)
+    rounds = int(benchmarks[names[0]]["rounds"])  # asv's rounds: one run each, equal sizes
+    per = samples.shape[1] // rounds
+    inner = pa.ListArray.from_arrays(
+        pa.array(np.arange(0, samples.size + 1, per, dtype=np.int32)), pa.array(samples.ravel())
+    )
+    q = np.percentile(samples, (0.0, 25.0, 50.0, 75.0, 100.0), axis=1)
     machine, env = data["params"]["machine"], data["env_name"]
-    return data["commit_hash"], {
-        "benchmark": names,
-        "name": names,
-        "parameters": [""] * size,
-        "machine": [machine] * size,
-        "environment": [env] * size,
-        "kind": ["time"] * size,
-        "unit": ["seconds"] * size,
-        "direction": ["lower_is_better"] * size,
-        "version": [r[2] for r in rows],
-        "n": np.full(size, samples.shape[1], dtype=np.int32),
-        "median": q[2],
-        "q25": q[1],
-        "q75": q[3],
-        "min": q[0],
-        "max": q[4],
-        "error": [""] * size,
-        "started_at": [r[3] / 1000.0 for r in rows],
-    }
+    return (
+        data["commit_hash"],
+        {
+            "benchmark": names,
+            "name": names,
+            "parameters": [""] * size,
+            "machine": [machine] * size,
+            "environment": [env] * size,
+            "kind": ["time"] * size,
+            "unit": ["seconds"] * size,
+            "direction": ["lower_is_better"] * size,
+            "version": [r[2] for r in rows],
+            "n": np.full(size, samples.shape[1], dtype=np.int32),
+            "median": q[2],
+            "q25": q[1],
+            "q75": q[3],
+            "min": q[0],
+            "max": q[4],
+            "error": [""] * size,
+            "started_at": [r[3] / 1000.0 for r in rows],
+            "seq": np.arange(size, dtype=np.int32),
+            "param_names": pa.array([[]] * size, pa.list_(pa.string())),
+            "param_values": pa.array([[]] * size, pa.list_(pa.string())),
+            "runs": pa.ListArray.from_arrays(
+                pa.array(np.arange(0, size * rounds + 1, rounds, dtype=np.int32)), inner
+            ),
+            "runs_known": np.ones(size, dtype=bool),
+            "value": [r[0][0] for r in rows],
+            "skipped": np.zeros(size, dtype=bool),
+            "session": pa.nulls(size, pa.string()),
+        },
+        rows_env_info(data),
+    )
 
 
 # --- measured steps (each in its own process) --------------------------------------------------

@@ -45,11 +45,24 @@ COMMANDS = {  # name: (module, summary), in the order a user meets them
     "comment": ("comment", "Post or update the pull-request comment."),
     "merge": ("merge", "Join the shards of `run --shard K/N` into one report."),
     "envs": ("envs", "List or remove the per-side environments."),
-    "history": ("history", "Find the commits where benchmarks changed level."),
-    "store": ("store", "The columnar history store: update, rebuild, query."),
+    "history": ("history", "Commit history: analyse, fill, bisect; the store."),
     "run-range": ("run_range", "Measure every commit of a range."),
     "bisect": ("bisect", "Find the commit that moved a benchmark; confirm it."),
     "continuous": ("continuous", "`asv continuous BASE HEAD` judged by perfkit."),
+    "store": ("store", "The history store: update, rebuild, changes, series."),
+}
+# `perfkit history SUB`: the commands over commit history, gathered from their modules
+# (the very command objects of `perfkit store SUB`, `run-range` and `bisect`, which stay
+# as aliases); `perfkit history [OPTIONS]` without a sub-command is `history analyse`.
+# "module:name" is sub-command `name` of the group that module defines.
+HISTORY = {
+    "analyse": ("history", "Find the commits where benchmarks changed level (default)."),
+    "update": ("store:update", "Read new and changed result files into the store."),
+    "rebuild": ("store:rebuild", "Build the store again from every result file."),
+    "changes": ("store:changes", "Change points in the last N commits, from the store."),
+    "series": ("store:series", "One benchmark's full series, from the store."),
+    "fill": ("run_range", "Measure every commit of a range (= run-range)."),
+    "bisect": ("bisect", "Find the commit that moved a benchmark (= bisect)."),
 }
 COMMAND_ORDER = tuple(COMMANDS)
 
@@ -73,25 +86,47 @@ class GlobalOptions:
     quiet: bool = False
 
 
-class _WorkflowGroup(click.Group):
-    """Commands in workflow order, each module imported only when its command is used."""
+def load(spec: str) -> click.Command:
+    """The command ``spec`` names in a table: ``module`` or ``module:sub-command``."""
+    module, _, sub = spec.partition(":")
+    command = importlib.import_module(f"{__name__}.{module}").command
+    return command.commands[sub] if sub else command  # type: ignore[attr-defined]
+
+
+class _LazyGroup(click.Group):
+    """Commands of ``table`` in its order, each module imported only when its command is
+    used; with ``default``, arguments that name no sub-command go to that one."""
+
+    def __init__(self, *args, table: dict, default: str | None = None, **kw) -> None:
+        super().__init__(*args, **kw)
+        self.table, self.default = table, default
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return list(COMMANDS)
+        return list(self.table)
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        if name not in COMMANDS:
+        if name not in self.table:
             return None
-        command = importlib.import_module(f"{__name__}.{COMMANDS[name][0]}").command
-        self.commands[name] = command
-        return command
+        if name not in self.commands:
+            spec = self.table[name][0]
+            top = self.table is COMMANDS and name in GROUPS
+            self.commands[name] = GROUPS[name] if top else load(spec)
+        return self.commands[name]
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        first = args[0] if args else None
+        if self.default and first not in self.table and first not in ctx.help_option_names:
+            args = [self.default, *args]
+        return super().parse_args(ctx, args)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         with formatter.section("Commands"):
-            formatter.write_dl([(name, summary) for name, (_module, summary) in COMMANDS.items()])
+            formatter.write_dl([(name, summary) for name, (_spec, summary) in self.table.items()])
 
 
-@click.group(cls=_WorkflowGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=_LazyGroup, table=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]}
+)
 @click.version_option(__version__, prog_name="perfkit")
 @click.option(
     "-v", "--verbose", is_flag=True, help="Show the traceback of an internal error on stderr."
@@ -120,6 +155,23 @@ def cli(ctx: click.Context, verbose: bool, quiet: bool) -> None:
     """
     options = ctx.ensure_object(GlobalOptions)
     options.verbose, options.quiet = verbose, quiet
+
+
+history = _LazyGroup(
+    "history",
+    table=HISTORY,
+    default="analyse",
+    help="""The commands over commit history.
+
+    \b
+    perfkit history [analyse] [OPTIONS]   # change points of every benchmark (the default)
+    perfkit history update|rebuild        # the Parquet history store of the results
+    perfkit history changes|series        # questions answered from the store
+    perfkit history fill A..B             # measure every commit of a range (= run-range)
+    perfkit history bisect NAME GOOD BAD  # the commit that moved a benchmark (= bisect)
+    """,
+)
+GROUPS: dict[str, click.Group] = {"history": history}  # top-level names built here
 
 
 def _log_dir() -> Path:

@@ -67,7 +67,8 @@ def load_side(
     spec: str, label: str, *, machine: str | None, results_dir: Path, baselines_dir: Path
 ) -> SideData:
     """A side given as a file (baseline, asv, pyperf, pytest-benchmark), a baseline name,
-    or an asv commit hash looked up in the results directory."""
+    or an asv commit hash looked up in the results directory (read from the history store
+    beside it when there is one, refreshed first: the same measurements)."""
     path = Path(spec)
     if path.is_file():
         if baselines.is_baseline_file(path):
@@ -91,7 +92,11 @@ def load_side(
         except BaselineError:
             pass
     if results_dir.is_dir():
-        return SideData(f"{label} {spec[:12]}", load_results(results_dir, commit=spec))
+        from perfkit.history import store
+
+        stored = store.load_commit(results_dir, spec)
+        got = load_results(results_dir, commit=spec) if stored is None else stored
+        return SideData(f"{label} {spec[:12]}", got)
     raise BaselineError(
         f"{spec!r} is not a file, a baseline in {baselines_dir}/ or a commit in {results_dir}/"
     )

@@ -1,4 +1,5 @@
-"""``perfkit history``: change points over the commit history of every benchmark."""
+"""``perfkit history analyse`` (and ``perfkit history`` alone): change points over the commit
+history of every benchmark."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from perfkit.history import series as history
 COMPILE_TIME = "about 80 s of CPU, 1-3 minutes on a busy 2-core machine"  # docs/history.md
 
 
-@click.command("history")
+@click.command("analyse")
 @click.option(
     "--results",
     "results_dir",
@@ -181,11 +182,25 @@ def _read(
         raise HistoryError(f"{results_dir}: no asv results directory (run asv first, or --csv)")
     order = commitorder.choose(repo, order_from)  # fails before any result is read
     progress(f"reading results (commit order: {order.source}, {len(order.positions)} commits)")
-    df = history.load(results_dir, order=order, machine=machine)
+    df = _from_store(results_dir, repo, order_from, machine)  # None: no store, read JSON
+    df = history.load(results_dir, order=order, machine=machine) if df is None else df
     if df.empty:
         where = f" for machine {machine}" if machine else ""
         raise HistoryError(f"{results_dir}: no results{where} for commits in {order.source}")
     return df
+
+
+def _from_store(
+    results_dir: Path, repo: Path | None, order_from: Path | None, machine: str | None
+) -> pd.DataFrame | None:
+    """The table from the history store beside the results (refreshed first) when there
+    is one and commits are ordered by git, as the store orders them; else None."""
+    from perfkit.history import store
+
+    git_repo = repo if repo is not None else (Path.cwd() if order_from is None else None)
+    if git_repo is None or not store.exists(results_dir):
+        return None
+    return store.load_history(results_dir, repo=git_repo, machine=machine)
 
 
 def _warn_unreadable(unreadable) -> None:

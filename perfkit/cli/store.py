@@ -1,9 +1,10 @@
-"""``perfkit store``: the columnar history store of an asv results directory.
+"""The columnar history store of an asv results directory: ``perfkit history
+update|rebuild|changes|series`` (the same commands as ``perfkit store ...``, kept as an alias).
 
-    perfkit store update      # read new and changed result files into the store
-    perfkit store rebuild     # build it again from every result file
-    perfkit store changes     # what changed in the last 100 commits, every benchmark
-    perfkit store series NAME # one benchmark's full series
+    perfkit history update      # read new and changed result files into the store
+    perfkit history rebuild     # build it again from every result file
+    perfkit history changes     # what changed in the last 100 commits, every benchmark
+    perfkit history series NAME # one benchmark's full series
 
 The store of ``.asv/results`` lives in ``.asv/results.store`` (``--store`` to change);
 ``perfkit history`` reads it instead of the JSON files once it exists.
@@ -51,7 +52,9 @@ def _resolve_store(results_dir: Path, store_dir: Path | None) -> Path:
 
 @click.group("store")
 def command() -> None:
-    """A Parquet + DuckDB cache of every asv result: history questions in a second."""
+    """The history store, a Parquet + DuckDB cache of every asv result.
+
+    The same commands as `perfkit history update|rebuild|changes|series`."""
 
 
 def _refresh(

@@ -153,12 +153,13 @@ def test_help_lists_commands_in_workflow_order_with_an_example(capsys):
 
 def test_the_command_table_names_every_command_module_and_its_help():
     """Commands load lazily from COMMANDS: a module defining ``command`` that the table
-    forgets would be unreachable, a summary that drifts from the command would mislead."""
+    forgets would be unreachable, a summary that drifts from the command would mislead.
+    The history group's table names commands of those modules (the same objects)."""
     import importlib
     import pkgutil
 
     import perfkit.cli as package
-    from perfkit.cli import COMMANDS
+    from perfkit.cli import COMMANDS, GROUPS, HISTORY, load
 
     modules = {
         m.name
@@ -169,9 +170,35 @@ def test_the_command_table_names_every_command_module_and_its_help():
         )
     }
     assert modules == {module for module, _summary in COMMANDS.values()}
+    ctx = click.Context(cli)
     for name, (module, summary) in COMMANDS.items():
-        command = importlib.import_module(f"perfkit.cli.{module}").command
+        command = cli.get_command(ctx, name)
+        if name not in GROUPS:
+            assert command is importlib.import_module(f"perfkit.cli.{module}").command
         assert command.name == name and command.help and summary.endswith("."), (name, summary)
+    history = cli.get_command(ctx, "history")
+    assert history.list_commands(ctx) == list(HISTORY)
+    for name, (spec, summary) in HISTORY.items():
+        command = history.get_command(ctx, name)
+        assert command is load(spec) and command.help and summary.endswith("."), name
+        assert spec.partition(":")[0] in modules
+    store = cli.get_command(ctx, "store")
+    assert history.get_command(ctx, "rebuild") is store.get_command(ctx, "rebuild")
+    assert history.get_command(ctx, "fill") is cli.get_command(ctx, "run-range")
+    assert history.get_command(ctx, "bisect") is cli.get_command(ctx, "bisect")
+
+
+def test_perfkit_history_without_a_sub_command_is_history_analyse(tmp_path, capsys):
+    """`perfkit history --results DIR ...` works as before `history` became a group."""
+    missing = str(tmp_path / "none")
+    assert main(["history", "--results", missing]) == 2
+    plain = capsys.readouterr().err
+    assert main(["history", "analyse", "--results", missing]) == 2
+    assert capsys.readouterr().err == plain and "no asv results directory" in plain
+    assert main(["history", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert all(sub in out for sub in ("analyse", "rebuild", "update", "series", "fill"))
+    assert main(["history", "--bogus"]) == 2  # an unknown option of analyse: usage error
 
 
 def test_help_and_the_gate_start_without_the_heavy_libraries():

@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from perfkit.cli import main
+from perfkit.history import commitorder, store
 from perfkit.history import series as history
-from perfkit.history import store
 from perfkit.history.store import manifest, refresh
 
 COLUMNS = ["result", "params", "version", "started_at", "duration", "samples"]
@@ -260,8 +260,9 @@ def test_malformed_file_is_skipped_with_a_warning_not_an_abort(tmp_path, shas, c
     assert "warning" in err and bad.name in err
     assert stored(store.default_store(results)).shape[0] == 5 * 4
     df = history.load(results, repo=repo)  # perfkit history reads the store: no abort
-    [(source, reason)] = df.attrs["skipped_files"]
-    assert source == f"m1/{bad.name}" and bad.name in reason
+    [(source, reason)] = df.attrs["unreadable"]
+    from_json = history.load(results, order=commitorder.from_repo(repo))  # not the store
+    assert source == str(bad) and df.attrs["unreadable"] == from_json.attrs["unreadable"]
     again = store.update(results, repo=repo)
     assert (again.read, again.skipped) == (0, ())  # remembered until the file changes
     result_file(results, commits[5], 5)
@@ -274,17 +275,25 @@ def test_history_load_reads_the_store_when_present(tmp_path, shas):
     results = new_results(tmp_path)
     for i, sha in enumerate(commits[:10]):
         result_file(results, sha, i)
-    from_json = history.load(results, repo=repo)
-    assert not store.exists(results) and "skipped_files" not in from_json.attrs
+    result_file(results, commits[3], 3, machine="m2", env="conda")
+    (results / "m1" / f"{commits[11][:8]}-venv.json").write_text("[]")  # unreadable
+    assert not store.exists(results)
     store.update(results, repo=repo)
     result_file(results, commits[10], 10)  # refreshed on read
     from_store = history.load(results, repo=repo)
-    assert "skipped_files" in from_store.attrs
-    store_dir = store.default_store(results)
-    import shutil
-
-    shutil.rmtree(store_dir)
-    same(from_store, history.load(results, repo=repo))
+    from_json = history.load(results, order=commitorder.from_repo(repo))  # not the store
+    same(from_store, from_json)
+    for key in ("unreadable", "environment_info", "order_source"):
+        assert from_store.attrs[key] == from_json.attrs[key], key
+    assert len(from_store.attrs["environment_info"]) == 11
+    assert len(from_store.attrs["unreadable"]) == 1
+    m2 = history.load(results, repo=repo, machine="m2")
+    assert (
+        m2.attrs["environment_info"]
+        == history.load(results, order=commitorder.from_repo(repo), machine="m2").attrs[
+            "environment_info"
+        ]
+    )
 
 
 def test_series_and_recent_changes_match_perfkit_history(tmp_path, shas):
@@ -387,6 +396,7 @@ def test_bench_reader_gives_the_rows_of_perfkits_asv_reader(tmp_path):
     slow = refresh.rows.read_asv(path, benchmarks)
     kw = dict(commit="c", order=1, date="d", source="s", source_hash="h")
     assert fast[0] == slow[0] == repo_shas[1]
+    assert fast[2] == slow[2] == "python=3.11"
     assert refresh.rows.table(fast[1], **kw).equals(refresh.rows.table(slow[1], **kw))
 
 
@@ -436,3 +446,33 @@ def test_listing_matches_perfkits_asv_lister(tmp_path, shas):
         result_file(results, sha, i, machine="m2" if i % 2 else "m1", env=f"e-{i}")
     (results / "m1" / "notes.txt").write_text("not a result")
     assert refresh._list(results) == asv_ingest.list_result_files(results)
+
+
+def test_old_commits_fold_into_clustered_parts_and_the_store_still_equals_a_rebuild(tmp_path, shas):
+    """Commit-range parts outside the newest commits are folded into parts sorted by
+    benchmark; rewriting a file whose rows were folded marks them dead where they now are."""
+    import pyarrow.parquet as pq
+
+    repo, commits = shas
+    results = new_results(tmp_path)
+    st_dir = tmp_path / "st"
+    kw = dict(repo=repo, batch_rows=8, max_small=2, hot_commits=5, max_clustered=2)
+    for i, sha in enumerate(commits):
+        result_file(results, sha, i, step_at=30)
+        if i % 7 == 6:
+            result_file(results, commits[i - 6], i - 6, step_at=30, scale=1.2)  # rerun, old
+        store.update(results, st_dir, **kw)
+    m = manifest.read(st_dir)
+    clustered = [p for p in m.parts if p.clustered]
+    assert clustered and len(clustered) <= 2
+    names = pq.read_table(st_dir / clustered[0].file, columns=["name"]).column(0).to_pylist()
+    assert names == sorted(names) and len(set(names)) == 4  # by benchmark, many commits
+    by_file = {p.file: p for p in m.parts}
+    newest = {s.part for s in m.sources.values() if s.order is not None and s.order >= 35}
+    assert not any(by_file[f].clustered for f in newest)  # the newest commits stay by range
+    fresh = tmp_path / "fresh"
+    store.rebuild(results, fresh, repo=repo)
+    same(stored(st_dir), stored(fresh))
+    with store.Reader(st_dir) as a, store.Reader(fresh) as b:
+        pd.testing.assert_frame_equal(a.series("s.T.time_p"), b.series("s.T.time_p"))
+        assert a.changes(last=15) == b.changes(last=15) != []

@@ -8,7 +8,7 @@ any time, and is crash-safe (:mod:`perfkit.history.store.manifest`). One row per
 
 By default the store of ``.asv/results`` is ``.asv/results.store``. ``load_history`` is
 the one entry point :mod:`perfkit.history.series` uses: when that store exists it is refreshed
-and read instead of every JSON file.
+and read instead of every JSON file; ``load_commit`` is ``perfkit compare``'s (one commit).
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from perfkit.errors import HistoryError
 from perfkit.history.store.changes import Change
+from perfkit.history.store.commits import load_commit
 from perfkit.history.store.manifest import NAME as MANIFEST
 from perfkit.history.store.query import Reader
 from perfkit.history.store.refresh import UpdateSummary, default_store, rebuild, update
@@ -28,6 +30,7 @@ __all__ = [
     "UpdateSummary",
     "default_store",
     "exists",
+    "load_commit",
     "load_history",
     "rebuild",
     "update",
@@ -45,15 +48,39 @@ def load_history(
     """The history table of ``results_dir`` from its store, refreshed first; None when
     the results directory has no store (then read the JSON files).
 
-    Same table as :func:`perfkit.history.series.load`; malformed result files are skipped
-    (listed in ``attrs["skipped_files"]`` as (file, reason)) instead of aborting.
+    Same table and attributes as :func:`perfkit.history.series.load` ordered by ``repo``'s
+    git history: ``attrs["unreadable"]`` lists the malformed result files (path, reason),
+    ``attrs["environment_info"]`` what asv recorded about each machine and interpreter.
     """
+    from perfkit.history.series import env_key
+
     if not exists(results_dir):
         return None
+    results_dir = Path(results_dir)
     summary = update(results_dir, repo=repo)
     with Reader(summary.store) as reader:
         df = reader.frame(machine)
-        df.attrs["skipped_files"] = [
-            (key, s.error) for key, s in sorted(reader.manifest.sources.items()) if s.error
-        ]
+        sources = sorted(reader.manifest.sources.items())
+    mine = [(k, s) for k, s in sources if machine is None or k.split("/", 1)[0] == machine]
+    unreadable = [
+        (str(results_dir / key), _reason(s.error, results_dir / key)) for key, s in mine if s.error
+    ]
+    if mine and len(unreadable) == len(mine):
+        raise HistoryError(
+            f"{results_dir}: none of its {len(mine)} result files can be read "
+            f"(first: {unreadable[0][0]}: {unreadable[0][1]})"
+        )
+    info: dict[str, dict[str, str]] = {}
+    for key, s in mine:
+        if s.rows and s.order is not None:
+            where = env_key(key.split("/", 1)[0], s.environment)
+            info.setdefault(s.commit, {})[where] = s.env_info
+    df.attrs["unreadable"] = unreadable
+    df.attrs["order_source"] = f"git repository {repo}"
+    df.attrs["environment_info"] = info
     return df
+
+
+def _reason(error: str, path: Path) -> str:
+    """As :mod:`perfkit.history.series` words a file it could not read."""
+    return error[len(str(path)) + 2 :] if error.startswith(f"{path}: ") else error

@@ -21,7 +21,7 @@ from typing import Any
 from perfkit.atomic import write_text_atomic
 from perfkit.errors import ResultsFormatError
 
-FORMAT = 1
+FORMAT = 2  # 2: the rows rebuild Measurements (samples, parameters, asv's value)
 NAME = "manifest.json"
 
 
@@ -31,6 +31,9 @@ class Part:
     rows: int
     dead: tuple[str, ...] = ()  # sources whose rows in this part are no longer live
     dead_rows: int = 0
+    # rows of many commits sorted by benchmark (a series reads one or two row groups);
+    # otherwise a range of commits as one update wrote it
+    clustered: bool = False
 
     @property
     def live(self) -> int:
@@ -52,6 +55,7 @@ class Source:
     error: str | None = None  # why it was skipped (malformed), when it was
     machine: str = ""  # of its rows (an asv file holds one machine and environment)
     environment: str = ""
+    env_info: str = ""  # what asv recorded about the machine and interpreter
 
 
 @dataclass(frozen=True)
@@ -73,8 +77,9 @@ class Manifest:
         return len(keys) == len(set(keys))
 
 
-def read(store_dir: Path) -> Manifest | None:
-    """The manifest of ``store_dir``, or None when there is no store there."""
+def read(store_dir: Path, *, other_format_ok: bool = False) -> Manifest | None:
+    """The manifest of ``store_dir``, or None when there is no store there (or, with
+    ``other_format_ok``, a store of another format: an update then rebuilds it)."""
     path = store_dir / NAME
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -83,14 +88,22 @@ def read(store_dir: Path) -> Manifest | None:
     except (OSError, ValueError) as exc:
         raise ResultsFormatError(f"{path}: unreadable store manifest ({exc})") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
+        if other_format_ok and isinstance(data, dict):
+            return None
         raise ResultsFormatError(
             f"{path}: store format {data.get('format') if isinstance(data, dict) else '?'!r}, "
-            f"expected {FORMAT}: run `perfkit store rebuild`"
+            f"expected {FORMAT}: run `perfkit history rebuild`"
         )
     return Manifest(
         generation=int(data["generation"]),
         parts=tuple(
-            Part(p["file"], int(p["rows"]), tuple(p["dead"]), int(p["dead_rows"]))
+            Part(
+                p["file"],
+                int(p["rows"]),
+                tuple(p["dead"]),
+                int(p["dead_rows"]),
+                bool(p.get("clustered", False)),
+            )
             for p in data["parts"]
         ),
         sources={k: _source(v) for k, v in data["sources"].items()},
@@ -111,6 +124,7 @@ def _source(v: dict[str, Any]) -> Source:
         error=v.get("error"),
         machine=v.get("machine", ""),
         environment=v.get("environment", ""),
+        env_info=v.get("env_info", ""),
     )
 
 

@@ -12,6 +12,7 @@ import contextlib
 import os
 import uuid
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -81,9 +82,9 @@ def write_table(store_dir: Path, table: pa.Table) -> Part:
     return _copy(store_dir, "SELECT * FROM new_rows", table)
 
 
-def merge(store_dir: Path, parts: Sequence[Part]) -> Part:
+def merge(store_dir: Path, parts: Sequence[Part], clustered: bool = False) -> Part:
     """One new sorted part with the live rows of ``parts`` (DuckDB sorts out of core)."""
-    return _copy(store_dir, live_sql(store_dir, parts))
+    return replace(_copy(store_dir, live_sql(store_dir, parts)), clustered=clustered)
 
 
 def _copy(store_dir: Path, select: str, table: pa.Table | None = None) -> Part:

@@ -68,7 +68,7 @@ class Reader:
         self.store_dir = Path(store_dir)
         found = mf.read(self.store_dir)
         if found is None:
-            raise HistoryError(f"{self.store_dir}: no history store (run `perfkit store update`)")
+            raise HistoryError(f"{self.store_dir}: no history store (run `perfkit history update`)")
         self.manifest = found
         self.con = pt.connect(self.store_dir, threads)
         self._latest = "" if found.unique else _LATEST

@@ -36,7 +36,7 @@ def _init(benchmarks: dict[str, Any], placement: Placement, reader: rows.FileRea
 def _read_one(item: Todo) -> Read:
     key, path, source = item
     try:
-        commit, cols = _worker["reader"](path, _worker["benchmarks"])
+        commit, cols, env_info = _worker["reader"](path, _worker["benchmarks"])
     except ResultsFormatError as exc:
         return key, source, None, str(exc)
     commit = commit or source.commit
@@ -46,7 +46,13 @@ def _read_one(item: Todo) -> Read:
     )
     one = {c: str(cols[c][0]) if table.num_rows else "" for c in ("machine", "environment")}
     source = replace(
-        source, commit=full or commit, order=order, date=date, rows=table.num_rows, **one
+        source,
+        commit=full or commit,
+        order=order,
+        date=date,
+        rows=table.num_rows,
+        env_info=env_info,
+        **one,
     )
     return key, source, table, None
 

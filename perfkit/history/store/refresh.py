@@ -38,6 +38,15 @@ from perfkit.ingest import asv as asv_ingest
 # commits (files are read in history order) so "the last N commits" reads few parts
 BATCH_ROWS = 262_144
 MAX_SMALL = 16  # more parts than this below BATCH_ROWS / 4 rows: they are merged into one
+# Commit-range parts older than the newest HOT_COMMITS commits are folded into one part
+# sorted by benchmark (clustered) once they hold FOLD_BATCHES * batch_rows rows: a
+# series then reads one or two row groups of it instead of one per commit-range part,
+# and "what changed lately" still reads only the commit-range parts (the clustered
+# parts' row groups are skipped by their `order` statistics). More than MAX_CLUSTERED
+# clustered parts are merged into one.
+HOT_COMMITS = 256
+FOLD_BATCHES = 4
+MAX_CLUSTERED = 8
 _META_KEYS = ("type", "unit", "param_names", "params", "rounds", "repeat")
 
 
@@ -81,6 +90,8 @@ def update(
     placed: Placed | None = None,
     batch_rows: int = BATCH_ROWS,
     max_small: int = MAX_SMALL,
+    hot_commits: int = HOT_COMMITS,
+    max_clustered: int = MAX_CLUSTERED,
     jobs: int | None = None,
     reader: rows.FileReader = rows.read_asv,
 ) -> UpdateSummary:
@@ -95,7 +106,7 @@ def update(
     store_dir = Path(store_dir) if store_dir is not None else default_store(results_dir)
     store_dir.mkdir(parents=True, exist_ok=True)
     with _locked(store_dir):
-        found = mf.read(store_dir)
+        found = mf.read(store_dir, other_format_ok=True)  # an older format is rebuilt
         old = found or mf.Manifest()
         base = mf.Manifest() if rebuild else old
         files = _list(results_dir)
@@ -114,7 +125,10 @@ def update(
         new_parts, sources, skipped, added = _ingest(store_dir, read, keep, batch_rows)
         gone = [k for k, _, _ in todo] + removed
         all_parts = _mark_dead(base.parts, {k: base.sources[k] for k in gone if k in base.sources})
-        all_parts = _compact(store_dir, [*all_parts, *new_parts], max_small, batch_rows // 4)
+        layout = Layout(
+            batch_rows // 4, max_small, FOLD_BATCHES * batch_rows, hot_commits, max_clustered
+        )
+        all_parts, sources = _compact(store_dir, [*all_parts, *new_parts], sources, layout)
         new = mf.Manifest(old.generation + 1, tuple(all_parts), sources, meta)
         mf.write(store_dir, new)
         pt.remove_unlisted(store_dir, {p.file for p in new.parts} | {p.file for p in old.parts})
@@ -187,10 +201,11 @@ def _list(results_dir: Path) -> list[asv_ingest.ResultFileInfo]:
     infos = []
     for mdir in sorted((e for e in os.scandir(results_dir) if e.is_dir()), key=lambda e: e.name):
         names = sorted(e.name for e in os.scandir(mdir.path) if e.name.endswith(".json"))
+        folder = results_dir / mdir.name  # one path join per file, not two
         for name in names:
             if name != "machine.json":
                 commit8, _, env = name[: -len(".json")].partition("-")
-                path = results_dir / mdir.name / name
+                path = folder / name
                 infos.append(asv_ingest.ResultFileInfo(path, mdir.name, commit8, env, None))
     return infos
 
@@ -312,10 +327,62 @@ def _mark_dead(parts: tuple[mf.Part, ...], gone: Mapping[str, mf.Source]) -> lis
     return out
 
 
-def _compact(store_dir: Path, parts: list[mf.Part], max_small: int, small: int) -> list[mf.Part]:
-    """Rewrite mostly-dead parts; merge the small parts when there are too many."""
-    out = [pt.merge(store_dir, [p]) if p.dead_rows * 2 > p.rows else p for p in parts]
-    smalls = [p for p in out if p.live < small]
-    if len(smalls) > max_small:
-        out = [p for p in out if p.live >= small] + [pt.merge(store_dir, smalls)]
-    return out
+@dataclass(frozen=True)
+class Layout:
+    small: int  # parts with fewer live rows are small
+    max_small: int  # more small parts than this: merged into one
+    fold_rows: int  # commit-range parts outside the hot commits holding this many: folded
+    hot_commits: int  # newest commits kept in commit-range parts
+    clustered: int = MAX_CLUSTERED  # more clustered parts than this: merged into one
+
+
+def _compact(
+    store_dir: Path, parts: list[mf.Part], sources: dict[str, mf.Source], layout: Layout
+) -> tuple[list[mf.Part], dict[str, mf.Source]]:
+    """Rewrite mostly-dead parts; merge the small parts when there are too many; fold old
+    commit-range parts into a clustered part (module constants). Returns the parts and
+    the source records pointing at the parts that now hold their rows."""
+    moved: dict[str, str] = {}
+
+    def merge(group: list[mf.Part], clustered: bool) -> mf.Part:
+        new = pt.merge(store_dir, group, clustered)
+        moved.update((p.file, new.file) for p in group)
+        return new
+
+    out = [merge([p], p.clustered) if p.dead_rows * 2 > p.rows else p for p in parts]
+    smalls = [p for p in out if p.live < layout.small and not p.clustered]
+    if len(smalls) > layout.max_small:
+        out = [p for p in out if p not in smalls] + [merge(smalls, False)]
+    sources = _moved(sources, moved)
+    cold = _cold(out, sources, layout.hot_commits)
+    if sum(p.live for p in cold) >= layout.fold_rows:
+        out = [p for p in out if p not in cold] + [merge(cold, True)]
+    clustered = [p for p in out if p.clustered]
+    if len(clustered) > layout.clustered:
+        out = [p for p in out if not p.clustered] + [merge(clustered, True)]
+    return out, _moved(sources, moved)
+
+
+def _moved(sources: dict[str, mf.Source], moved: Mapping[str, str]) -> dict[str, mf.Source]:
+    def where(part: str | None) -> str | None:
+        while part in moved:
+            part = moved[part]
+        return part
+
+    return {k: replace(s, part=where(s.part)) if s.part in moved else s for k, s in sources.items()}
+
+
+def _cold(
+    parts: list[mf.Part], sources: Mapping[str, mf.Source], hot_commits: int
+) -> list[mf.Part]:
+    """Commit-range parts holding no result of the newest ``hot_commits`` commits."""
+    orders = sorted({s.order for s in sources.values() if s.order is not None and s.rows})
+    if len(orders) <= hot_commits:
+        return []
+    cut = orders[-hot_commits] if hot_commits > 0 else orders[-1] + 1
+    newest: dict[str, int] = {}
+    for s in sources.values():
+        if s.part is not None and s.rows:
+            order = -1 if s.order is None else s.order
+            newest[s.part] = max(newest.get(s.part, -1), order)
+    return [p for p in parts if not p.clustered and newest.get(p.file, cut) < cut]

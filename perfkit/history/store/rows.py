@@ -18,7 +18,8 @@ import numpy as np
 import pyarrow as pa
 
 from perfkit.ingest import asv as asv_ingest
-from perfkit.model import Measurement
+from perfkit.ingest.jsonfile import read_json
+from perfkit.model import BenchmarkKind, Direction, Measurement
 
 SCHEMA = pa.schema(
     [
@@ -44,6 +45,15 @@ SCHEMA = pa.schema(
         ("started_at", pa.float64()),  # unix seconds; the latest run wins on duplicates
         ("source", pa.string()),  # result file, relative to the results directory
         ("source_hash", pa.string()),  # content hash of that file
+        # the rest rebuilds the Measurement exactly (perfkit compare reads commits from here)
+        ("seq", pa.int32()),  # position in its result file
+        ("param_names", pa.list_(pa.string())),
+        ("param_values", pa.list_(pa.string())),
+        ("runs", pa.list_(pa.list_(pa.float64()))),  # the samples, per measuring process
+        ("runs_known", pa.bool_()),
+        ("value", pa.float64()),  # the tool's own summary
+        ("skipped", pa.bool_()),
+        ("session", pa.string()),
     ]
 )
 _QUANTILES = (0.0, 25.0, 50.0, 75.0, 100.0)
@@ -71,18 +81,27 @@ def summaries(measurements: Sequence[Measurement]) -> tuple[np.ndarray, np.ndarr
     return n, q
 
 
-PER_ROW = tuple(
-    f.name for f in SCHEMA if f.name not in ("commit", "order", "date", "source", "source_hash")
-)
+PER_FILE = ("commit", "order", "date", "source", "source_hash")
+PER_ROW = tuple(f.name for f in SCHEMA if f.name not in PER_FILE)
 Columns = dict[str, Any]  # PER_ROW column -> list or numpy array, all of one length
-# reads one result file into (its commit, its rows' columns); raises ResultsFormatError
-FileReader = Callable[[Path, dict[str, Any]], tuple[str, Columns]]
+# reads one result file into (its commit, its rows' columns, what asv recorded about the
+# machine and interpreter: env_info); raises ResultsFormatError
+FileReader = Callable[[Path, dict[str, Any]], tuple[str, Columns, str]]
 
 
-def read_asv(path: Path, benchmarks: dict[str, Any]) -> tuple[str, Columns]:
+def read_asv(path: Path, benchmarks: dict[str, Any]) -> tuple[str, Columns, str]:
     """One asv result file through perfkit's asv reader (:mod:`perfkit.ingest.asv`)."""
-    measurements = asv_ingest.read_result_file(path, benchmarks)
-    return measurements[0].commit or "", columns(measurements)
+    data = read_json(path)
+    measurements = asv_ingest.read_result_file(path, benchmarks, data=data)
+    return measurements[0].commit or "", columns(measurements), env_info(data)
+
+
+def env_info(data: Any) -> str:
+    """What asv recorded about the machine and interpreter, as perfkit history compares it
+    (``attrs["environment_info"]`` of :func:`perfkit.history.series.load`)."""
+    from perfkit.history.series import _env_info
+
+    return _env_info(data) if isinstance(data, dict) else ""
 
 
 def columns(measurements: Sequence[Measurement]) -> Columns:
@@ -106,7 +125,69 @@ def columns(measurements: Sequence[Measurement]) -> Columns:
         "max": q[:, 4],
         "error": [m.error or ("skipped" if m.skipped else "") for m in measurements],
         "started_at": [m.started_at for m in measurements],
+        "seq": np.arange(len(measurements), dtype=np.int32),
+        "param_names": [[k for k, _ in m.params] for m in measurements],
+        "param_values": [[v for _, v in m.params] for m in measurements],
+        "runs": [m.runs for m in measurements],
+        "runs_known": [m.runs_known for m in measurements],
+        "value": [m.value for m in measurements],
+        "skipped": [m.skipped for m in measurements],
+        "session": [m.session for m in measurements],
     }
+
+
+MEASUREMENT_COLUMNS = (
+    "name",
+    "benchmark",
+    "kind",
+    "unit",
+    "direction",
+    "param_names",
+    "param_values",
+    "runs",
+    "runs_known",
+    "value",
+    "commit",
+    "machine",
+    "environment",
+    "started_at",
+    "version",
+    "error",
+    "skipped",
+    "session",
+)
+
+
+def measurements(cols: dict[str, list], source: str) -> list[Measurement]:
+    """The Measurements of rows (``MEASUREMENT_COLUMNS`` as Python lists, in file order):
+    exactly what :func:`perfkit.ingest.asv.read_result_file` gave for file ``source``."""
+    out = []
+    for i in range(len(cols["name"])):
+        error = cols["error"][i]
+        skipped = bool(cols["skipped"][i])
+        out.append(
+            Measurement(
+                name=cols["name"][i],
+                benchmark=cols["benchmark"][i],
+                kind=BenchmarkKind(cols["kind"][i]),
+                unit=cols["unit"][i],
+                direction=Direction(cols["direction"][i]),
+                params=tuple(zip(cols["param_names"][i], cols["param_values"][i], strict=True)),
+                runs=tuple(tuple(run) for run in cols["runs"][i]),
+                runs_known=bool(cols["runs_known"][i]),
+                value=cols["value"][i],
+                commit=cols["commit"][i] or None,
+                machine=cols["machine"][i] or None,
+                environment=cols["environment"][i] or None,
+                started_at=cols["started_at"][i],
+                version=cols["version"][i] or None,
+                source=source,
+                error=None if error == "" or (skipped and error == "skipped") else error,
+                skipped=skipped,
+                session=cols["session"][i],
+            )
+        )
+    return out
 
 
 def table(
