@@ -47,17 +47,10 @@ def test_gate_passes_unchanged_code_and_fails_an_injected_slowdown(
     # the slowdown: the validation call site now validates the chain twice
     chain_py = project / "workloads" / "perfkit_workloads" / "chain.py"
     source = chain_py.read_text()
-    call = "    return int(validate_range(chain.headers, chain.hashes, chain.tx_start, chain.tx_count, chain.txs, lo, hi))"
+    call = "    return int(\n        validate_range("
     assert call in source
-    chain_py.write_text(
-        source.replace(
-            call,
-            call.replace(
-                "return int(",
-                "validate_range(chain.headers, chain.hashes, chain.tx_start, chain.tx_count, chain.txs, lo, hi)\n    return int(",
-            ),
-        )
-    )
+    twice = "validate_range(chain.headers, chain.hashes, chain.tx_start, chain.tx_count, chain.txs, lo, hi)"
+    chain_py.write_text(source.replace(call, f"    {twice}\n{call}"))
     git(project, "commit", "-qam", "validate twice")
     # On a heavily loaded machine the honest verdict can be "inconclusive"; a user would
     # measure again with more processes, so the test does too (never on a wrong verdict).
