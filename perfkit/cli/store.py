@@ -21,6 +21,8 @@ from pathlib import Path
 
 import click
 
+from perfkit.cli.options import json_option, write_json
+
 ASV_RESULTS = Path(".asv/results")
 
 
@@ -115,17 +117,18 @@ def rebuild(results_dir: Path, store_dir: Path | None, repo: Path, jobs: int | N
 @_results_option
 @_store_option
 @click.option("--last", type=int, default=100, show_default=True, help="Newest commits to look at.")
-@click.option("--json", "as_json", is_flag=True, help="Print the change points as JSON.")
-def changes(results_dir: Path, store_dir: Path | None, last: int, as_json: bool) -> int:
+@json_option
+def changes(results_dir: Path, store_dir: Path | None, last: int, json_path: Path | None) -> int:
     """Change points in the last commits with results, across every benchmark
     (perfkit history's detection; reads the store as it is: `update` first)."""
     from perfkit.history import store
 
     with store.Reader(_resolve_store(results_dir, store_dir)) as reader:
         found = reader.changes(last)
-    if as_json:
-        click.echo(json.dumps([_finite(dataclasses.asdict(c)) for c in found], indent=2))
-        return 0
+    if json_path is not None:
+        write_json(json_path, json.dumps([_finite(dataclasses.asdict(c)) for c in found], indent=2))
+        if str(json_path) == "-":
+            return 0
     click.echo(f"{len(found)} change point(s) in the last {last} commits")
     for c in found:
         click.echo(

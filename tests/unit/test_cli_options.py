@@ -473,7 +473,7 @@ def test_every_json_option_takes_a_file():
         )
         for sub in subs:
             for param in sub.params:
-                if "--json" in getattr(param, "opts", ()) and name not in ("store",):
+                if "--json" in getattr(param, "opts", ()):
                     assert not param.is_flag and isinstance(param.type, click.Path), (name, sub)
 
 

@@ -408,7 +408,7 @@ def test_cli_store_commands(tmp_path, shas, capsys):
     base = ["--results", str(results)]
     assert main(["store", "rebuild", *base, "--repo", str(repo)]) == 0
     assert "40 of 40 result files read" in capsys.readouterr().out
-    assert main(["store", "changes", *base, "--last", "20", "--json"]) == 0
+    assert main(["store", "changes", *base, "--last", "20", "--json", "-"]) == 0
     found = json.loads(capsys.readouterr().out)
     assert [(c["name"], c["commit"]) for c in found] == [("s.T.time_a", commits[30])]
     assert main(["store", "series", "s.T.time_a", *base, "--csv"]) == 0
