@@ -47,13 +47,32 @@ def _machines() -> dict:
 
 
 def ensure_machine(name: str | None = None) -> None:
-    """asv asks interactively for machine details once; answer with the defaults."""
-    if (name or platform.node()) in _machines():
+    """Add this machine's entry (asv's defaults) to asv's machine file when missing, as
+    ``asv machine --yes`` would, but atomically and under a lock: asv rewrites the file
+    in place, and a concurrent run (shards of one suite on one host) read it half-written."""
+    wanted = name or platform.node()
+    if wanted in _machines():
         return
-    cmd = [*asv_command(), "machine", "--yes", *(["--machine", name] if name else [])]
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        raise ToolMissingError(f"`asv machine --yes` failed: {_last_line(proc.stderr)}")
+    import fcntl
+    import tempfile
+
+    from asv.machine import Machine
+
+    lock = Path(tempfile.gettempdir()) / "perfkit-asv-machine.lock"
+    with open(lock, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        if wanted in _machines():
+            return
+        try:
+            data = json.loads(MACHINE_FILE.read_text()) if MACHINE_FILE.exists() else {}
+            entry = {**Machine.get_defaults(), "machine": wanted}
+        except (OSError, ValueError) as exc:
+            raise ToolMissingError(
+                f"cannot add machine {wanted!r} to {MACHINE_FILE}: {exc}"
+            ) from None
+        data[wanted] = entry
+        data["version"] = Machine.api_version
+        write_text_atomic(MACHINE_FILE, json.dumps(data, indent=4, sort_keys=True) + "\n")
 
 
 def current_machine(name: str | None = None) -> str:
