@@ -153,3 +153,24 @@ def test_slots_reuse_the_one_holding_the_commit(tmp_path: Path):
     assert pick_slot(project, "f" * 40, set()) == slot
     assert pick_slot(project, "e" * 40, set()).name == "slot-0"  # a free one first
     assert pick_slot(project, "f" * 40, {slot}).name == "slot-0"  # taken by the other side
+
+
+def test_repo_subdir_is_where_a_same_python_side_imports_from(tmp_path: Path):
+    """asv's ``repo_subdir`` (the package's pyproject in a folder of the repository, as in
+    this repository's workloads/): the launcher puts that folder first, the package name
+    is looked for there, and a bad value is a config error."""
+    (tmp_path / "asv.conf.json").write_text(
+        '{"repo": ".", "project": "my-pkg", "repo_subdir": "python", "environment_type": "existing"}'
+    )
+    (tmp_path / "python" / "my_pkg").mkdir(parents=True)
+    (tmp_path / "python" / "my_pkg" / "__init__.py").write_text("")
+    project = discover(tmp_path)
+    assert project.repo_subdir == "python"
+    side = sides.same_python("head", "0" * 40, tmp_path, project, tmp_path / "work")
+    script = Path(side.python).read_text()
+    assert f"ASV_PYTHONPATH={tmp_path / 'python'}" in script
+    assert import_names(tmp_path / project.repo_subdir, project.project) == ["my_pkg"]
+    for bad in ('"/abs"', '"../out"', "3"):
+        (tmp_path / "asv.conf.json").write_text(f'{{"repo": ".", "repo_subdir": {bad}}}')
+        with pytest.raises(ConfigError, match="repo_subdir"):
+            discover(tmp_path)
