@@ -38,7 +38,8 @@ _SQRT2 = math.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 # columns of the per-change-point output table (COL_EDGE: 1 if found by the newest-commit
-# test, :func:`newest_step`, 0 if by the search)
+# test, :func:`newest_step`, 2 if by the same test at the oldest commits, :func:`_with_oldest`,
+# 0 if by the search)
 COL_INDEX, COL_P, COL_DELTA, COL_LOW, COL_HIGH, COL_LEVEL, COL_EDGE = range(7)
 N_COLS = 7
 EDGE_BASELINE = 100  # most points before the newest ones that the newest-commit test uses
@@ -550,7 +551,8 @@ def segment(
         out[j, COL_HIGH] = d_hi
         out[j, COL_LEVEL] = level
         out[j, COL_EDGE] = 0.0
-    return _with_newest(x, cps, out, m, alpha, window, z_conf, min_effect, scale)
+    out = _with_newest(x, cps, out, m, alpha, window, z_conf, min_effect, scale)
+    return _with_oldest(x, out, m, alpha, window, z_conf, min_effect, scale)
 
 
 @_njit
@@ -583,6 +585,60 @@ def _with_newest(
     if edge.shape[0] and edge[0, COL_INDEX] - last >= m:
         out = np.concatenate((out, edge))
     return out
+
+
+@_njit
+def _with_oldest(
+    x: np.ndarray,
+    out: np.ndarray,
+    m: int,
+    alpha: float,
+    window: int,
+    z_conf: float,
+    min_effect: float,
+    scale: float,
+) -> np.ndarray:
+    """The newest-commit test run on the reversed series: a step within the first
+    ``2 m - 1`` points (which the search cannot see either), at its own level ``alpha``.
+    Before the first change point in ``out`` (rows in index order); when that change point
+    itself has fewer than ``2 m`` points before it, the test against the segment after it
+    relocates it, as :func:`_with_newest` does at the other end."""
+    n = x.size
+    k = out.shape[0]
+    rev = x[::-1].copy()
+    if k and out[0, COL_INDEX] < 2 * m:
+        nxt = int(out[1, COL_INDEX]) if k > 1 else n
+        edge = newest_step(rev, n - nxt, m, alpha, window, z_conf, min_effect, scale)
+        if edge.shape[0]:
+            at = n - int(edge[0, COL_INDEX])
+            if abs(at - out[0, COL_INDEX]) < m:
+                out[0] = _oldest_row(x, at, nxt, edge[0, COL_P], window, z_conf)
+        return out
+    first = int(out[0, COL_INDEX]) if k else n
+    edge = newest_step(rev, n - first, m, alpha, window, z_conf, min_effect, scale)
+    if edge.shape[0]:
+        at = n - int(edge[0, COL_INDEX])
+        if first - at >= m:
+            row = _oldest_row(x, at, first, edge[0, COL_P], window, z_conf)
+            out = np.concatenate((row.reshape((1, N_COLS)), out))
+    return out
+
+
+@_njit
+def _oldest_row(
+    x: np.ndarray, at: int, hi: int, p: float, window: int, z_conf: float
+) -> np.ndarray:
+    """A COL_* row for a step at ``at`` found at the oldest commits (estimated forwards)."""
+    delta, d_lo, d_hi, level = step_estimate(x, 0, at, hi, window, z_conf)
+    row = np.empty(N_COLS)
+    row[COL_INDEX] = at
+    row[COL_P] = p
+    row[COL_DELTA] = delta
+    row[COL_LOW] = d_lo
+    row[COL_HIGH] = d_hi
+    row[COL_LEVEL] = level
+    row[COL_EDGE] = 2.0
+    return row
 
 
 @_njit(parallel=True)
