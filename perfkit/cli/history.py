@@ -280,7 +280,7 @@ def _summary(result: history.HistoryResult, files: historyreport.HistoryFiles, t
     for s, cp in historyreport.ranked(result):
         if (s.series, str(cp.commit)) in grouped:
             continue
-        mark = f"  (provisional: {cp.points_after} point(s) after)" if cp.provisional else ""
+        mark = f"  ({historyreport.provisional_note(cp)})" if cp.provisional else ""
         lines.append(
             f"  {cp.verdict.value:<12} {str(cp.commit)[:12]:<12} {_pct(cp.ratio)}  "
             f"p={cp.p_value:.2g}  {s.series}{mark}"

@@ -60,6 +60,16 @@ def change_point_dict(cp: ChangePoint) -> dict[str, Any]:
     }
 
 
+def provisional_note(cp: ChangePoint) -> str:
+    """Why a change point is provisional: "N point(s) after" (the newest commits) or, for
+    a step at the oldest commits of a series, "N point(s) before"; "" when it is not."""
+    if not cp.provisional:
+        return ""
+    if cp.index < cp.points_after:
+        return f"provisional: {cp.index} point(s) before"
+    return f"provisional: {cp.points_after} point(s) after"
+
+
 def event_dict(e: ShiftEvent) -> dict[str, Any]:
     return {
         "commit": e.commit,
