@@ -21,6 +21,7 @@ import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -221,26 +222,67 @@ def frame(
         key = (full, m.name, m.machine or "", m.environment or "")
         started = m.started_at if m.started_at is not None else -math.inf
         if key not in rows or started >= rows[key][0]:
-            rows[key] = (started, _row(m, full, order[full]))
-    df = pd.DataFrame([r for _, r in rows.values()], columns=list(COLUMNS))
+            rows[key] = (started, m, full)
+    kept = [(m, full) for _, m, full in rows.values()]
+    df = pd.DataFrame(_columns(kept, order), columns=list(COLUMNS))
     df = df.sort_values(["name", "machine", "environment", "order"], kind="stable")
     df = df.reset_index(drop=True)
     df.attrs["skipped_commits"] = sorted(skipped)
     return df
 
 
-def _five(s: list[float]) -> list[float]:
-    """Min, quartiles, median and max of sorted ``s`` (numpy's default interpolation;
-    plain Python: ``np.percentile`` costs more than the work for ten samples)."""
-    last = len(s) - 1
+def _columns(
+    kept: list[tuple[Measurement, str]], order: Mapping[str, tuple[int, str]]
+) -> dict[str, list | np.ndarray]:
+    """The table's columns for ``kept`` (measurement, full commit), built column by
+    column (no dict per row), the quartiles of all rows with the same number of samples
+    computed at once."""
+    cols: dict[str, list | np.ndarray] = {c: [] for c in COLUMNS}
+    samples: list[tuple[float, ...]] = []
+    for m, full in kept:
+        placed = order[full]
+        cols["commit"].append(full)
+        cols["order"].append(placed[0])
+        cols["date"].append(placed[1])
+        cols["benchmark"].append(m.benchmark)
+        cols["name"].append(m.name)
+        cols["parameters"].append(", ".join(f"{k}={v}" for k, v in m.params))
+        cols["machine"].append(m.machine or "")
+        cols["environment"].append(m.environment or "")
+        cols["unit"].append(m.unit)
+        cols["direction"].append(str(m.direction))
+        cols["version"].append(m.version or "")
+        cols["error"].append(m.error or ("skipped" if m.skipped else ""))
+        ok = m.error is None and not m.skipped
+        runs = m.runs if ok else ()
+        one = runs[0] if len(runs) == 1 else tuple(chain.from_iterable(runs))
+        if not one and ok and m.value is not None:
+            one = (float(m.value),)  # a summary without samples: n 1, every quantile the value
+            cols["n"].append(1)
+        else:
+            cols["n"].append(len(one))
+        samples.append(one)
+    cols.update(zip(("min", "q25", "median", "q75", "max"), _quantiles(samples), strict=True))
+    return cols
 
-    def q(p: float) -> float:
-        h = last * p
-        lo = int(h)
-        hi = min(lo + 1, last)
-        return s[lo] + (s[hi] - s[lo]) * (h - lo)
 
-    return [s[0], q(0.25), q(0.5), q(0.75), s[last]]
+def _quantiles(samples: list[tuple[float, ...]]) -> list[np.ndarray]:
+    """Min, quartiles, median and max of each sample (NaN for none; numpy's default
+    linear interpolation), for all samples of one size at once."""
+    out = [np.full(len(samples), math.nan) for _ in range(5)]
+    by_size: dict[int, list[int]] = {}
+    for i, s in enumerate(samples):
+        if s:
+            by_size.setdefault(len(s), []).append(i)
+    for size, rows in by_size.items():
+        values = np.sort(np.array([samples[i] for i in rows], dtype=float), axis=1)
+        last = size - 1
+        for k, p in enumerate((0.0, 0.25, 0.5, 0.75, 1.0)):
+            h = last * p
+            lo = int(h)
+            hi = min(lo + 1, last)
+            out[k][rows] = values[:, lo] + (values[:, hi] - values[:, lo]) * (h - lo)
+    return out
 
 
 def _resolver(order: Mapping[str, tuple[int, str]]):
@@ -257,37 +299,6 @@ def _resolver(order: Mapping[str, tuple[int, str]]):
         return by_prefix[commit]
 
     return resolve
-
-
-def _row(m: Measurement, commit: str, placed: tuple[int, str]) -> dict:
-    samples = m.samples if m.error is None and not m.skipped else ()  # m.ok, computed once
-    if samples:
-        q, n = _five(sorted(float(x) for x in samples)), len(samples)
-    elif m.error is None and not m.skipped and m.value is not None:
-        q, n = [float(m.value)] * 5, 1  # a summary without samples
-    else:
-        q, n = [math.nan] * 5, 0
-    params = ", ".join(f"{k}={v}" for k, v in m.params)
-    return dict(
-        commit=commit,
-        order=placed[0],
-        date=placed[1],
-        benchmark=m.benchmark,
-        name=m.name,
-        parameters=params,
-        machine=m.machine or "",
-        environment=m.environment or "",
-        unit=m.unit,
-        direction=str(m.direction),
-        version=m.version or "",
-        n=n,
-        median=q[2],
-        q25=q[1],
-        q75=q[3],
-        min=q[0],
-        max=q[4],
-        error=m.error or ("skipped" if m.skipped else ""),
-    )
 
 
 # --- analysis --------------------------------------------------------------------------------
