@@ -66,10 +66,10 @@ COMPILE_TIME = "about 80 s of CPU, 1-3 minutes on a busy 2-core machine"  # docs
     "--format",
     "fmt",
     type=click.Choice(historyreport.FORMATS),
-    default="all",
+    default="json",
     show_default=True,
     help="What to write into --out: history.json, index.html with plots, or both "
-    "(json alone renders no plots).",
+    "(json, the default, renders no plots).",
 )
 @click.option(
     "--top",

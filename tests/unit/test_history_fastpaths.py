@@ -84,3 +84,23 @@ def test_series_file_mixes_numeric_and_text_columns():
     assert np.isnan(wide.loc["c", "x"]) and np.isnan(wide.loc["b", "y"])
     assert wide.loc[["a", "c"], "y"].tolist() == [3.0, 5.0]
     assert wide.loc[["a", "b", "c"], "z"].tolist() == [7.0, 8.0, 9.0]
+
+
+def test_default_output_renders_no_plots_unless_html_is_asked_for(tmp_path, capsys):
+    from perfkit.cli import main
+
+    x = np.exp(0.02 * np.random.default_rng(3).standard_normal(60))
+    x[30:] *= 1.5
+    pd.DataFrame({"commit": [f"c{i}" for i in range(60)], "latency": x}).to_csv(
+        tmp_path / "s.csv", index=False
+    )
+    base = ["history", "--csv", str(tmp_path / "s.csv"), "--out"]
+    assert main([*base, str(tmp_path / "default")]) == 0
+    out = capsys.readouterr().out
+    assert "regression" in out and "c30" in out  # the ranked summary
+    assert (tmp_path / "default" / "history.json").exists()
+    assert not (tmp_path / "default" / "index.html").exists()
+    assert not (tmp_path / "default" / "plots").exists()
+    assert main([*base, str(tmp_path / "all"), "--format", "all"]) == 0
+    assert len(list((tmp_path / "all" / "plots").glob("*.png"))) == 1
+    assert (tmp_path / "all" / "index.html").exists()
