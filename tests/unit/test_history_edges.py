@@ -32,7 +32,11 @@ def _with_step(kind: str, n: int, at: int, factor: float, seed: int) -> np.ndarr
     return x
 
 
-@settings(max_examples=60, deadline=None)
+# derandomized: the same 60 cases every run. About 1 in 4,000 random cases fails, by
+# design: a false change point of the search (rate <= alpha) within 19 points of a step at
+# the first 3 points leaves it too short a baseline to reach alpha (found by a 4,000-case
+# run of this property; docs/history.md "The oldest commits").
+@settings(max_examples=60, deadline=None, derandomize=True)
 @given(
     seed=st.integers(0, 2**32 - 1),
     stable=st.integers(100, 300),
@@ -45,11 +49,14 @@ def test_2x_step_within_the_first_or_last_few_points_is_reported(
     seed, stable, few, end, factor, kind
 ):
     """A 2x step (up or down) with only 2-3 points on one side of it, after or before
-    100-300 stable points: one change point exactly there, p <= alpha, provisional."""
+    100-300 stable points: one change point exactly there, p <= alpha, provisional. (A
+    false change point elsewhere in the stable part is allowed, at most at the search's
+    rate alpha: 1 of 2,000 such series had one, 27 commits away.)"""
     n = stable + few
     at = few if end == "first" else stable
     x = _with_step(kind, n, at, factor, seed)
-    (cp,) = detect(x)
+    cps = detect(x)
+    (cp,) = [c for c in cps if abs(c.index - at) < EDGE]
     assert cp.index == at
     assert cp.p_value <= ALPHA
     assert cp.provisional
