@@ -536,7 +536,7 @@ def _sort_rows(order: np.ndarray, keys: list[np.ndarray]) -> np.ndarray:
     runs is fast), else a lexsort."""
     lo, hi = (int(order.min()), int(order.max())) if order.size else (0, 0)
     sizes = [int(k.max()) + 1 if k.size else 1 for k in keys] + [hi - lo + 1]
-    if math.prod(sizes) >= 2**62:
+    if math.prod(sizes) >= 2**62 or any(k.size and k.min() < 0 for k in keys):  # -1: missing
         return np.lexsort((order, *reversed(keys)))
     composite = np.zeros(order.size, dtype=np.int64)
     for k, size in zip(keys, sizes[1:], strict=True):

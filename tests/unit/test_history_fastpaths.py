@@ -62,7 +62,7 @@ def test_categorical_codes_match_factorizing_the_text(values, missing):
 @settings(max_examples=100, deadline=None)
 @given(
     st.lists(
-        st.tuples(st.integers(0, 3), st.integers(0, 2), st.integers(0, 1), st.integers(-5, 50)),
+        st.tuples(st.integers(-1, 3), st.integers(-1, 2), st.integers(0, 1), st.integers(-5, 50)),
         min_size=1,
         max_size=60,
     )
