@@ -12,7 +12,8 @@ Usage:
    factor and noise, the smallest ``j`` with at least 90 % detection.
 2. False alarms: ``--noise-series`` series of ``--baseline`` commits of pure noise
    (Gaussian and Student t with 3 degrees of freedom): the share with a change point
-   among the newest ``2 * min_size`` commits, and anywhere.
+   among the newest ``2 * min_size`` commits, among the first ``2 * min_size``, and
+   anywhere.
 """
 
 from __future__ import annotations
@@ -64,7 +65,13 @@ def false_alarms(baseline: int, count: int, seed: int) -> dict:
         x = 1.0 + 0.02 * noise((count, baseline))
         found = detect_many([SeriesInput(row) for row in x])
         at_newest = sum(any(c.index >= baseline - newest for c in cps) for cps in found)
-        out[kind] = {"series": count, "at_newest": at_newest, "anywhere": sum(map(bool, found))}
+        at_first = sum(any(c.index < newest for c in cps) for cps in found)
+        out[kind] = {
+            "series": count,
+            "at_newest": at_newest,
+            "at_first": at_first,
+            "anywhere": sum(map(bool, found)),
+        }
     return out
 
 
@@ -92,7 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     for kind, cell in fa.items():
         print(
             f"noise only ({kind}): {cell['at_newest']} of {cell['series']} with a change point "
-            f"in the newest {2 * DEFAULT_MIN_SIZE} commits, {cell['anywhere']} anywhere"
+            f"in the newest {2 * DEFAULT_MIN_SIZE} commits, {cell['at_first']} in the first "
+            f"{2 * DEFAULT_MIN_SIZE}, {cell['anywhere']} anywhere"
         )
     if args.json_path:
         with open(args.json_path, "w", encoding="utf-8") as fh:

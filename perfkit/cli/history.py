@@ -67,10 +67,10 @@ COMPILE_TIME = "about 80 s of CPU, 1-3 minutes on a busy 2-core machine"  # docs
     "--format",
     "fmt",
     type=click.Choice(historyreport.FORMATS),
-    default="all",
+    default="json",
     show_default=True,
     help="What to write into --out: history.json, index.html with plots, or both "
-    "(json alone renders no plots).",
+    "(json, the default, renders no plots).",
 )
 @click.option(
     "--top",
@@ -295,7 +295,7 @@ def _summary(result: history.HistoryResult, files: historyreport.HistoryFiles, t
     for s, cp in historyreport.ranked(result):
         if (s.series, str(cp.commit)) in grouped:
             continue
-        mark = f"  (provisional: {cp.points_after} point(s) after)" if cp.provisional else ""
+        mark = f"  ({historyreport.provisional_note(cp)})" if cp.provisional else ""
         lines.append(
             f"  {cp.verdict.value:<12} {str(cp.commit)[:12]:<12} {_pct(cp.ratio)}  "
             f"p={cp.p_value:.2g}  {s.series}{mark}"

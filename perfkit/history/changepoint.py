@@ -189,15 +189,16 @@ def _change_point(
         verdict=Verdict.REGRESSION if worse else Verdict.IMPROVEMENT,
         direction=item.direction,
         points_after=after,
-        provisional=after < provisional_below(min_size),
+        provisional=min(after, at) < provisional_below(min_size),
     )
 
 
 def provisional_below(min_size: int = DEFAULT_MIN_SIZE) -> int:
-    """A change point with fewer valid points after it than this is provisional: found
-    from the newest commits (:func:`perfkit.history.ranksegment.newest_step`) or with less than a
-    full window of evidence on its right, it can be confirmed or withdrawn as commits
-    arrive."""
+    """A change point with fewer valid points after it (or before it) than this is
+    provisional: found from the newest (or oldest) commits
+    (:func:`perfkit.history.ranksegment.newest_step`) or with less than a full window of
+    evidence on one side, it can be confirmed or withdrawn as commits arrive (or as older
+    commits are measured)."""
     return 2 * min_size
 
 

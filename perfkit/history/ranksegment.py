@@ -38,7 +38,8 @@ _SQRT2 = math.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 # columns of the per-change-point output table (COL_EDGE: 1 if found by the newest-commit
-# test, :func:`newest_step`, 0 if by the search)
+# test, :func:`newest_step`, 2 if by the same test at the oldest commits, :func:`_with_oldest`,
+# 0 if by the search)
 COL_INDEX, COL_P, COL_DELTA, COL_LOW, COL_HIGH, COL_LEVEL, COL_EDGE = range(7)
 N_COLS = 7
 EDGE_BASELINE = 100  # most points before the newest ones that the newest-commit test uses
@@ -431,6 +432,12 @@ def _edge_shares(sizes: np.ndarray, alpha: float) -> np.ndarray:
 
 
 @_njit
+def _abs_dev(y: np.ndarray) -> float:
+    """Sum of absolute deviations from the median."""
+    return np.abs(y - np.median(y)).sum()
+
+
+@_njit
 def newest_step(
     x: np.ndarray,
     lo: int,
@@ -448,8 +455,9 @@ def newest_step(
     before them by :func:`_top_p`, raw and after removing a robust slope fitted on the
     baseline alone (a drift makes the newest points extreme without any step); both must
     reject at the level :func:`_edge_shares` gives j, and the step (Hodges-Lehmann) must
-    reach ``min_effect * scale``. Of the j that pass, the one with the smallest p-value
-    marks the step's start (a clean step separates best at its true start). Under
+    reach ``min_effect * scale``. Of the j that pass, the one whose two levels fit best
+    (least absolute deviations from each side's median, over the same points) marks the
+    step's start. Under
     exchangeable noise the probability of a report is at most ``alpha``.
 
     Returns one COL_* row (COL_P is the Bonferroni-adjusted p-value), or an empty table.
@@ -465,7 +473,8 @@ def newest_step(
     shares = _edge_shares(sizes, alpha)
     a = max(lo, n - big_j - EDGE_BASELINE)
     slope = _slope(x, a, n - big_j, n - big_j)
-    best_j, best_p, best_raw = -1, 1.0, 1.0
+    best_j, best_cost, best_p = -1, np.inf, 1.0
+    a0 = max(lo, n - EDGE_BASELINE)
     for jj in range(big_j):
         if shares[jj] <= 0.0:
             continue
@@ -476,8 +485,14 @@ def newest_step(
         y = x[b0:n] - slope * (np.arange(b0, n) - cp)
         p_det = _top_p(y[: cp - b0], y[cp - b0 :])
         p = max(p_raw, p_det)
-        if p <= shares[jj] and (best_j < 0 or p < best_raw):
-            best_j, best_p, best_raw = j, min(1.0, p * alpha / shares[jj]), p
+        if p > shares[jj] or cp <= a0:
+            continue
+        # of the j that pass, the best two-level fit marks the start (the smallest
+        # p-value would not: two extreme newest points make a longer run of slightly
+        # high ones look even less likely, moving the start several commits early)
+        cost = _abs_dev(x[a0:cp]) + _abs_dev(x[cp:n])
+        if cost < best_cost:
+            best_j, best_cost, best_p = j, cost, min(1.0, p * alpha / shares[jj])
     if best_j < 0:
         return out
     cp = n - best_j
@@ -550,12 +565,14 @@ def segment(
         out[j, COL_HIGH] = d_hi
         out[j, COL_LEVEL] = level
         out[j, COL_EDGE] = 0.0
-    return _with_newest(x, cps, out, m, alpha, window, z_conf, min_effect, scale)
+    out = _with_newest(x, w, cps, out, m, alpha, window, z_conf, min_effect, scale)
+    return _with_oldest(x, w, out, m, alpha, window, z_conf, min_effect, scale)
 
 
 @_njit
 def _with_newest(
     x: np.ndarray,
+    w: np.ndarray,
     cps: np.ndarray,
     out: np.ndarray,
     m: int,
@@ -569,20 +586,97 @@ def _with_newest(
     the last change point itself has fewer than ``2 m`` points after it, test the newest
     points against the segment before it instead: its location at the series' edge is
     the newest-commit test's (exact for a clean step; the search, which needs ``m``
-    points on each side, can land a commit or two early there)."""
+    points on each side, can land a commit or two early there). When the newest-commit
+    step lies ``m`` or more after that change point, the change point is judged again
+    without the newest points (a few extreme newest points can pull the search's
+    statistic): kept beside the step if it still passes, else replaced by it."""
     n = x.size
     k = cps.size
     if k and n - cps[k - 1] < 2 * m:
         prev = cps[k - 2] if k > 1 else 0
         edge = newest_step(x, prev, m, alpha, window, z_conf, min_effect, scale)
-        if edge.shape[0] and abs(edge[0, COL_INDEX] - cps[k - 1]) < m:
+        if edge.shape[0] == 0:
+            return out
+        at = int(edge[0, COL_INDEX])
+        if abs(at - cps[k - 1]) < m:
             out[k - 1] = edge[0]
+        elif at > cps[k - 1]:
+            p = _assess(x, w, prev, cps[k - 1], at, m, window, scale, min_effect)[1]
+            if p <= alpha:
+                out = np.concatenate((out, edge))
+            else:
+                out[k - 1] = edge[0]
         return out
     last = cps[k - 1] if k else 0
     edge = newest_step(x, last, m, alpha, window, z_conf, min_effect, scale)
     if edge.shape[0] and edge[0, COL_INDEX] - last >= m:
         out = np.concatenate((out, edge))
     return out
+
+
+@_njit
+def _with_oldest(
+    x: np.ndarray,
+    w: np.ndarray,
+    out: np.ndarray,
+    m: int,
+    alpha: float,
+    window: int,
+    z_conf: float,
+    min_effect: float,
+    scale: float,
+) -> np.ndarray:
+    """The newest-commit test run on the reversed series: a step within the first
+    ``2 m - 1`` points (which the search cannot see either), at its own level ``alpha``.
+    Before the first change point in ``out`` (rows in index order); when that change point
+    itself has fewer than ``2 m`` points before it, the test against the segment after it
+    relocates it (or, ``m`` or more before it, has it judged again without the oldest
+    points), as :func:`_with_newest` does at the other end."""
+    n = x.size
+    k = out.shape[0]
+    rev = x[::-1].copy()
+    if k and out[0, COL_INDEX] < 2 * m:
+        first = int(out[0, COL_INDEX])
+        nxt = int(out[1, COL_INDEX]) if k > 1 else n
+        edge = newest_step(rev, n - nxt, m, alpha, window, z_conf, min_effect, scale)
+        if edge.shape[0] == 0:
+            return out
+        at = n - int(edge[0, COL_INDEX])
+        row = _oldest_row(x, at, nxt, edge[0, COL_P], window, z_conf)
+        if abs(at - first) < m:
+            out[0] = row
+        elif at < first:
+            p = _assess(x, w, at, first, nxt, m, window, scale, min_effect)[1]
+            if p <= alpha:
+                out = np.concatenate((row.reshape((1, N_COLS)), out))
+            else:
+                out[0] = row
+        return out
+    first = int(out[0, COL_INDEX]) if k else n
+    edge = newest_step(rev, n - first, m, alpha, window, z_conf, min_effect, scale)
+    if edge.shape[0]:
+        at = n - int(edge[0, COL_INDEX])
+        if first - at >= m:
+            row = _oldest_row(x, at, first, edge[0, COL_P], window, z_conf)
+            out = np.concatenate((row.reshape((1, N_COLS)), out))
+    return out
+
+
+@_njit
+def _oldest_row(
+    x: np.ndarray, at: int, hi: int, p: float, window: int, z_conf: float
+) -> np.ndarray:
+    """A COL_* row for a step at ``at`` found at the oldest commits (estimated forwards)."""
+    delta, d_lo, d_hi, level = step_estimate(x, 0, at, hi, window, z_conf)
+    row = np.empty(N_COLS)
+    row[COL_INDEX] = at
+    row[COL_P] = p
+    row[COL_DELTA] = delta
+    row[COL_LOW] = d_lo
+    row[COL_HIGH] = d_hi
+    row[COL_LEVEL] = level
+    row[COL_EDGE] = 2.0
+    return row
 
 
 @_njit(parallel=True)

@@ -16,9 +16,12 @@ where the benchmark's ``version`` changes and never compared across it.
 from __future__ import annotations
 
 import fnmatch
+import gc
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -144,17 +147,19 @@ def load(
     measurements: list[Measurement] = []
     unreadable: list[tuple[str, str]] = []
     info: dict[str, dict[str, str]] = {}
-    for f in files:
-        try:
-            data = read_json(f.path)
-            read = asv_ingest.read_result_file(f.path, benchmarks, data=data)
-        except ResultsFormatError as exc:
-            unreadable.append((str(f.path), _reason(exc, f.path)))
-            continue
-        measurements += read
-        if read and isinstance(data, dict):
-            where = env_key(f.machine, read[0].environment or "")
-            info.setdefault(str(data.get("commit_hash") or f.commit), {})[where] = _env_info(data)
+    with no_gc():
+        for f in files:
+            try:
+                data = read_json(f.path)
+                read = asv_ingest.read_result_file(f.path, benchmarks, data=data)
+            except ResultsFormatError as exc:
+                unreadable.append((str(f.path), _reason(exc, f.path)))
+                continue
+            measurements += read
+            if read and isinstance(data, dict):
+                where = env_key(f.machine, read[0].environment or "")
+                commit = str(data.get("commit_hash") or f.commit)
+                info.setdefault(commit, {})[where] = _env_info(data)
     if files and not measurements and unreadable:
         raise HistoryError(
             f"{results_dir}: none of its {len(files)} result files can be read "
@@ -217,26 +222,67 @@ def frame(
         key = (full, m.name, m.machine or "", m.environment or "")
         started = m.started_at if m.started_at is not None else -math.inf
         if key not in rows or started >= rows[key][0]:
-            rows[key] = (started, _row(m, full, order[full]))
-    df = pd.DataFrame([r for _, r in rows.values()], columns=list(COLUMNS))
+            rows[key] = (started, m, full)
+    kept = [(m, full) for _, m, full in rows.values()]
+    df = pd.DataFrame(_columns(kept, order), columns=list(COLUMNS))
     df = df.sort_values(["name", "machine", "environment", "order"], kind="stable")
     df = df.reset_index(drop=True)
     df.attrs["skipped_commits"] = sorted(skipped)
     return df
 
 
-def _five(s: list[float]) -> list[float]:
-    """Min, quartiles, median and max of sorted ``s`` (numpy's default interpolation;
-    plain Python: ``np.percentile`` costs more than the work for ten samples)."""
-    last = len(s) - 1
+def _columns(
+    kept: list[tuple[Measurement, str]], order: Mapping[str, tuple[int, str]]
+) -> dict[str, list | np.ndarray]:
+    """The table's columns for ``kept`` (measurement, full commit), built column by
+    column (no dict per row), the quartiles of all rows with the same number of samples
+    computed at once."""
+    cols: dict[str, list | np.ndarray] = {c: [] for c in COLUMNS}
+    samples: list[tuple[float, ...]] = []
+    for m, full in kept:
+        placed = order[full]
+        cols["commit"].append(full)
+        cols["order"].append(placed[0])
+        cols["date"].append(placed[1])
+        cols["benchmark"].append(m.benchmark)
+        cols["name"].append(m.name)
+        cols["parameters"].append(", ".join(f"{k}={v}" for k, v in m.params))
+        cols["machine"].append(m.machine or "")
+        cols["environment"].append(m.environment or "")
+        cols["unit"].append(m.unit)
+        cols["direction"].append(str(m.direction))
+        cols["version"].append(m.version or "")
+        cols["error"].append(m.error or ("skipped" if m.skipped else ""))
+        ok = m.error is None and not m.skipped
+        runs = m.runs if ok else ()
+        one = runs[0] if len(runs) == 1 else tuple(chain.from_iterable(runs))
+        if not one and ok and m.value is not None:
+            one = (float(m.value),)  # a summary without samples: n 1, every quantile the value
+            cols["n"].append(1)
+        else:
+            cols["n"].append(len(one))
+        samples.append(one)
+    cols.update(zip(("min", "q25", "median", "q75", "max"), _quantiles(samples), strict=True))
+    return cols
 
-    def q(p: float) -> float:
-        h = last * p
-        lo = int(h)
-        hi = min(lo + 1, last)
-        return s[lo] + (s[hi] - s[lo]) * (h - lo)
 
-    return [s[0], q(0.25), q(0.5), q(0.75), s[last]]
+def _quantiles(samples: list[tuple[float, ...]]) -> list[np.ndarray]:
+    """Min, quartiles, median and max of each sample (NaN for none; numpy's default
+    linear interpolation), for all samples of one size at once."""
+    out = [np.full(len(samples), math.nan) for _ in range(5)]
+    by_size: dict[int, list[int]] = {}
+    for i, s in enumerate(samples):
+        if s:
+            by_size.setdefault(len(s), []).append(i)
+    for size, rows in by_size.items():
+        values = np.sort(np.array([samples[i] for i in rows], dtype=float), axis=1)
+        last = size - 1
+        for k, p in enumerate((0.0, 0.25, 0.5, 0.75, 1.0)):
+            h = last * p
+            lo = int(h)
+            hi = min(lo + 1, last)
+            out[k][rows] = values[:, lo] + (values[:, hi] - values[:, lo]) * (h - lo)
+    return out
 
 
 def _resolver(order: Mapping[str, tuple[int, str]]):
@@ -253,37 +299,6 @@ def _resolver(order: Mapping[str, tuple[int, str]]):
         return by_prefix[commit]
 
     return resolve
-
-
-def _row(m: Measurement, commit: str, placed: tuple[int, str]) -> dict:
-    samples = m.samples if m.error is None and not m.skipped else ()  # m.ok, computed once
-    if samples:
-        q, n = _five(sorted(float(x) for x in samples)), len(samples)
-    elif m.error is None and not m.skipped and m.value is not None:
-        q, n = [float(m.value)] * 5, 1  # a summary without samples
-    else:
-        q, n = [math.nan] * 5, 0
-    params = ", ".join(f"{k}={v}" for k, v in m.params)
-    return dict(
-        commit=commit,
-        order=placed[0],
-        date=placed[1],
-        benchmark=m.benchmark,
-        name=m.name,
-        parameters=params,
-        machine=m.machine or "",
-        environment=m.environment or "",
-        unit=m.unit,
-        direction=str(m.direction),
-        version=m.version or "",
-        n=n,
-        median=q[2],
-        q25=q[1],
-        q75=q[3],
-        min=q[0],
-        max=q[4],
-        error=m.error or ("skipped" if m.skipped else ""),
-    )
 
 
 # --- analysis --------------------------------------------------------------------------------
@@ -304,21 +319,19 @@ def analyse(
     df = _with_defaults(df)
     df.attrs = {}  # pandas deep-copies attrs on every operation: keep them aside
     if config is not None and config.direction:
-        df["direction"] = [
-            str(_direction(config, name, Direction(d)))
-            for name, d in zip(df["name"], df["direction"], strict=True)
-        ]
+        df["direction"] = _directions(config, df)
     perm, bounds = _series_bounds(df)
-    cols = _Columns.of(df, perm)
     need = changepoint.min_points(options.min_size)
     inputs, results, rows = [], [], []
-    for start, stop, label in bounds:
-        idx = start + np.flatnonzero(np.isfinite(cols.median[start:stop]))
-        result = _series_result(label, cols, idx, too_short=idx.size < need)
-        results.append(result)
-        rows.append(idx)
-        if not result.too_short:
-            inputs.append((len(results) - 1, _series_input(result, cols, idx)))
+    with no_gc():
+        cols = _Columns.of(df, perm)
+        for start, stop, label in bounds:
+            idx = start + np.flatnonzero(np.isfinite(cols.median[start:stop]))
+            result = _series_result(label, cols, idx, too_short=idx.size < need)
+            results.append(result)
+            rows.append(idx)
+            if not result.too_short:
+                inputs.append((len(results) - 1, _series_input(result, cols, idx)))
     found = changepoint.detect_many(
         [item for _, item in inputs],
         alpha=options.alpha,
@@ -347,8 +360,22 @@ def analyse(
     return replace(result, events=historyevents.group(result))
 
 
+@contextmanager
+def no_gc() -> Iterator[None]:
+    """The cyclic garbage collector paused while millions of acyclic objects (floats,
+    tuples, parsed JSON) are created: its passes over the growing heap cost more than
+    the work (3x on the per-series tuples of a 1,000 x 1,000 history)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def _with_defaults(df: pd.DataFrame) -> pd.DataFrame:
-    df = df.copy()
+    df = df.copy(deep=False)  # copy-on-write (pandas >= 3): columns are only replaced
     defaults = {
         "machine": "",
         "environment": "",
@@ -366,36 +393,86 @@ def _with_defaults(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+def _directions(config: Config, df: pd.DataFrame) -> pd.Categorical:
+    """Each row's direction with perfkit.toml's overrides, matched once per distinct
+    (name, direction) pair, not once per row."""
+    name_codes, names = _codes(df["name"])
+    dir_codes, dirs = _codes(df["direction"])
+    pair = name_codes.astype(np.int64) * len(dirs) + dir_codes
+    pair_codes, pairs = pd.factorize(pair)
+    chosen = [
+        str(_direction(config, str(names[p // len(dirs)]), Direction(str(dirs[p % len(dirs)]))))
+        for p in pairs
+    ]
+    label_codes, labels = pd.factorize(np.asarray(chosen, dtype=object))
+    return pd.Categorical.from_codes(label_codes[pair_codes], [str(x) for x in labels])
+
+
 def _direction(config: Config, name: str, default: Direction) -> Direction:
     hits = [(len(p), d) for p, d in config.direction if fnmatch.fnmatchcase(str(name), p)]
     return max(hits, key=lambda h: h[0])[1] if hits else default
 
 
 @dataclass(frozen=True)
-class _Columns:
-    """The sorted history table's columns as numpy arrays (one extraction, many slices)."""
+class _Text:
+    """A text column in the sorted order: ``labels[codes[i]]`` is row ``i``'s text (a
+    categorical is never expanded into a million strings); ``codes`` None: ``labels`` is
+    the column itself."""
 
-    commit: np.ndarray
-    order: np.ndarray
-    name: np.ndarray
-    machine: np.ndarray
-    environment: np.ndarray
-    unit: np.ndarray
-    direction: np.ndarray
+    codes: np.ndarray | None
+    labels: np.ndarray
+
+    @classmethod
+    def of(cls, column: pd.Series, perm: np.ndarray) -> _Text:
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            labels = np.asarray([str(c) for c in column.cat.categories] + ["nan"], dtype=object)
+            return cls(column.cat.codes.to_numpy()[perm], labels)
+        return cls(None, _text(column)[perm])
+
+    def at(self, i: int) -> str:
+        return str(self.labels[i] if self.codes is None else self.labels[self.codes[i]])
+
+    def values(self) -> list[str]:
+        return (self.labels if self.codes is None else self.labels[self.codes]).tolist()
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """The sorted history table's columns (one extraction, many slices): numbers as numpy
+    arrays, and as Python lists for the per-series tuples (one ``tolist`` per column)."""
+
+    commit: list
+    order: list
+    name: _Text
+    machine: _Text
+    environment: _Text
+    unit: _Text
+    direction: _Text
     n: np.ndarray
     median: np.ndarray
     q25: np.ndarray
     q75: np.ndarray
+    median_list: list
+    q25_list: list
+    q75_list: list
 
     @classmethod
     def of(cls, df: pd.DataFrame, perm: np.ndarray) -> _Columns:
         """Columns of ``df`` in the order ``perm`` (series by series, oldest first)."""
         text = {
-            c: _text(df[c])[perm]
-            for c in ("commit", "name", "machine", "environment", "unit", "direction")
+            c: _Text.of(df[c], perm)
+            for c in ("name", "machine", "environment", "unit", "direction")
         }
         nums = {c: df[c].to_numpy(float)[perm] for c in ("n", "median", "q25", "q75")}
-        return cls(order=df["order"].to_numpy(np.int64)[perm], **text, **nums)
+        return cls(
+            commit=_Text.of(df["commit"], perm).values(),
+            order=df["order"].to_numpy(np.int64)[perm].tolist(),
+            **text,
+            **nums,
+            median_list=nums["median"].tolist(),
+            q25_list=nums["q25"].tolist(),
+            q75_list=nums["q75"].tolist(),
+        )
 
 
 def _text(column: pd.Series) -> np.ndarray:
@@ -406,6 +483,16 @@ def _text(column: pd.Series) -> np.ndarray:
     return column.astype(str).to_numpy(dtype=object)
 
 
+def _codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, sorted unique labels) of a column read as str, like
+    ``pd.factorize(_text(column), sort=True)``; a categorical through its categories."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        labels = [str(c) for c in column.cat.categories] + ["nan"]
+        label_codes, uniques = pd.factorize(np.asarray(labels, dtype=object), sort=True)
+        return label_codes[column.cat.codes.to_numpy()], uniques
+    return pd.factorize(_text(column), sort=True)
+
+
 def _series_bounds(df: pd.DataFrame) -> tuple[np.ndarray, list[tuple[int, int, str]]]:
     """(perm, bounds): ``perm`` orders the rows by name, machine, environment and history
     order (integer codes and one lexsort: no sorting of the table itself); ``bounds``
@@ -414,10 +501,10 @@ def _series_bounds(df: pd.DataFrame) -> tuple[np.ndarray, list[tuple[int, int, s
     n = len(df)
     if n == 0:
         return np.zeros(0, np.int64), []
-    coded = [pd.factorize(_text(df[c]), sort=True) for c in ("name", "machine", "environment")]
-    version_codes, versions = pd.factorize(df["version"].fillna("").astype(str))
+    coded = [_codes(df[c]) for c in ("name", "machine", "environment")]
+    version_codes, versions = _version_codes(df["version"])
     order = df["order"].to_numpy(np.int64)
-    perm = np.lexsort((order, coded[2][0], coded[1][0], coded[0][0]))
+    perm = _sort_rows(order, [codes for codes, _ in coded])
     keys = [codes[perm] for codes, _ in coded]
     version = version_codes[perm]
     new_series = np.zeros(n, dtype=bool)
@@ -443,6 +530,30 @@ def _series_bounds(df: pd.DataFrame) -> tuple[np.ndarray, list[tuple[int, int, s
     return perm, out
 
 
+def _sort_rows(order: np.ndarray, keys: list[np.ndarray]) -> np.ndarray:
+    """Stable permutation sorting by ``keys`` (most significant first), then ``order``:
+    one composite int64 key when it fits (a stable sort of a table that is already in
+    runs is fast), else a lexsort."""
+    lo, hi = (int(order.min()), int(order.max())) if order.size else (0, 0)
+    sizes = [int(k.max()) + 1 if k.size else 1 for k in keys] + [hi - lo + 1]
+    if math.prod(sizes) >= 2**62 or any(k.size and k.min() < 0 for k in keys):  # -1: missing
+        return np.lexsort((order, *reversed(keys)))
+    composite = np.zeros(order.size, dtype=np.int64)
+    for k, size in zip(keys, sizes[1:], strict=True):
+        composite = (composite + k) * size
+    return np.argsort(composite + (order - lo), kind="stable")
+
+
+def _version_codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Codes (equal iff the versions read as str are equal) and their labels, like
+    ``pd.factorize(column.fillna("").astype(str))``; a categorical through its categories."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        labels = [str(c) for c in column.cat.categories] + [""]  # code -1: missing
+        label_codes, uniques = pd.factorize(np.asarray(labels, dtype=object))
+        return label_codes[column.cat.codes.to_numpy()], uniques
+    return pd.factorize(column.fillna("").astype(str))
+
+
 def _label(name: str, machine: str, env: str) -> str:
     where = " ".join(x for x in (machine, env) if x)
     return f"{name} @ {where}" if where else name
@@ -451,11 +562,21 @@ def _label(name: str, machine: str, env: str) -> str:
 def _series_result(label: str, cols: _Columns, idx: np.ndarray, too_short: bool) -> SeriesResult:
     first = int(idx[0]) if idx.size else None
     direction = (
-        Direction(str(cols.direction[first])) if first is not None else Direction.LOWER_IS_BETTER
+        Direction(cols.direction.at(first)) if first is not None else Direction.LOWER_IS_BETTER
     )
+    if idx.size and int(idx[-1]) - first + 1 == idx.size:  # every point valid: slices
+        pick = slice(first, first + idx.size)
 
-    def text(arr: np.ndarray) -> str:
-        return "" if first is None else str(arr[first])
+        def take(values: list) -> tuple:
+            return tuple(values[pick])
+    else:
+        positions = idx.tolist()
+
+        def take(values: list) -> tuple:
+            return tuple(values[i] for i in positions)
+
+    def text(column: _Text) -> str:
+        return "" if first is None else column.at(first)
 
     return SeriesResult(
         series=label,
@@ -464,11 +585,11 @@ def _series_result(label: str, cols: _Columns, idx: np.ndarray, too_short: bool)
         environment=text(cols.environment),
         unit=text(cols.unit),
         direction=direction,
-        commits=tuple(cols.commit[idx].tolist()),
-        orders=tuple(cols.order[idx].tolist()),
-        median=tuple(cols.median[idx].tolist()),
-        q25=tuple(cols.q25[idx].tolist()),
-        q75=tuple(cols.q75[idx].tolist()),
+        commits=take(cols.commit),
+        orders=take(cols.order),
+        median=take(cols.median_list),
+        q25=take(cols.q25_list),
+        q75=take(cols.q75_list),
         too_short=too_short,
     )
 

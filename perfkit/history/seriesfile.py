@@ -51,7 +51,8 @@ def read_json(path: Path | str) -> pd.DataFrame:
 
 def to_history(raw: pd.DataFrame, source: str) -> pd.DataFrame:
     """Wide table (rows = commits, columns = metrics) -> tidy history rows."""
-    metrics = [c for c in raw.columns if str(c) not in LABEL_COLUMNS]
+    positions = [i for i, c in enumerate(raw.columns) if str(c) not in LABEL_COLUMNS]
+    metrics = [raw.columns[i] for i in positions]
     if raw.empty or not metrics:
         raise ResultsFormatError(f"{source}: no metric columns and rows to read")
     commits = raw["commit"] if "commit" in raw.columns else pd.Series(range(len(raw))).astype(str)
@@ -60,11 +61,15 @@ def to_history(raw: pd.DataFrame, source: str) -> pd.DataFrame:
         raise ResultsFormatError(f"{source}: commit {dup!r} appears more than once")
     n, k = len(raw), len(metrics)
     values = np.empty((k, n))
+    kinds = [dtype.kind for dtype in raw.dtypes]
+    numeric = [i for i, at in enumerate(positions) if kinds[at] in "fiu"]
+    if numeric:  # one block for every numeric column: no Series per metric
+        block = raw.iloc[:, [positions[i] for i in numeric]].to_numpy(float)
+        values[numeric] = block.T
     for i, metric in enumerate(metrics):
-        column = raw[metric]
-        if column.dtype.kind in "fiu":
-            values[i] = column.to_numpy(float)
+        if kinds[positions[i]] in "fiu":
             continue
+        column = raw.iloc[:, positions[i]]
         numbers = pd.to_numeric(column, errors="coerce")
         bad = column.notna() & numbers.isna()
         if bad.any():

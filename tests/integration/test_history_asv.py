@@ -177,6 +177,8 @@ def test_history_finds_exactly_the_slow_commit(measured_repo, tmp_path, capsys):
             str(tmp_path / "out"),
             "--export",
             str(tmp_path / "h.parquet"),
+            "--format",
+            "all",
         ]
     )
     captured = capsys.readouterr()

@@ -240,6 +240,8 @@ def test_cli_history_csv_json_and_export(tmp_path, capsys):
             str(out),
             "--export",
             str(tmp_path / "h.csv"),
+            "--format",
+            "all",
         ]
     )
     assert code == 0
