@@ -1,5 +1,3 @@
-import sys
+from perfkit.cli import entry
 
-from perfkit.cli import main
-
-sys.exit(main())
+entry()

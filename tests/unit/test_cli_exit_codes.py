@@ -255,3 +255,17 @@ def test_command_modules_do_not_import_each_other():
                 imported = node.module.removeprefix("perfkit.cli.")
                 assert imported in shared, f"{path.name} imports perfkit.cli.{imported}"
                 assert imported not in commands
+
+
+def test_the_console_script_exits_with_the_code_and_all_its_output():
+    """``perfkit`` leaves with os._exit once numba is loaded (its teardown is slow): the
+    exit code and every line written to a pipe must still arrive."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    report = Path(__file__).parents[1] / "data" / "report" / "report.json"
+    code = "import sys, numba; from perfkit.cli import entry; sys.argv = ['perfkit', 'gate', sys.argv[1]]; entry()"
+    proc = subprocess.run([sys.executable, "-c", code, str(report)], capture_output=True, text=True)
+    assert proc.returncode == 1, proc.stderr[-500:]
+    assert proc.stdout.startswith("perfkit gate: FAILED") and "performance score" in proc.stdout
