@@ -13,6 +13,7 @@ stderr naming a log file that holds the traceback; ``-v`` prints the traceback t
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import importlib
 import os
@@ -245,10 +246,8 @@ def entry() -> None:
     command has finished its work and closed its files by now, so flush and leave."""
     code = main()
     for stream in (sys.stdout, sys.stderr):
-        try:
+        with contextlib.suppress(OSError, ValueError):  # a closed or broken pipe
             stream.flush()
-        except (OSError, ValueError):
-            pass
     if "numba" in sys.modules:
         os._exit(code)
     sys.exit(code)

@@ -339,19 +339,15 @@ def _pick_machine(results_dir: Path, machine: str | None) -> str:
     return machines[0]
 
 
-def load_results(
+def pick_result_file(
     results_dir: Path,
     *,
     machine: str | None = None,
     commit: str | None = None,
     env: str | None = None,
-    since: float | None = None,
-) -> list[Measurement]:
-    """All measurements of one commit on one machine (newest entry per benchmark).
-
-    ``since`` drops entries whose started_at is older: a rerun replaces only the
-    benchmarks it ran, so older entries in the same file are stale.
-    """
+) -> ResultFileInfo:
+    """The one result file of ``commit`` (a prefix of at least 4 hex digits; None: any)
+    on one machine and environment; an error naming what is missing or ambiguous."""
     if not results_dir.is_dir():
         raise ResultsFormatError(f"{results_dir}: no such results directory")
     machine = _pick_machine(results_dir, machine)
@@ -374,11 +370,28 @@ def load_results(
             f"{results_dir}: commit {files[0].commit} has several "
             f"environments ({', '.join(f.env for f in files)}): choose one"
         )
+    return files[0]
+
+
+def load_results(
+    results_dir: Path,
+    *,
+    machine: str | None = None,
+    commit: str | None = None,
+    env: str | None = None,
+    since: float | None = None,
+) -> list[Measurement]:
+    """All measurements of one commit on one machine (newest entry per benchmark).
+
+    ``since`` drops entries whose started_at is older: a rerun replaces only the
+    benchmarks it ran, so older entries in the same file are stale.
+    """
+    info = pick_result_file(results_dir, machine=machine, commit=commit, env=env)
     benchmarks = read_benchmarks_json(results_dir)
-    measurements = read_result_file(files[0].path, benchmarks)
+    measurements = read_result_file(info.path, benchmarks)
     if commit and len(commit) > 8 and not str(measurements[0].commit or "").startswith(commit):
         raise ResultsFormatError(
-            f"{files[0].path}: holds commit {measurements[0].commit}, not {commit}"
+            f"{info.path}: holds commit {measurements[0].commit}, not {commit}"
         )
     if since is not None:
         measurements = [m for m in measurements if m.started_at is None or m.started_at >= since]

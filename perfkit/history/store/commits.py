@@ -21,32 +21,6 @@ from perfkit.ingest import asv as asv_ingest
 from perfkit.model import Measurement
 
 
-def pick_file(results_dir: Path, commit: str, machine: str | None) -> asv_ingest.ResultFileInfo:
-    """The result file of ``commit``, chosen (and refused) as ``load_results`` does."""
-    if not results_dir.is_dir():
-        raise ResultsFormatError(f"{results_dir}: no such results directory")
-    machine = asv_ingest._pick_machine(results_dir, machine)
-    files = asv_ingest.list_result_files(results_dir, machine)
-    if len(commit) < 4:
-        raise ResultsFormatError(f"commit {commit!r}: give at least 4 hex digits")
-    files = [f for f in files if f.commit.startswith(commit[:8])]
-    if not files:
-        raise ResultsFormatError(
-            f"{results_dir}: no results for commit {commit} on machine {machine}"
-        )
-    if len({f.commit for f in files}) > 1:
-        raise ResultsFormatError(
-            f"commit {commit!r} is ambiguous in {results_dir}: "
-            f"{', '.join(sorted({f.commit for f in files}))}"
-        )
-    if len({f.env for f in files}) > 1:
-        raise ResultsFormatError(
-            f"{results_dir}: commit {files[0].commit} has several "
-            f"environments ({', '.join(f.env for f in files)}): choose one"
-        )
-    return files[0]
-
-
 def load_commit(
     results_dir: Path | str,
     commit: str,
@@ -61,7 +35,7 @@ def load_commit(
     store_dir = default_store(results_dir)
     if not (store_dir / "manifest.json").is_file():
         return None
-    info = pick_file(results_dir, commit, machine)
+    info = asv_ingest.pick_result_file(results_dir, machine=machine, commit=commit)
     try:
         update(results_dir, store_dir, repo=repo)
     except GitError:

@@ -13,31 +13,13 @@ import numpy as np
 import pandas as pd
 
 from perfkit.errors import HistoryError
+from perfkit.history.series import COLUMNS
 from perfkit.history.store import changes
 from perfkit.history.store import manifest as mf
 from perfkit.history.store import parts as pt
 from perfkit.history.store.changes import Change
 
-HISTORY_COLUMNS = (
-    "commit",
-    "order",
-    "date",
-    "benchmark",
-    "name",
-    "parameters",
-    "machine",
-    "environment",
-    "unit",
-    "direction",
-    "version",
-    "n",
-    "median",
-    "q25",
-    "q75",
-    "min",
-    "max",
-    "error",
-)
+HISTORY_COLUMNS = COLUMNS  # the tidy table perfkit.history.series.load builds
 SERIES_COLUMNS = (
     "machine",
     "environment",
