@@ -11,7 +11,7 @@ BASELINE ?= main
 # against a stored baseline the session shift bounds what extra rounds can add: keep it quick.
 # --same-python: perfkit is a pure-Python package measured from its checkout (the baseline
 # was taken that way); a project that builds should leave it out (docs/sides.md)
-PERF_ARGS ?= --same-python --rounds 4 --extra-rounds 2
+PERF_ARGS ?= --same-python --rounds 3 --extra-rounds 2
 
 .PHONY: setup perf test lint bench browser clean
 
