@@ -175,7 +175,7 @@ def expand(line: str, env: dict[str, str]) -> list[str]:
 def assert_parses(line: str, words: list[str]) -> None:
     """``words`` (after "perfkit") is a command line perfkit's CLI accepts as it is."""
     command: click.Command = cli
-    ctx = click.Context(cli, info_name="perfkit")
+    ctx = click.Context(cli, info_name="perfkit", **cli.context_settings)
     while isinstance(command, click.Group):
         sub = command.get_command(ctx, words[0])
         assert sub is not None, f"{line}: no command {words[0]!r}"

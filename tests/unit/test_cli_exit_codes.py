@@ -170,7 +170,7 @@ def test_the_command_table_names_every_command_module_and_its_help():
         )
     }
     assert modules == {module for module, _summary in COMMANDS.values()}
-    ctx = click.Context(cli)
+    ctx = click.Context(cli, **cli.context_settings)
     for name, (module, summary) in COMMANDS.items():
         command = cli.get_command(ctx, name)
         if name not in GROUPS:

@@ -463,7 +463,7 @@ def test_every_json_option_takes_a_file():
 
     from perfkit.cli import COMMANDS, cli
 
-    ctx = click.Context(cli, info_name="perfkit")
+    ctx = click.Context(cli, info_name="perfkit", **cli.context_settings)
     for name in COMMANDS:
         command = cli.get_command(ctx, name)
         subs = (
