@@ -14,6 +14,7 @@ import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from perfkit import gitrepo
 from perfkit.config import Config
@@ -26,6 +27,9 @@ from perfkit.measure.protocol import Protocol, measure
 from perfkit.model import Baseline, Measurement, Report, Verdict
 from perfkit.verdict.analysis import analyse, samples_by_name
 from perfkit.verdict.stats import compare
+
+if TYPE_CHECKING:
+    from perfkit.profile import Options
 
 Progress = Callable[[str], None]
 REMEASURE = ("auto", "always", "never")
@@ -46,7 +50,7 @@ def check(
     out: Path,
     remeasure_base: str = "auto",
     same_python: bool | None = None,
-    profile=None,  # perfkit.profile.Options, or None for no profiles
+    profile: Options | None = None,  # None: no profiles
     notes: Sequence[str] = (),
     progress: Progress = lambda _m: None,
 ) -> CheckResult:
@@ -65,16 +69,29 @@ def check(
     remeasure = _remeasure(remeasure_base, base, here, root, notes)
 
     def make(stack: contextlib.ExitStack, wanted: list, workdir: Path) -> Materialised:
-        return materialise(stack, project, wanted, same_python=same_python, workdir=workdir,
-                           import_name=config.import_name, progress=progress)  # fmt: skip
+        return materialise(
+            stack,
+            project,
+            wanted,
+            same_python=same_python,
+            workdir=workdir,
+            import_name=config.import_name,
+            progress=progress,
+        )
 
     with contextlib.ExitStack() as stack:
         # stored timings from other hardware say nothing here: measure both sides now
         wanted = [("base", base.commit), ("head", None)] if remeasure else [("head", None)]
         made = make(stack, wanted, out / "sides")
         head = made.sides[-1]
-        measured = measure(made.sides, out / "measure", protocol, config=config,
-                           reference=() if remeasure else base.measurements, progress=progress)  # fmt: skip
+        measured = measure(
+            made.sides,
+            out / "measure",
+            protocol,
+            config=config,
+            reference=() if remeasure else base.measurements,
+            progress=progress,
+        )
     base_ms, head_ms = measured["base"] if remeasure else list(base.measurements), measured["head"]
     if protocol.bench and not remeasure:  # a filtered run compares only what it measured
         measured_names = {m.name for m in head_ms}
@@ -85,19 +102,30 @@ def check(
             base, base_ms, head_ms, root, make, out, protocol, config, notes, progress
         )
     where = "measured here" if remeasure else "stored"
-    report = analyse(base_ms, head_ms, config,
-                     base_label=f"baseline {base.name}@{(base.commit or '?')[:8]} ({where})",
-                     head_label=f"working tree @{head.commit[:8]}",
-                     base_env={**head_env, **made.provenance["base"]} if remeasure else base.environment_info,
-                     head_env=head_env,
-                     warnings=notes)  # fmt: skip
+    report = analyse(
+        base_ms,
+        head_ms,
+        config,
+        base_label=f"baseline {base.name}@{(base.commit or '?')[:8]} ({where})",
+        head_label=f"working tree @{head.commit[:8]}",
+        base_env={**head_env, **made.provenance["base"]} if remeasure else base.environment_info,
+        head_env=head_env,
+        warnings=notes,
+    )
     if profile is not None:
         from perfkit.profile import profile_regressions
 
-        pythons = {s.label: s.python for s in made.sides if s.env_prefix is not None}
-        report = profile_regressions(report, out, root, str(project.benchmark_dir.relative_to(root)),
-                                     base.commit, head.commit, options=profile, pythons=pythons,
-                                     progress=progress)  # fmt: skip
+        report = profile_regressions(
+            report,
+            out,
+            root,
+            project.benchmark_subdir,
+            base.commit,
+            head.commit,
+            options=profile,
+            pythons=made.built_pythons,
+            progress=progress,
+        )
     return CheckResult(report, samples_by_name(base_ms, head_ms))
 
 
@@ -108,8 +136,10 @@ def _remeasure(
     differs = hardware_differences(base.environment_info, here)
     if mode == "never" or (mode == "auto" and not differs):
         if differs:
-            notes.append(f"baseline {base.name!r} was taken on other hardware ({'; '.join(differs)}): "
-                         "its stored timings differ for reasons other than the code")  # fmt: skip
+            notes.append(
+                f"baseline {base.name!r} was taken on other hardware ({'; '.join(differs)}): "
+                "its stored timings differ for reasons other than the code"
+            )
         return False
     why = (
         f"taken on other hardware ({'; '.join(differs)})"
@@ -118,19 +148,34 @@ def _remeasure(
     )
     if not base.commit or not gitrepo.has_commit(root, base.commit):
         if mode == "always":
-            raise BaselineError(f"baseline {base.name!r}: its commit {base.commit or '(none recorded)'} "
-                                "is not in this clone (fetch it, or unshallow the clone)")  # fmt: skip
-        notes.append(f"baseline {base.name!r} was {why}, and its commit {(base.commit or '?')[:8]} is not in this "
-                     "clone: compared with its stored timings, which differ for reasons other than the code")  # fmt: skip
+            raise BaselineError(
+                f"baseline {base.name!r}: its commit {base.commit or '(none recorded)'} "
+                "is not in this clone (fetch it, or unshallow the clone)"
+            )
+        notes.append(
+            f"baseline {base.name!r} was {why}, and its commit {(base.commit or '?')[:8]} is not in this "
+            "clone: compared with its stored timings, which differ for reasons other than the code"
+        )
         return False
-    notes.append(f"baseline {base.name!r} was {why}: its commit {base.commit[:8]} was measured here, "
-                 "interleaved with the working tree")  # fmt: skip
+    notes.append(
+        f"baseline {base.name!r} was {why}: its commit {base.commit[:8]} was measured here, "
+        "interleaved with the working tree"
+    )
     return True
 
 
-def _confirm(base: Baseline, base_ms: list[Measurement], head_ms: list[Measurement], root: Path, make,
-             out: Path, protocol: Protocol, config: Config, notes: list[str], progress: Progress,
-             ) -> tuple[list[Measurement], list[Measurement]]:  # fmt: skip
+def _confirm(
+    base: Baseline,
+    base_ms: list[Measurement],
+    head_ms: list[Measurement],
+    root: Path,
+    make,
+    out: Path,
+    protocol: Protocol,
+    config: Config,
+    notes: list[str],
+    progress: Progress,
+) -> tuple[list[Measurement], list[Measurement]]:
     """Measure the baseline's commit again for the regressions found against its stored
     timings, interleaved with the working tree, and judge those on the fresh pairs.
 
@@ -142,17 +187,26 @@ def _confirm(base: Baseline, base_ms: list[Measurement], head_ms: list[Measureme
     if not flagged:
         return base_ms, head_ms
     if not base.commit or not gitrepo.has_commit(root, base.commit):
-        notes.append(f"{len(flagged)} regression(s) against the stored timings could not be confirmed: the baseline's "
-                     f"commit {(base.commit or '?')[:8]} is not in this clone")  # fmt: skip
+        notes.append(
+            f"{len(flagged)} regression(s) against the stored timings could not be confirmed: the baseline's "
+            f"commit {(base.commit or '?')[:8]} is not in this clone"
+        )
         return base_ms, head_ms
-    progress(f"{len(flagged)} regression(s) against the stored timings: measuring the baseline's commit "
-             f"{base.commit[:8]} again for them, interleaved")  # fmt: skip
+    progress(
+        f"{len(flagged)} regression(s) against the stored timings: measuring the baseline's commit "
+        f"{base.commit[:8]} again for them, interleaved"
+    )
     with contextlib.ExitStack() as stack:
         sides = make(
             stack, [("base", base.commit), ("head", None)], out / "confirm" / "sides"
         ).sides
-        fresh = measure(sides, out / "confirm", replace(protocol, bench=tuple(asvrun.selection_regex(flagged))),
-                        config=config, progress=progress)  # fmt: skip
+        fresh = measure(
+            sides,
+            out / "confirm",
+            replace(protocol, bench=tuple(asvrun.selection_regex(flagged))),
+            config=config,
+            progress=progress,
+        )
     wanted = set(flagged)
     new_base = {m.name: m for m in fresh["base"] if m.name in wanted}
     new_head = {m.name: m for m in fresh["head"] if m.name in wanted}
@@ -163,6 +217,9 @@ def _confirm(base: Baseline, base_ms: list[Measurement], head_ms: list[Measureme
         for c in compare(base_ms, head_ms, config)
         if c.name in wanted and c.verdict is Verdict.REGRESSION
     ]
-    notes.append(f"{len(flagged)} regression(s) against the stored timings were measured again next to the baseline's "
-                 f"commit {base.commit[:8]}: {len(kept)} confirmed" + (f" ({', '.join(kept)})" if kept else ""))  # fmt: skip
+    notes.append(
+        f"{len(flagged)} regression(s) against the stored timings were measured again next to the baseline's "
+        f"commit {base.commit[:8]}: {len(kept)} confirmed"
+        + (f" ({', '.join(kept)})" if kept else "")
+    )
     return base_ms, head_ms

@@ -1,4 +1,5 @@
-"""Pieces shared by the commands: options, progress lines, resolving a side, writing reports."""
+"""Helpers shared by the commands (their options are in :mod:`perfkit.cli.options`):
+making sides, resolving a side given on the command line, writing reports, profiling."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from perfkit.config import Config
 from perfkit.errors import BaselineError, PerfkitError, ResultsFormatError
 from perfkit.ingest import read_file
 from perfkit.ingest.asv import load_results
+from perfkit.measure.asvconfig import AsvProject, discover
 from perfkit.model import Measurement, Report
 from perfkit.report import render_terminal, use_color, write_report
 
@@ -56,10 +58,8 @@ def make_sides(
     )
 
 
-def asv_project(asv_config: Path | None):
+def asv_project(asv_config: Path | None) -> AsvProject:
     """The asv project to measure: ``--config``, else found from the current directory."""
-    from perfkit.measure.asvconfig import discover
-
     return discover(Path.cwd(), asv_config)
 
 
@@ -132,7 +132,6 @@ def profile_report(
     pythons: dict[str, str | None] | None = None,
 ) -> Report:
     """Profiles of the report's regressions, in the asv project found from here."""
-    from perfkit.measure.asvconfig import discover
     from perfkit.profile import profile_regressions
 
     try:
@@ -143,18 +142,13 @@ def profile_report(
         report,
         out,
         project.root,
-        str(project.benchmark_dir.relative_to(project.root)),
+        project.benchmark_subdir,
         base_commit,
         head_commit,
         options=options,
         pythons=pythons,
         progress=progress_printer(),
     )
-
-
-def built_pythons(sides) -> dict[str, str | None]:
-    """The interpreters of built sides by label (same-python sides profile in this one)."""
-    return {s.label: s.python for s in sides if s.env_prefix is not None}
 
 
 def commit_of(measurements: Sequence[Measurement]) -> str | None:

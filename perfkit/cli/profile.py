@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from perfkit.cli.common import built_pythons, make_sides
+from perfkit.cli.common import asv_project, make_sides
 from perfkit.cli.options import (
     get_config,
     make_options,
@@ -42,6 +42,7 @@ def command(
     working tree (head) and at --base, each side made as for measuring (its own build,
     or --same-python), and write flamegraphs and memory profiles."""
     progress = progress_printer()
+    project = asv_project(asv_config)
     options = make_options(seconds, rate, native, no_memory)
     with contextlib.ExitStack() as stack:
         made = make_sides(
@@ -54,13 +55,13 @@ def command(
             progress=progress,
         )
         base, head = made.sides
-        pythons = built_pythons(made.sides)
+        pythons = made.built_pythons
         trees = Trees(
             head=head.tree,
             base=base.tree,
             head_python=pythons.get("head"),
             base_python=pythons.get("base"),
-            benchmark_dir=_benchmark_dir(asv_config),
+            benchmark_dir=project.benchmark_subdir,
         )
         for name in names:
             progress(f"profiling {name}")
@@ -77,10 +78,3 @@ def command(
             for a in got.artifacts:
                 click.echo(f"  {a.description}: {out / a.path}")
     return 0
-
-
-def _benchmark_dir(asv_config: Path | None) -> str:
-    from perfkit.cli.common import asv_project
-
-    project = asv_project(asv_config)
-    return str(project.benchmark_dir.relative_to(project.root))

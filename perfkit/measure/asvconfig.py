@@ -38,6 +38,11 @@ class AsvProject:
         """asv would build an environment per commit (not measure in an existing Python)."""
         return self.environment_type in BUILT_TYPES and self.pythons != ("same",)
 
+    @property
+    def benchmark_subdir(self) -> str:
+        """The benchmark folder relative to the repository: the same in every checkout."""
+        return str(self.benchmark_dir.relative_to(self.root))
+
     def in_tree(self, tree: Path) -> Path:
         """This config's path inside another checkout of the same repository."""
         return tree / self.config_path.relative_to(self.root)

@@ -27,6 +27,11 @@ class Materialised:
     sides: list[Side]
     provenance: dict[str, dict[str, str]] = field(default_factory=dict)  # by side label
 
+    @property
+    def built_pythons(self) -> dict[str, str | None]:
+        """The interpreters of built sides by label (same-python sides profile in this one)."""
+        return {s.label: s.python for s in self.sides if s.env_prefix is not None}
+
 
 def use_built(project: AsvProject, same_python: bool | None) -> bool:
     """Built environments unless asked for the fast path (or the config has no builds)."""
