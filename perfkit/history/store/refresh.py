@@ -24,6 +24,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import NamedTuple
 
 import pyarrow as pa
 import xxhash
@@ -109,18 +110,25 @@ def update(
         found = mf.read(store_dir, other_format_ok=True)  # an older format is rebuilt
         old = found or mf.Manifest()
         base = mf.Manifest() if rebuild else old
-        files = _list(results_dir)
-        benchmarks = asv_ingest.read_benchmarks_json(results_dir) if files else {}
+        files = _scan(results_dir)
         placement = Placement(commit_order(repo) if placed is None else placed)
-        meta = _meta_digests(benchmarks)
+        bench = _Benchmarks(results_dir if files else None)
+        meta = base.meta if bench.digest == base.benchmarks_hash != "" else bench.meta()
         stale = _stale_by_meta(store_dir, base, meta)
-        keep, todo = _plan(results_dir, files, base, placement, stale)
+        keep, todo = _plan(files, base, placement, stale)
         todo.sort(key=lambda item: _position(placement, item[2].commit))
-        current = {_key(f) for f in files}
+        current = {f.key for f in files}
         removed = [k for k in base.sources if k not in current]
-        unchanged = not todo and not removed and keep == old.sources and meta == old.meta
+        unchanged = (
+            not todo
+            and not removed
+            and keep == old.sources
+            and meta == old.meta
+            and bench.digest == old.benchmarks_hash
+        )
         if found is not None and unchanged and not rebuild:
             return _summary(store_dir, len(files), 0, 0, 0, old, ())  # nothing to write
+        benchmarks = bench.parsed() if todo else {}
         read = reading.read_all(todo, benchmarks, placement, reader, jobs)
         new_parts, sources, skipped, added = _ingest(store_dir, read, keep, batch_rows)
         gone = [k for k, _, _ in todo] + removed
@@ -129,9 +137,12 @@ def update(
             batch_rows // 4, max_small, FOLD_BATCHES * batch_rows, hot_commits, max_clustered
         )
         all_parts, sources = _compact(store_dir, [*all_parts, *new_parts], sources, layout)
-        new = mf.Manifest(old.generation + 1, tuple(all_parts), sources, meta)
-        mf.write(store_dir, new)
+        new = mf.Manifest(
+            old.generation + 1, tuple(all_parts), sources, meta, benchmarks_hash=bench.digest
+        )
+        new = mf.write(store_dir, new, found)
         pt.remove_unlisted(store_dir, {p.file for p in new.parts} | {p.file for p in old.parts})
+        pt.remove_unlisted(store_dir, {*new.segments, *old.segments}, mf.SEGMENTS)
     return _summary(store_dir, len(files), len(todo), len(removed), added, new, skipped)
 
 
@@ -192,26 +203,64 @@ def _locked(store_dir: Path) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def _list(results_dir: Path) -> list[asv_ingest.ResultFileInfo]:
+class _File(NamedTuple):
+    """A result file as listed: plain strings (pathlib costs ~0.3 s for 10,000 files)."""
+
+    key: str  # <machine>/<file name>
+    path: str
+    machine: str
+    commit: str  # the file name's commit prefix
+    env: str
+
+
+def _scan(results_dir: Path) -> list[_File]:
     """The result files, as :func:`perfkit.ingest.asv.list_result_files` lists them
-    (``<machine>/<commit8>-<env>.json``, not ``machine.json``), with plain strings
-    (pathlib costs half a second for 10,000 files)."""
+    (``<machine>/<commit8>-<env>.json``, not ``machine.json``)."""
     if not results_dir.is_dir():
-        return asv_ingest.list_result_files(results_dir)  # raises its one-line error
-    infos = []
+        asv_ingest.list_result_files(results_dir)  # raises its one-line error
+    out = []
     for mdir in sorted((e for e in os.scandir(results_dir) if e.is_dir()), key=lambda e: e.name):
         names = sorted(e.name for e in os.scandir(mdir.path) if e.name.endswith(".json"))
-        folder = results_dir / mdir.name  # one path join per file, not two
+        folder = mdir.path + os.sep
         for name in names:
             if name != "machine.json":
                 commit8, _, env = name[: -len(".json")].partition("-")
-                path = folder / name
-                infos.append(asv_ingest.ResultFileInfo(path, mdir.name, commit8, env, None))
-    return infos
+                out.append(_File(f"{mdir.name}/{name}", folder + name, mdir.name, commit8, env))
+    return out
 
 
-def _key(info: asv_ingest.ResultFileInfo) -> str:
-    return f"{info.machine}/{info.path.name}"
+def _list(results_dir: Path) -> list[asv_ingest.ResultFileInfo]:
+    """:func:`_scan` as :func:`perfkit.ingest.asv.list_result_files` gives it."""
+    return [
+        asv_ingest.ResultFileInfo(Path(f.path), f.machine, f.commit, f.env, None)
+        for f in _scan(results_dir)
+    ]
+
+
+class _Benchmarks:
+    """``benchmarks.json``: its content hash always (one read of ~100 kB); parsed, and
+    its per-benchmark digests computed, only when needed (a file to read, or a changed
+    hash)."""
+
+    def __init__(self, results_dir: Path | None) -> None:
+        self.results_dir = results_dir
+        self.digest = ""
+        if results_dir is not None:
+            try:
+                data = (results_dir / "benchmarks.json").read_bytes()
+            except FileNotFoundError:
+                data = b""
+            self.digest = xxhash.xxh3_128_hexdigest(data) if data else ""
+        self._parsed: dict | None = None
+
+    def parsed(self) -> dict:
+        if self._parsed is None:
+            found = self.results_dir is not None
+            self._parsed = asv_ingest.read_benchmarks_json(self.results_dir) if found else {}
+        return self._parsed
+
+    def meta(self) -> dict[str, str]:
+        return _meta_digests(self.parsed())
 
 
 def _meta_digests(benchmarks: Mapping[str, dict]) -> dict[str, str]:
@@ -241,8 +290,7 @@ def _stale_by_meta(store_dir: Path, base: mf.Manifest, meta: Mapping[str, str]) 
 
 
 def _plan(
-    results_dir: Path,
-    files: list[asv_ingest.ResultFileInfo],
+    files: list[_File],
     base: mf.Manifest,
     placement: Placement,
     stale: set[str],
@@ -251,11 +299,11 @@ def _plan(
     keep: dict[str, mf.Source] = {}
     todo: list[reading.Todo] = []
     for info in files:
-        key = _key(info)
-        st = info.path.stat()
+        key = info.key
+        st = os.stat(info.path)
         prev = base.sources.get(key)
         if prev is not None and key not in stale and _placed_same(prev, placement):
-            if (prev.size, prev.mtime_ns) == (st.st_size, st.st_mtime_ns):
+            if prev.size == st.st_size and prev.mtime_ns == st.st_mtime_ns:
                 keep[key] = prev
                 continue
             digest = _hash(info.path)
@@ -274,7 +322,7 @@ def _plan(
             part=None,
             rows=0,
         )
-        todo.append((key, info.path, fresh))
+        todo.append((key, Path(info.path), fresh))
     return keep, todo
 
 
@@ -286,11 +334,14 @@ def _position(placement: Placement, commit: str) -> int:
 def _placed_same(prev: mf.Source, placement: Placement) -> bool:
     if prev.error is not None:
         return True  # a malformed file is read again only when its content changes
+    found = placement.placed.get(prev.commit)  # the full hash, as usual: no prefix search
+    if found is not None:
+        return prev.order == found[0] and prev.date == found[1]
     _, order, date = placement.place(prev.commit)
     return (prev.order, prev.date) == (order, date)
 
 
-def _hash(path: Path) -> str:
+def _hash(path: Path | str) -> str:
     with open(path, "rb") as fh:
         return xxhash.xxh3_128_hexdigest(fh.read())
 
