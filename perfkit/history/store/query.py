@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from perfkit.errors import HistoryError
@@ -135,13 +134,23 @@ class Reader:
         orders = self.last_orders(last + options.window)
         if not orders:
             return []
-        cols = ", ".join(f'"{c}"' for c in changes.COLUMNS)
-        rel = self.con.execute(
-            f'SELECT {cols} FROM m WHERE "order" >= ? {self._latest} ORDER BY {_SORT}', [orders[0]]
+        sql = changes.query(
+            f'SELECT * FROM ({self.recent_sql(orders[0])}) WHERE "order" >= ? {self._latest}'
         )
-        found = rel.fetchnumpy()
-        data = {c: np.asarray(found[c]) for c in changes.COLUMNS}
-        return changes.detect(data, set(self.last_orders(last)), options)
+        found = changes.in_order(self.con.execute(sql, [orders[0]]).fetchnumpy())
+        commits = {s.order: s.commit for s in self.manifest.sources.values() if s.order is not None}
+        return changes.detect(found, set(self.last_orders(last)), commits, options)
+
+    def recent_sql(self, since_order: int) -> str:
+        """The live rows of the parts that hold results of commits from ``since_order`` on
+        (the manifest knows which part holds each file's rows): the clustered parts of
+        older history are not opened at all."""
+        hot = {
+            s.part
+            for s in self.manifest.sources.values()
+            if s.order is not None and s.order >= since_order and s.rows
+        }
+        return pt.live_sql(self.store_dir, [p for p in self.manifest.parts if p.file in hot])
 
 
 def _history_types(df: pd.DataFrame) -> pd.DataFrame:
