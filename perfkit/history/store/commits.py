@@ -2,10 +2,12 @@
 
 :func:`load_commit` picks the result file exactly as
 :func:`perfkit.ingest.asv.load_results` does (one machine, a commit prefix, one
-environment; the same errors), refreshes the store (by content hash: an unchanged store
-costs a listing and a stat of the result files), and rebuilds that file's Measurements
-from its rows (:func:`perfkit.history.store.rows.measurements`), so a comparison gives the
-verdicts it gives from the JSON file.
+environment; the same errors), and rebuilds that file's Measurements from its rows
+(:func:`perfkit.history.store.rows.measurements`), so a comparison gives the verdicts it
+gives from the JSON file. When the store's record of that one file is current (same size
+and modification time, no error, ``benchmarks.json`` unchanged) its rows are read as they
+are; otherwise the store is refreshed first (:func:`perfkit.history.store.update`: a
+listing and a stat of every result file, ``git log``, ~0.5 s for 10,000 files).
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from perfkit.errors import GitError, ResultsFormatError
+from perfkit.history.store import manifest as mf
 from perfkit.history.store import parts as pt
 from perfkit.history.store import rows
 from perfkit.history.store.query import Reader
-from perfkit.history.store.refresh import default_store, update
+from perfkit.history.store.refresh import benchmarks_digest, default_store, update
 from perfkit.ingest import asv as asv_ingest
 from perfkit.model import Measurement
 
@@ -36,12 +39,15 @@ def load_commit(
     if not (store_dir / "manifest.json").is_file():
         return None
     info = asv_ingest.pick_result_file(results_dir, machine=machine, commit=commit)
-    try:
-        update(results_dir, store_dir, repo=repo)
-    except GitError:
-        return None
     key = f"{info.machine}/{info.path.name}"
-    with Reader(store_dir) as reader:
+    pinned = mf.read(store_dir, other_format_ok=True)
+    if pinned is None or not _current(pinned, key, info.path, results_dir):
+        try:
+            update(results_dir, store_dir, repo=repo)
+        except GitError:
+            return None
+        pinned = None
+    with Reader(store_dir, manifest=pinned) as reader:
         source = reader.manifest.sources.get(key)
         if source is None:  # listed a moment ago, gone now
             raise ResultsFormatError(f"{info.path}: no such result file")
@@ -64,3 +70,17 @@ def load_commit(
             f"{info.path}: holds commit {measurements[0].commit}, not {commit}"
         )
     return measurements
+
+
+def _current(pinned: mf.Manifest, key: str, path: Path, results_dir: Path) -> bool:
+    """The store holds what ``path`` holds now: its record has the file's size and
+    modification time and no error, and ``benchmarks.json`` (units, types) is as when the
+    store was last refreshed. (Where the commit sits in history does not change a
+    Measurement.)"""
+    source = pinned.sources.get(key)
+    if source is None or source.error is not None or not pinned.benchmarks_hash:
+        return False
+    st = path.stat()
+    if (source.size, source.mtime_ns) != (st.st_size, st.st_mtime_ns):
+        return False
+    return benchmarks_digest(results_dir) == pinned.benchmarks_hash

@@ -45,9 +45,12 @@ _LATEST = (
 class Reader:
     """Queries over one generation of the store in ``store_dir``."""
 
-    def __init__(self, store_dir: Path | str, threads: int | None = None) -> None:
+    def __init__(
+        self, store_dir: Path | str, threads: int | None = None, manifest: mf.Manifest | None = None
+    ) -> None:
+        """``manifest``: the one already read from ``store_dir`` (default: read it)."""
         self.store_dir = Path(store_dir)
-        found = mf.read(self.store_dir)
+        found = manifest if manifest is not None else mf.read(self.store_dir)
         if found is None:
             raise HistoryError(f"{self.store_dir}: no history store (run `perfkit history update`)")
         self.manifest = found

@@ -237,6 +237,12 @@ def _list(results_dir: Path) -> list[asv_ingest.ResultFileInfo]:
     ]
 
 
+def benchmarks_digest(results_dir: Path) -> str:
+    """Content hash of ``results_dir``'s ``benchmarks.json`` ("" when there is none), as
+    the manifest records it (``Manifest.benchmarks_hash``)."""
+    return _Benchmarks(results_dir).digest
+
+
 class _Benchmarks:
     """``benchmarks.json``: its content hash always (one read of ~100 kB); parsed, and
     its per-benchmark digests computed, only when needed (a file to read, or a changed
