@@ -476,3 +476,127 @@ def test_old_commits_fold_into_clustered_parts_and_the_store_still_equals_a_rebu
     with store.Reader(st_dir) as a, store.Reader(fresh) as b:
         pd.testing.assert_frame_equal(a.series("s.T.time_p"), b.series("s.T.time_p"))
         assert a.changes(last=15) == b.changes(last=15) != []
+
+
+def _records(m: manifest.Manifest) -> dict:
+    return {
+        k: (s.hash, s.rows, s.error, s.commit, s.order, s.date, s.machine, s.env_info)
+        for k, s in m.sources.items()
+    }
+
+
+def test_an_update_appends_a_segment_of_the_records_it_changed(tmp_path, shas, monkeypatch):
+    """Per-file records live in Parquet segments: an update writes the records it changed
+    (a removed file as a tombstone), not every record; past MAX_SEGMENTS one full segment."""
+    import pyarrow.parquet as pq
+
+    repo, commits = shas
+    results = new_results(tmp_path)
+    for i, sha in enumerate(commits[:10]):
+        result_file(results, sha, i)
+    st_dir = tmp_path / "st"
+    store.update(results, st_dir, repo=repo)
+    first = manifest.read(st_dir)
+    assert len(first.segments) == 1 and len(first.sources) == 10
+    result_file(results, commits[10], 10)
+    (results / "m1" / f"{commits[0][:8]}-venv.json").unlink()
+    store.update(results, st_dir, repo=repo)
+    m = manifest.read(st_dir)
+    assert m.segments[0] == first.segments[0] and len(m.segments) == 2
+    delta = pq.read_table(st_dir / m.segments[1]).to_pydict()
+    assert sorted(zip(delta["key"], delta["removed"], strict=True)) == sorted(
+        [(f"m1/{commits[10][:8]}-venv.json", False), (f"m1/{commits[0][:8]}-venv.json", True)]
+    )
+    assert "sources" not in json.loads((st_dir / manifest.NAME).read_text())
+
+    monkeypatch.setattr(manifest, "MAX_SEGMENTS", 3)
+    for i in range(11, 15):
+        result_file(results, commits[i], i)
+        store.update(results, st_dir, repo=repo)
+        assert len(manifest.read(st_dir).segments) <= 3
+    m = manifest.read(st_dir)
+    on_disk = {f"sources/{p.name}" for p in (st_dir / "sources").iterdir()}
+    assert set(m.segments) <= on_disk and not any(n.endswith(".tmp") for n in on_disk)
+    store.rebuild(results, tmp_path / "fresh", repo=repo)
+    fresh = manifest.read(tmp_path / "fresh")
+    assert len(fresh.segments) == 1
+    assert _records(m) == _records(fresh) and len(m.sources) == 14
+    same(stored(st_dir), stored(tmp_path / "fresh"))
+
+
+def test_a_format_2_store_is_read_and_converted_by_its_next_update(tmp_path, shas):
+    """Format 2 kept the records inline in manifest.json (same rows): read as it is; the
+    next update writes format 3 without reading any result file again."""
+    repo, commits = shas
+    results = new_results(tmp_path)
+    for i, sha in enumerate(commits[:6]):
+        result_file(results, sha, i)
+    st_dir = tmp_path / "st"
+    store.update(results, st_dir, repo=repo)
+    m = manifest.read(st_dir)
+    old = {
+        "format": 2,
+        "generation": m.generation,
+        "parts": [p.__dict__ | {"dead": list(p.dead)} for p in m.parts],
+        "sources": {k: s.__dict__ for k, s in m.sources.items()},
+        "meta": m.meta,
+    }
+    (st_dir / manifest.NAME).write_text(json.dumps(old))
+    for seg in (st_dir / "sources").iterdir():
+        seg.unlink()
+    as_2 = manifest.read(st_dir)
+    assert as_2.segments == () and _records(as_2) == _records(m)
+    same(stored(st_dir), history.load(results, repo=repo))
+    summary = store.update(results, st_dir, repo=repo)
+    assert summary.read == 0
+    data = json.loads((st_dir / manifest.NAME).read_text())
+    assert data["format"] == manifest.FORMAT == 3 and len(data["segments"]) == 1
+    assert _records(manifest.read(st_dir)) == _records(m)
+    same(stored(st_dir), history.load(results, repo=repo))
+
+
+def test_unchanged_benchmarks_json_is_not_digested_again(tmp_path, shas, monkeypatch):
+    repo, commits = shas
+    results = new_results(tmp_path)
+    for i, sha in enumerate(commits[:4]):
+        result_file(results, sha, i)
+    st_dir = tmp_path / "st"
+    store.update(results, st_dir, repo=repo)
+    calls = []
+    digest = refresh._meta_digests
+    monkeypatch.setattr(refresh, "_meta_digests", lambda b: calls.append(1) or digest(b))
+    result_file(results, commits[4], 4)
+    assert store.update(results, st_dir, repo=repo).read == 1
+    assert calls == []
+    meta = dict(BENCHMARKS, **{"s.T.time_a": dict(BENCHMARKS["s.T.time_a"], unit="ms")})
+    (results / "benchmarks.json").write_text(json.dumps(meta))
+    assert store.update(results, st_dir, repo=repo).read == 5  # every file holds time_a
+    assert calls == [1]
+    same(stored(st_dir), history.load(results, repo=repo))
+
+
+def test_recent_changes_follow_version_runs_as_perfkit_history(tmp_path, shas):
+    """A benchmark version change splits a series (labelled with its run), on several
+    machines, as perfkit history cuts it; the changes are the ones it finds."""
+    repo, commits = shas
+    results = new_results(tmp_path)
+    for i, sha in enumerate(commits):
+        version = "2" if 18 <= i < 36 else "1"  # 1, 2, then 1 again: three runs
+        result_file(results, sha, i, step_at=26, version=version)
+        result_file(results, sha, i, machine="m2", step_at=28)
+    store.update(results, tmp_path / "st", repo=repo)
+    with store.Reader(tmp_path / "st") as reader:
+        found = reader.changes(last=20)
+    expected = history.analyse(history.load(results, repo=repo), None, history.HistoryOptions())
+    window = set(commits[-20:])
+    want = sorted(
+        (s.series, cp.commit, cp.ratio)
+        for s in expected.series
+        for cp in s.change_points
+        if cp.commit in window
+    )
+    assert sorted((c.series, c.commit, c.ratio) for c in found) == want
+    assert {(c.series, c.commit) for c in found} >= {
+        ("s.T.time_a @ m1 venv [version 2 (2/3)]", commits[26]),
+        ("s.T.time_a @ m2 venv", commits[28]),
+    }

@@ -120,3 +120,32 @@ def test_perfkit_history_through_the_store_writes_what_it_writes_from_the_files(
     a, b = (json.loads((tmp_path / f"{x}.json").read_text()) for x in "ab")
     assert a.pop("generated_at") <= b.pop("generated_at")
     assert a == b and a["unreadable_files"] and a["series"]
+
+
+def test_a_current_record_is_read_without_refreshing_the_store(tmp_path, shas, monkeypatch):
+    """The file's record is current (stat, no error, benchmarks.json unchanged): its rows
+    are read as they are; once the file changes, the store is refreshed first."""
+    from perfkit.history.store import commits as store_commits
+
+    repo, commits = shas
+    results = new_results(tmp_path)
+    for i, sha in enumerate(commits[:3]):
+        result_file(results, sha, i)
+    store.update(results, repo=repo)
+    refreshed = []
+    update = store_commits.update
+    monkeypatch.setattr(
+        store_commits, "update", lambda *a, **k: refreshed.append(1) or update(*a, **k)
+    )
+    assert store.load_commit(results, commits[1], repo=repo) == load_results(
+        results, commit=commits[1]
+    )
+    assert refreshed == []
+    result_file(results, commits[1], 1, scale=2.0)
+    got = store.load_commit(results, commits[1], repo=repo)
+    assert refreshed == [1] and got == load_results(results, commit=commits[1])
+    meta = json.loads((results / "benchmarks.json").read_text())
+    meta["s.T.time_a"]["unit"] = "ms"
+    (results / "benchmarks.json").write_text(json.dumps(meta))
+    got = store.load_commit(results, commits[0], repo=repo)
+    assert refreshed == [1, 1] and got == load_results(results, commit=commits[0])
