@@ -9,6 +9,9 @@ each step in a fresh process (peak RSS per step):
   update   incremental update after one new commit's result file
   changes  "what changed in the last 100 commits" across all benchmarks (warm Reader)
   series   one benchmark's full series (warm Reader)
+  compare  one commit's Measurements as ``perfkit compare`` reads them: from the store
+           (perfkit.history.store.load_commit) and from its JSON file (load_results);
+           ``--step compare`` only, not part of the full run
 
 Each figure is repeated (--repeats, default 3) and reported as min/median/max.
 
@@ -270,6 +273,7 @@ def step_build(work: Path, reader: str) -> dict:
         "rows": summary.live_rows,
         "parts": summary.parts,
         "peak_mb": _peak_mb(),
+        "loadavg": os.getloadavg()[0],
     }
 
 
@@ -293,6 +297,7 @@ def step_update(work: Path, commit: int, reader: str) -> dict:
         "rows_added": summary.rows_added,
         "parts": summary.parts,
         "peak_mb": _peak_mb(),
+        "loadavg": os.getloadavg()[0],
     }
 
 
@@ -333,6 +338,36 @@ def step_query(work: Path, repeats: int, last: int) -> dict:
     return out
 
 
+def step_compare(work: Path, repeats: int) -> dict:
+    """One commit read through the store and from its file: a recent commit (in a
+    commit-range part) and an old one (folded into the clustered part). The store must
+    sit where ``perfkit compare`` looks for it (``results.store``): a symlink to it."""
+    from perfkit.history import store
+    from perfkit.ingest.asv import load_results
+
+    link = work / "results.store"
+    if not link.exists():
+        link.symlink_to((work / "store").absolute())
+    shas = (work / "shas.txt").read_text().split()
+    commits = len(list((work / "results" / MACHINE).glob(f"*-{ENV}.json")))
+    out: dict = {"loadavg_before": os.getloadavg()[0]}
+    for label, i in (("recent", commits - 10), ("old", commits // 2)):
+        times, json_times = [], []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            got = store.load_commit(work / "results", shas[i], repo=work / "repo")
+            times.append(time.perf_counter() - start)
+            start = time.perf_counter()
+            want = load_results(work / "results", commit=shas[i])
+            json_times.append(time.perf_counter() - start)
+            assert got == want, f"commit {i}: the store's Measurements differ from the file's"
+        out[f"{label}_store_s"] = spread(times)
+        out[f"{label}_json_s"] = spread(json_times)
+    out["peak_mb"] = _peak_mb()
+    out["loadavg_after"] = os.getloadavg()[0]
+    return out
+
+
 def _child(args: list[str]) -> dict:
     cmd = [sys.executable, __file__, *args]
     done = subprocess.run(cmd, check=True, capture_output=True, text=True)
@@ -362,7 +397,9 @@ def main(argv: list[str] | None = None) -> int:
         help="how result files are read: a vectorised reader of the synthetic files "
         "(fast) or perfkit's asv reader (asv: its real cost per measurement)",
     )
-    p.add_argument("--step", choices=["build", "update", "query"], help=argparse.SUPPRESS)
+    p.add_argument(
+        "--step", choices=["build", "update", "query", "compare"], help=argparse.SUPPRESS
+    )
     p.add_argument("--commit", type=int, help=argparse.SUPPRESS)
     a = p.parse_args(argv)
     if a.step == "build":
@@ -373,6 +410,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if a.step == "query":
         print(json.dumps(step_query(a.work, a.repeats, a.last)))
+        return 0
+    if a.step == "compare":
+        print(json.dumps(step_compare(a.work, a.repeats)))
         return 0
     generate(a.work, a.benchmarks, a.commits, a.samples, held_back=a.repeats)
     common = ["--work", str(a.work), "--reader", a.reader]
