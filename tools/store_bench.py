@@ -303,6 +303,7 @@ def step_update(work: Path, commit: int, reader: str) -> dict:
 
 def step_query(work: Path, repeats: int, last: int) -> dict:
     from perfkit.history import store
+    from perfkit.history.series import HistoryOptions
 
     names = benchmark_names(json.loads((work / "shape.json").read_text())["benchmarks"])
     steps = json.loads((work / "steps.json").read_text())
@@ -322,6 +323,14 @@ def step_query(work: Path, repeats: int, last: int) -> dict:
             found = reader.changes(last)
             out["changes"].append(time.perf_counter() - start)
             out["changes_cpu"].append(time.process_time() - cpu)
+        # the store's part alone: the query of the rows the detection takes (the rest of
+        # `changes` is perfkit.history.changepoint's detection)
+        out["changes_query"], out["changes_query_cpu"] = [], []
+        for _ in range(repeats):
+            start, cpu = time.perf_counter(), time.process_time()
+            reader.recent_rows(last + HistoryOptions().window)
+            out["changes_query"].append(time.perf_counter() - start)
+            out["changes_query_cpu"].append(time.process_time() - cpu)
         hits = {c.name: c.commit for c in found}
         out["changes_found"] = len(found)
         out["steps_injected"] = len(steps)
@@ -452,6 +461,8 @@ def main(argv: list[str] | None = None) -> int:
         "steps_injected": queries["steps_injected"],
         "steps_found_at_their_commit": queries["steps_found_at_their_commit"],
         "changes_cpu_s": spread(queries["changes_cpu"]),
+        "changes_query_s": spread(queries["changes_query"]),
+        "changes_query_cpu_s": spread(queries["changes_query_cpu"]),
         "series_warm_s": spread(queries["series"]),
         "series_cpu_s": spread(queries["series_cpu"]),
         "query_loadavg": [queries["loadavg_before"], queries["loadavg_after"]],

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from perfkit.errors import HistoryError
@@ -134,15 +135,22 @@ class Reader:
         from perfkit.history.series import HistoryOptions
 
         options = options or HistoryOptions()
-        orders = self.last_orders(last + options.window)
-        if not orders:
+        cols = self.recent_rows(last + options.window)
+        if cols is None:
             return []
+        commits = {s.order: s.commit for s in self.manifest.sources.values() if s.order is not None}
+        return changes.detect(cols, set(self.last_orders(last)), commits, options)
+
+    def recent_rows(self, commits: int) -> dict[str, np.ndarray] | None:
+        """The rows of the ``commits`` newest commits with results, as
+        :func:`perfkit.history.store.changes.detect` takes them (None: no results)."""
+        orders = self.last_orders(commits)
+        if not orders:
+            return None
         sql = changes.query(
             f'SELECT * FROM ({self.recent_sql(orders[0])}) WHERE "order" >= ? {self._latest}'
         )
-        found = changes.in_order(self.con.execute(sql, [orders[0]]).fetchnumpy())
-        commits = {s.order: s.commit for s in self.manifest.sources.values() if s.order is not None}
-        return changes.detect(found, set(self.last_orders(last)), commits, options)
+        return changes.in_order(self.con.execute(sql, [orders[0]]).fetchnumpy())
 
     def recent_sql(self, since_order: int) -> str:
         """The live rows of the parts that hold results of commits from ``since_order`` on
