@@ -407,10 +407,15 @@ def main(argv: list[str] | None = None) -> int:
         "(fast) or perfkit's asv reader (asv: its real cost per measurement)",
     )
     p.add_argument(
-        "--step", choices=["build", "update", "query", "compare"], help=argparse.SUPPRESS
+        "--step",
+        choices=["generate", "build", "update", "query", "compare"],
+        help=argparse.SUPPRESS,
     )
     p.add_argument("--commit", type=int, help=argparse.SUPPRESS)
     a = p.parse_args(argv)
+    if a.step == "generate":  # the tree only, the newest --repeats commits held back
+        print(json.dumps(generate(a.work, a.benchmarks, a.commits, a.samples, a.repeats)))
+        return 0
     if a.step == "build":
         print(json.dumps(step_build(a.work, a.reader)))
         return 0
