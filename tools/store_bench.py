@@ -372,8 +372,38 @@ def step_compare(work: Path, repeats: int) -> dict:
             assert got == want, f"commit {i}: the store's Measurements differ from the file's"
         out[f"{label}_store_s"] = spread(times)
         out[f"{label}_json_s"] = spread(json_times)
+    out["old_clustered_query_s"] = _clustered_read(work, shas[commits // 2])
     out["peak_mb"] = _peak_mb()
     out["loadavg_after"] = os.getloadavg()[0]
+    return out
+
+
+def _clustered_read(work: Path, sha: str) -> dict:
+    """Where an old commit's read goes: one DuckDB query on the clustered part for its
+    rows' position only, every Measurement column but the samples, and all of them."""
+    from perfkit.history.store import manifest, parts, rows
+
+    store_dir = work / "store"
+    found = [p for p in manifest.read(store_dir).parts if p.clustered]
+    if not found:
+        return {}
+    source = f"{MACHINE}/{sha[:8]}-{ENV}.json"
+    every = [f'"{c}"' for c in rows.MEASUREMENT_COLUMNS]
+    picks = {
+        "rows_found_by_source": '"seq"',
+        "without_samples": ", ".join(c for c in every if c != '"runs"'),
+        "all_columns": ", ".join(every),
+    }
+    con = parts.connect(store_dir)
+    out = {}
+    try:
+        for label, cols in picks.items():
+            start = time.perf_counter()
+            sql = f"SELECT {cols} FROM read_parquet({parts.quote(str(store_dir / found[0].file))})"
+            con.execute(f"{sql} WHERE source = ?", [source]).fetchall()
+            out[label] = time.perf_counter() - start
+    finally:
+        con.close()
     return out
 
 
