@@ -20,15 +20,17 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jinja2
 import numpy as np
 
 from perfkit.atomic import write_bytes_atomic, write_text_atomic
 from perfkit.history.events import ShiftEvent
 from perfkit.history.series import HistoryResult, SeriesResult
 from perfkit.model import ChangePoint, Verdict
+
+if TYPE_CHECKING:
+    import jinja2
 
 SCHEMA_VERSION = 2  # 2: events, ranked change points, provisional, unreadable files
 FORMATS = ("json", "html", "all")
@@ -246,6 +248,8 @@ def plot_png(series: SeriesResult) -> bytes:
 
 
 def _environment() -> jinja2.Environment:
+    import jinja2  # only for the page: --format json does not load it
+
     return jinja2.Environment(
         loader=jinja2.PackageLoader("perfkit", "templates"),
         autoescape=jinja2.select_autoescape(["html", "j2"], default=True),

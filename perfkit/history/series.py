@@ -464,15 +464,32 @@ class _Columns:
             for c in ("name", "machine", "environment", "unit", "direction")
         }
         nums = {c: df[c].to_numpy(float)[perm] for c in ("n", "median", "q25", "q75")}
+        lists = {"median": nums["median"].tolist()}
+        for c in ("q25", "q75"):  # no quartiles (CSV, one sample): the medians' very list
+            same = np.array_equal(nums[c], nums["median"], equal_nan=True)
+            lists[c] = lists["median"] if same else nums[c].tolist()
         return cls(
             commit=_Text.of(df["commit"], perm).values(),
-            order=df["order"].to_numpy(np.int64)[perm].tolist(),
+            order=_int_objects(df["order"].to_numpy(np.int64)[perm]),
             **text,
             **nums,
-            median_list=nums["median"].tolist(),
-            q25_list=nums["q25"].tolist(),
-            q75_list=nums["q75"].tolist(),
+            median_list=lists["median"],
+            q25_list=lists["q25"],
+            q75_list=lists["q75"],
         )
+
+
+def _int_objects(values: np.ndarray) -> list[int]:
+    """``values.tolist()`` with one int object per distinct value (a history's positions
+    repeat once per series: a million new ints would cost memory and page faults)."""
+    if values.size == 0:
+        return []
+    lo, hi = int(values.min()), int(values.max())
+    if hi - lo > values.size:
+        return values.tolist()
+    pool = np.empty(hi - lo + 1, dtype=object)
+    pool[:] = range(lo, hi + 1)
+    return pool[values - lo].tolist()
 
 
 def _text(column: pd.Series) -> np.ndarray:
@@ -578,6 +595,7 @@ def _series_result(label: str, cols: _Columns, idx: np.ndarray, too_short: bool)
     def text(column: _Text) -> str:
         return "" if first is None else column.at(first)
 
+    median = take(cols.median_list)
     return SeriesResult(
         series=label,
         name=text(cols.name),
@@ -587,9 +605,9 @@ def _series_result(label: str, cols: _Columns, idx: np.ndarray, too_short: bool)
         direction=direction,
         commits=take(cols.commit),
         orders=take(cols.order),
-        median=take(cols.median_list),
-        q25=take(cols.q25_list),
-        q75=take(cols.q75_list),
+        median=median,
+        q25=median if cols.q25_list is cols.median_list else take(cols.q25_list),
+        q75=median if cols.q75_list is cols.median_list else take(cols.q75_list),
         too_short=too_short,
     )
 
