@@ -64,7 +64,10 @@ def to_history(raw: pd.DataFrame, source: str) -> pd.DataFrame:
     kinds = [dtype.kind for dtype in raw.dtypes]
     numeric = [i for i, at in enumerate(positions) if kinds[at] in "fiu"]
     if numeric:  # one block for every numeric column: no Series per metric
-        block = raw.iloc[:, [positions[i] for i in numeric]].to_numpy(float)
+        at = [positions[i] for i in numeric]
+        # contiguous columns (the usual layout) as a slice: no take per column
+        cols = slice(at[0], at[-1] + 1) if at == list(range(at[0], at[-1] + 1)) else at
+        block = raw.iloc[:, cols].to_numpy(float)
         values[numeric] = block.T
     for i, metric in enumerate(metrics):
         if kinds[positions[i]] in "fiu":
