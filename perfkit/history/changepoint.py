@@ -21,10 +21,12 @@ Weights are clipped to [1/4, 4] of their median so no single commit dominates.
 
 from __future__ import annotations
 
+import gc
 import importlib.util
 import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -105,8 +107,8 @@ def detect_many(
     x = np.concatenate([p[0] for p in prepared]) if prepared else np.empty(0)
     w = np.concatenate([p[1] for p in prepared]) if prepared else np.empty(0)
     z = _normal_quantile(0.5 + confidence / 2.0)
-    _skip_blas_probe()
-    table, found = rs.segment_many(x, w, offsets, min_size, alpha, window, z, min_effect)
+    with _first_call():
+        table, found = rs.segment_many(x, w, offsets, min_size, alpha, window, z, min_effect)
     out: list[list[ChangePoint]] = []
     for i, item in enumerate(inputs):
         rows = table[offsets[i] : offsets[i] + found[i]]
@@ -122,6 +124,24 @@ def load_kernels() -> None:
 
 
 _BLAS_PROBE = "scipy.linalg.cython_blas"
+
+
+@contextmanager
+def _first_call() -> Iterator[None]:
+    """Around the first kernel call of the process (numba loads or compiles the kernels
+    then): no BLAS probe, and the garbage collector paused while numba builds its
+    registries (hundreds of passes over a heap that may already hold a large history)."""
+    if "numba.np.arraymath" in sys.modules:  # not the first call
+        yield
+        return
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        _skip_blas_probe()
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _skip_blas_probe() -> None:

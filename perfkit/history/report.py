@@ -26,7 +26,7 @@ import numpy as np
 
 from perfkit.atomic import write_bytes_atomic, write_text_atomic
 from perfkit.history.events import ShiftEvent
-from perfkit.history.series import HistoryResult, SeriesResult
+from perfkit.history.series import HistoryResult, SeriesResult, no_gc
 from perfkit.model import ChangePoint, Verdict
 
 if TYPE_CHECKING:
@@ -281,7 +281,8 @@ def write(result: HistoryResult, out_dir: Path | str, fmt: str = "all") -> Histo
     json_path = html_path = None
     if fmt in ("json", "all"):
         # compact: the C encoder (an indent makes json use its pure-Python one, 10x slower)
-        text = json.dumps(to_dict(result), separators=(",", ":"))
+        with no_gc():  # thousands of dicts over a heap holding the history: no passes
+            text = json.dumps(to_dict(result), separators=(",", ":"))
         json_path = write_text_atomic(out / "history.json", text)
     plots, images = [], {}
     if fmt in ("html", "all"):

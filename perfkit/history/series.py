@@ -315,6 +315,11 @@ def analyse(
     missing = [c for c in ("commit", "order", "name", "median") if c not in df.columns]
     if missing:
         raise HistoryError(f"history table lacks column(s) {', '.join(missing)}")
+    with no_gc():  # the per-series tuples: millions of objects, no cycles (0.1 s of passes)
+        return _analyse(df, config, options)
+
+
+def _analyse(df: pd.DataFrame, config: Config | None, options: HistoryOptions) -> HistoryResult:
     attrs = dict(df.attrs)
     df = _with_defaults(df)
     df.attrs = {}  # pandas deep-copies attrs on every operation: keep them aside
@@ -323,15 +328,14 @@ def analyse(
     perm, bounds = _series_bounds(df)
     need = changepoint.min_points(options.min_size)
     inputs, results, rows = [], [], []
-    with no_gc():
-        cols = _Columns.of(df, perm)
-        for start, stop, label in bounds:
-            idx = start + np.flatnonzero(np.isfinite(cols.median[start:stop]))
-            result = _series_result(label, cols, idx, too_short=idx.size < need)
-            results.append(result)
-            rows.append(idx)
-            if not result.too_short:
-                inputs.append((len(results) - 1, _series_input(result, cols, idx)))
+    cols = _Columns.of(df, perm)
+    for start, stop, label in bounds:
+        idx = start + np.flatnonzero(np.isfinite(cols.median[start:stop]))
+        result = _series_result(label, cols, idx, too_short=idx.size < need)
+        results.append(result)
+        rows.append(idx)
+        if not result.too_short:
+            inputs.append((len(results) - 1, _series_input(result, cols, idx)))
     found = changepoint.detect_many(
         [item for _, item in inputs],
         alpha=options.alpha,
@@ -448,7 +452,7 @@ class _Columns:
     environment: _Text
     unit: _Text
     direction: _Text
-    n: np.ndarray
+    n: np.ndarray  # sample counts, at least 1
     median: np.ndarray
     q25: np.ndarray
     q75: np.ndarray
@@ -464,6 +468,7 @@ class _Columns:
             for c in ("name", "machine", "environment", "unit", "direction")
         }
         nums = {c: df[c].to_numpy(float)[perm] for c in ("n", "median", "q25", "q75")}
+        np.maximum(nums["n"], 1.0, out=nums["n"])  # a count below 1 counts as 1 (NaN stays)
         lists = {"median": nums["median"].tolist()}
         for c in ("q25", "q75"):  # no quartiles (CSV, one sample): the medians' very list
             same = np.array_equal(nums[c], nums["median"], equal_nan=True)
@@ -617,7 +622,7 @@ def _series_input(result: SeriesResult, cols: _Columns, idx: np.ndarray) -> chan
     return changepoint.SeriesInput(
         values=cols.median[idx],
         spreads=spreads,
-        counts=cols.n[idx].clip(min=1),
+        counts=cols.n[idx],
         direction=result.direction,
         commits=result.commits,
         name=result.series,
