@@ -471,8 +471,10 @@ class _Columns:
         np.maximum(nums["n"], 1.0, out=nums["n"])  # a count below 1 counts as 1 (NaN stays)
         lists = {"median": nums["median"].tolist()}
         for c in ("q25", "q75"):  # no quartiles (CSV, one sample): the medians' very list
-            same = np.array_equal(nums[c], nums["median"], equal_nan=True)
-            lists[c] = lists["median"] if same else nums[c].tolist()
+            if np.array_equal(nums[c], nums["median"], equal_nan=True):
+                nums[c], lists[c] = nums["median"], lists["median"]
+            else:
+                lists[c] = nums[c].tolist()
         return cls(
             commit=_Text.of(df["commit"], perm).values(),
             order=_int_objects(df["order"].to_numpy(np.int64)[perm]),
@@ -618,7 +620,8 @@ def _series_result(label: str, cols: _Columns, idx: np.ndarray, too_short: bool)
 
 
 def _series_input(result: SeriesResult, cols: _Columns, idx: np.ndarray) -> changepoint.SeriesInput:
-    spreads = (cols.q75[idx] - cols.q25[idx]) / 1.349
+    no_spread = cols.q25 is cols.median and cols.q75 is cols.median  # weights all equal
+    spreads = None if no_spread else (cols.q75[idx] - cols.q25[idx]) / 1.349
     return changepoint.SeriesInput(
         values=cols.median[idx],
         spreads=spreads,
