@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     print(f"CLI / detector (medians): {statistics.median(cli) / statistics.median(det):.2f}")
     ratios = sorted(c / d for c, d in zip(cli, det, strict=True))
-    print(f"CLI / detector, each repeat: {', '.join(f'{r:.2f}' for r in ratios)}")
+    print(f"CLI / detector, each repeat (sorted): {', '.join(f'{r:.2f}' for r in ratios)}")
     cpu_ratio = statistics.median(cli_cpu) / statistics.median(det_cpu)
     print(f"CLI / detector CPU time (medians): {cpu_ratio:.2f}")
     print(f"CLI peak RSS: {max(rss):.0f} MiB")

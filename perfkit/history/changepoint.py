@@ -117,9 +117,9 @@ def detect_many(
 
 
 def load_kernels() -> None:
-    """Load the compiled kernels now (from numba's cache; compiling them when it is cold),
-    so that the first :func:`detect_many` does not pay for it: a process that analyses
-    once can do it while it reads its input."""
+    """Load the compiled kernels now (from numba's cache; compiling and caching them when
+    it is cold), e.g. to warm the cache when an environment or image is built:
+    ``python -c "from perfkit.history.changepoint import load_kernels; load_kernels()"``."""
     detect_many([SeriesInput(np.arange(2.0 * DEFAULT_MIN_SIZE))])
 
 
