@@ -13,7 +13,11 @@ Writes the series of ``tools/changepoint_scale.py`` (same generator and seed) as
   (interpreter start, imports, loading the cached kernels, reading the CSV, analysis,
   history.json), wall time and the process's peak RSS (``ru_maxrss`` of the child).
 
-Prints min / median / max of each and the CLI / detector ratio of the medians.
+The two alternate (detector, CLI, detector, CLI, ...) so that a change in the machine's
+load hits both alike. Prints min / median / max of each, the CLI / detector ratio of the
+medians, and the same for CPU time (all threads: the detector's ``process_time`` in this
+process, the CLI child's user + system time), which a busy machine disturbs less than wall
+time; and the load average before and after.
 """
 
 from __future__ import annotations
@@ -53,12 +57,8 @@ def main(argv: list[str] | None = None) -> int:
     wide.to_csv(csv, index=False)
     plain = [SeriesInput(row) for row in values]  # what the CSV carries: values only
     detect_many(plain[:1])
-    det = []
-    for _ in range(args.repeats):
-        start = time.perf_counter()
-        detect_many(plain)
-        det.append(time.perf_counter() - start)
-    cli, rss = [], []
+    det, det_cpu, cli, cli_cpu, rss = [], [], [], [], []
+    load_before = os.getloadavg()[0]
     cmd = [
         sys.executable,
         "-m",
@@ -72,22 +72,34 @@ def main(argv: list[str] | None = None) -> int:
         str(args.dir / "out"),
     ]
     for _ in range(args.repeats):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        start, cpu = time.perf_counter(), time.process_time()
+        detect_many(plain)
+        det.append(time.perf_counter() - start)
+        det_cpu.append(time.process_time() - cpu)
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ})
         cli.append(time.perf_counter() - start)
-        rss.append(max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cli_cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+        rss.append(max(before.ru_maxrss, after.ru_maxrss) / 1024)
         if proc.returncode != 0:
             print(proc.stderr, file=sys.stderr)
             return 1
-    print(f"{args.series} series x {args.commits} commits ({args.repeats} repeats)")
-    for label, xs in (("detector", det), ("CLI", cli)):
+    print(f"{args.series} series x {args.commits} commits ({args.repeats} repeats, alternating)")
+    rows = (("detector", det), ("CLI", cli), ("detector CPU", det_cpu), ("CLI CPU", cli_cpu))
+    for label, xs in rows:
         print(
-            f"{label:>8}: min {min(xs):.2f} s, median {statistics.median(xs):.2f} s, "
+            f"{label:>12}: min {min(xs):.2f} s, median {statistics.median(xs):.2f} s, "
             f"max {max(xs):.2f} s"
         )
     print(f"CLI / detector (medians): {statistics.median(cli) / statistics.median(det):.2f}")
+    ratios = sorted(c / d for c, d in zip(cli, det, strict=True))
+    print(f"CLI / detector, each repeat (sorted): {', '.join(f'{r:.2f}' for r in ratios)}")
+    cpu_ratio = statistics.median(cli_cpu) / statistics.median(det_cpu)
+    print(f"CLI / detector CPU time (medians): {cpu_ratio:.2f}")
     print(f"CLI peak RSS: {max(rss):.0f} MiB")
+    print(f"load average (1 min): {load_before:.1f} before, {os.getloadavg()[0]:.1f} after")
     print("last CLI run, stderr:\n" + proc.stderr)
     return 0
 

@@ -19,7 +19,7 @@ from perfkit.history import commitorder, seriesfile
 from perfkit.history import report as historyreport
 from perfkit.history import series as history
 
-COMPILE_TIME = "about 80 s of CPU, 1-3 minutes on a busy 2-core machine"  # docs/history.md
+COMPILE_TIME = "about 1 minute of CPU, 1-3 minutes on a busy 2-core machine"  # docs/history.md
 
 
 @click.command("analyse")

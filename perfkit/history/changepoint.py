@@ -21,8 +21,12 @@ Weights are clipped to [1/4, 4] of their median so no single commit dominates.
 
 from __future__ import annotations
 
+import gc
+import importlib.util
 import math
-from collections.abc import Sequence
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -103,12 +107,65 @@ def detect_many(
     x = np.concatenate([p[0] for p in prepared]) if prepared else np.empty(0)
     w = np.concatenate([p[1] for p in prepared]) if prepared else np.empty(0)
     z = _normal_quantile(0.5 + confidence / 2.0)
-    table, found = rs.segment_many(x, w, offsets, min_size, alpha, window, z, min_effect)
+    with _first_call():
+        table, found = rs.segment_many(x, w, offsets, min_size, alpha, window, z, min_effect)
     out: list[list[ChangePoint]] = []
     for i, item in enumerate(inputs):
         rows = table[offsets[i] : offsets[i] + found[i]]
         out.append([_change_point(row, item, prepared[i][2], min_size) for row in rows])
     return out
+
+
+def load_kernels() -> None:
+    """Load the compiled kernels now (from numba's cache; compiling and caching them when
+    it is cold), e.g. to warm the cache when an environment or image is built:
+    ``python -c "from perfkit.history.changepoint import load_kernels; load_kernels()"``."""
+    detect_many([SeriesInput(np.arange(2.0 * DEFAULT_MIN_SIZE))])
+
+
+_BLAS_PROBE = "scipy.linalg.cython_blas"
+
+
+@contextmanager
+def _first_call() -> Iterator[None]:
+    """Around the first kernel call of the process (numba loads or compiles the kernels
+    then): no BLAS probe, and the garbage collector paused while numba builds its
+    registries (hundreds of passes over a heap that may already hold a large history)."""
+    if "numba.np.arraymath" in sys.modules:  # not the first call
+        yield
+        return
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        _skip_blas_probe()
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _skip_blas_probe() -> None:
+    """Spare the first kernel call numba's BLAS probe.
+
+    The first call of any compiled function, even one loaded from the cache, makes numba
+    import its lowering modules, and one of them (``numba.np.arraymath``) probes for BLAS by
+    importing ``scipy.linalg``: 0.2-0.3 s of CPU (scipy's array-API layer imports
+    ``numpy.f2py``) for kernels that use no BLAS, in every ``perfkit history`` process.
+    That module is imported here with the probe's import failing, then numba's flag is set
+    to what the probe finds when scipy is installed, so functions compiled later in the
+    process use BLAS as usual (numba imports scipy when it compiles them)."""
+    if "numba.np.arraymath" in sys.modules:
+        return
+    hidden = _BLAS_PROBE not in sys.modules
+    if hidden:
+        sys.modules[_BLAS_PROBE] = None  # type: ignore[assignment]  # import -> ImportError
+    try:
+        import numba.np.arraymath as arraymath
+    finally:
+        if hidden and _BLAS_PROBE in sys.modules and sys.modules[_BLAS_PROBE] is None:
+            del sys.modules[_BLAS_PROBE]
+    if hasattr(arraymath, "_HAVE_BLAS"):
+        arraymath._HAVE_BLAS = importlib.util.find_spec("scipy") is not None
 
 
 def _check_options(alpha: float, min_size: int, window: int, confidence: float) -> None:

@@ -20,15 +20,17 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import jinja2
 import numpy as np
 
 from perfkit.atomic import write_bytes_atomic, write_text_atomic
 from perfkit.history.events import ShiftEvent
-from perfkit.history.series import HistoryResult, SeriesResult
+from perfkit.history.series import HistoryResult, SeriesResult, no_gc
 from perfkit.model import ChangePoint, Verdict
+
+if TYPE_CHECKING:
+    import jinja2
 
 SCHEMA_VERSION = 2  # 2: events, ranked change points, provisional, unreadable files
 FORMATS = ("json", "html", "all")
@@ -246,6 +248,8 @@ def plot_png(series: SeriesResult) -> bytes:
 
 
 def _environment() -> jinja2.Environment:
+    import jinja2  # only for the page: --format json does not load it
+
     return jinja2.Environment(
         loader=jinja2.PackageLoader("perfkit", "templates"),
         autoescape=jinja2.select_autoescape(["html", "j2"], default=True),
@@ -277,7 +281,8 @@ def write(result: HistoryResult, out_dir: Path | str, fmt: str = "all") -> Histo
     json_path = html_path = None
     if fmt in ("json", "all"):
         # compact: the C encoder (an indent makes json use its pure-Python one, 10x slower)
-        text = json.dumps(to_dict(result), separators=(",", ":"))
+        with no_gc():  # thousands of dicts over a heap holding the history: no passes
+            text = json.dumps(to_dict(result), separators=(",", ":"))
         json_path = write_text_atomic(out / "history.json", text)
     plots, images = [], {}
     if fmt in ("html", "all"):

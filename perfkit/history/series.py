@@ -315,6 +315,11 @@ def analyse(
     missing = [c for c in ("commit", "order", "name", "median") if c not in df.columns]
     if missing:
         raise HistoryError(f"history table lacks column(s) {', '.join(missing)}")
+    with no_gc():  # the per-series tuples: millions of objects, no cycles (0.1 s of passes)
+        return _analyse(df, config, options)
+
+
+def _analyse(df: pd.DataFrame, config: Config | None, options: HistoryOptions) -> HistoryResult:
     attrs = dict(df.attrs)
     df = _with_defaults(df)
     df.attrs = {}  # pandas deep-copies attrs on every operation: keep them aside
@@ -323,15 +328,14 @@ def analyse(
     perm, bounds = _series_bounds(df)
     need = changepoint.min_points(options.min_size)
     inputs, results, rows = [], [], []
-    with no_gc():
-        cols = _Columns.of(df, perm)
-        for start, stop, label in bounds:
-            idx = start + np.flatnonzero(np.isfinite(cols.median[start:stop]))
-            result = _series_result(label, cols, idx, too_short=idx.size < need)
-            results.append(result)
-            rows.append(idx)
-            if not result.too_short:
-                inputs.append((len(results) - 1, _series_input(result, cols, idx)))
+    cols = _Columns.of(df, perm)
+    for start, stop, label in bounds:
+        idx = start + np.flatnonzero(np.isfinite(cols.median[start:stop]))
+        result = _series_result(label, cols, idx, too_short=idx.size < need)
+        results.append(result)
+        rows.append(idx)
+        if not result.too_short:
+            inputs.append((len(results) - 1, _series_input(result, cols, idx)))
     found = changepoint.detect_many(
         [item for _, item in inputs],
         alpha=options.alpha,
@@ -448,7 +452,7 @@ class _Columns:
     environment: _Text
     unit: _Text
     direction: _Text
-    n: np.ndarray
+    n: np.ndarray  # sample counts, at least 1
     median: np.ndarray
     q25: np.ndarray
     q75: np.ndarray
@@ -464,15 +468,35 @@ class _Columns:
             for c in ("name", "machine", "environment", "unit", "direction")
         }
         nums = {c: df[c].to_numpy(float)[perm] for c in ("n", "median", "q25", "q75")}
+        np.maximum(nums["n"], 1.0, out=nums["n"])  # a count below 1 counts as 1 (NaN stays)
+        lists = {"median": nums["median"].tolist()}
+        for c in ("q25", "q75"):  # no quartiles (CSV, one sample): the medians' very list
+            if np.array_equal(nums[c], nums["median"], equal_nan=True):
+                nums[c], lists[c] = nums["median"], lists["median"]
+            else:
+                lists[c] = nums[c].tolist()
         return cls(
             commit=_Text.of(df["commit"], perm).values(),
-            order=df["order"].to_numpy(np.int64)[perm].tolist(),
+            order=_int_objects(df["order"].to_numpy(np.int64)[perm]),
             **text,
             **nums,
-            median_list=nums["median"].tolist(),
-            q25_list=nums["q25"].tolist(),
-            q75_list=nums["q75"].tolist(),
+            median_list=lists["median"],
+            q25_list=lists["q25"],
+            q75_list=lists["q75"],
         )
+
+
+def _int_objects(values: np.ndarray) -> list[int]:
+    """``values.tolist()`` with one int object per distinct value (a history's positions
+    repeat once per series: a million new ints would cost memory and page faults)."""
+    if values.size == 0:
+        return []
+    lo, hi = int(values.min()), int(values.max())
+    if hi - lo > values.size:
+        return values.tolist()
+    pool = np.empty(hi - lo + 1, dtype=object)
+    pool[:] = range(lo, hi + 1)
+    return pool[values - lo].tolist()
 
 
 def _text(column: pd.Series) -> np.ndarray:
@@ -578,6 +602,7 @@ def _series_result(label: str, cols: _Columns, idx: np.ndarray, too_short: bool)
     def text(column: _Text) -> str:
         return "" if first is None else column.at(first)
 
+    median = take(cols.median_list)
     return SeriesResult(
         series=label,
         name=text(cols.name),
@@ -587,19 +612,20 @@ def _series_result(label: str, cols: _Columns, idx: np.ndarray, too_short: bool)
         direction=direction,
         commits=take(cols.commit),
         orders=take(cols.order),
-        median=take(cols.median_list),
-        q25=take(cols.q25_list),
-        q75=take(cols.q75_list),
+        median=median,
+        q25=median if cols.q25_list is cols.median_list else take(cols.q25_list),
+        q75=median if cols.q75_list is cols.median_list else take(cols.q75_list),
         too_short=too_short,
     )
 
 
 def _series_input(result: SeriesResult, cols: _Columns, idx: np.ndarray) -> changepoint.SeriesInput:
-    spreads = (cols.q75[idx] - cols.q25[idx]) / 1.349
+    no_spread = cols.q25 is cols.median and cols.q75 is cols.median  # weights all equal
+    spreads = None if no_spread else (cols.q75[idx] - cols.q25[idx]) / 1.349
     return changepoint.SeriesInput(
         values=cols.median[idx],
         spreads=spreads,
-        counts=cols.n[idx].clip(min=1),
+        counts=cols.n[idx],
         direction=result.direction,
         commits=result.commits,
         name=result.series,

@@ -104,3 +104,81 @@ def test_default_output_renders_no_plots_unless_html_is_asked_for(tmp_path, caps
     assert main([*base, str(tmp_path / "all"), "--format", "all"]) == 0
     assert len(list((tmp_path / "all" / "plots").glob("*.png"))) == 1
     assert (tmp_path / "all" / "index.html").exists()
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.lists(st.integers(-(2**40), 2**40), min_size=0, max_size=40),
+    st.integers(0, 3),
+)
+def test_int_objects_are_the_values_with_one_object_each(values, spread):
+    arr = np.asarray([v // (10**spread) for v in values], dtype=np.int64)
+    got = history._int_objects(arr)
+    assert got == arr.tolist()
+    assert all(type(v) is int for v in got)
+    if arr.size and int(arr.max()) - int(arr.min()) <= arr.size:  # the pooled path
+        first = {}
+        assert all(first.setdefault(v, v) is v for v in got)  # equal values: one object
+
+
+def test_series_without_quartiles_share_the_medians_tuple_and_others_do_not():
+    rng = np.random.default_rng(5)
+    x = np.exp(0.02 * rng.standard_normal(40))
+    raw = pd.DataFrame({"commit": [f"c{i}" for i in range(40)], "a": x, "b": 2 * x})
+    plain = history.analyse(seriesfile.to_history(raw, "s"))
+    for s in plain.series:
+        assert s.q25 is s.median and s.q75 is s.median
+        assert s.median == tuple(x if s.name == "a" else 2 * x)
+    df = seriesfile.to_history(raw, "s")
+    df["q25"], df["q75"] = df["median"] * 0.9, df["median"] * 1.1
+    spread = history.analyse(df)
+    for s in spread.series:
+        assert s.q25 is not s.median and s.q75 is not s.median
+        assert np.allclose(s.q25, np.asarray(s.median) * 0.9, rtol=1e-12)
+        assert np.allclose(s.q75, np.asarray(s.median) * 1.1, rtol=1e-12)
+        assert s.orders == tuple(range(40))
+
+
+def test_series_file_reads_contiguous_and_scattered_metric_columns_alike():
+    rng = np.random.default_rng(6)
+    a, b, c = rng.random(5), rng.random(5), rng.random(5)
+    commits = [f"c{i}" for i in range(5)]
+    dates = [f"2026-01-0{i + 1}" for i in range(5)]
+    layouts = [
+        {"commit": commits, "a": a, "b": b, "c": c},  # metrics after the labels: a slice
+        {"a": a, "b": b, "c": c, "commit": commits, "date": dates},  # before them
+        {"a": a, "commit": commits, "b": b, "date": dates, "c": c},  # scattered: a take
+    ]
+    for layout in layouts:
+        df = seriesfile.to_history(pd.DataFrame(layout), "layout")
+        wide = df.pivot(index="commit", columns="name", values="median").loc[commits]
+        for name, want in (("a", a), ("b", b), ("c", c)):
+            assert wide[name].tolist() == want.tolist()
+
+
+def test_first_kernel_call_skips_the_scipy_blas_probe_and_leaves_blas_usable():
+    """In a fresh interpreter: loading the kernels imports no scipy.linalg, numba's BLAS
+    flag is what its probe would have found, and a function using np.dot compiles later."""
+    import subprocess
+    import sys
+
+    code = """if True:
+        import sys
+        import numpy as np
+        from perfkit.history import changepoint
+        changepoint.load_kernels()
+        assert "scipy.linalg" not in sys.modules, "the probe imported scipy.linalg"
+        assert sys.modules.get("scipy.linalg.cython_blas", 1) is not None
+        import numba
+        import numba.np.arraymath as arraymath
+        assert arraymath._HAVE_BLAS is True
+
+        @numba.njit
+        def dot(a, b):
+            return np.dot(a, b)
+
+        assert dot(np.arange(3.0), np.arange(3.0)) == 5.0
+        assert "scipy.linalg" in sys.modules  # numba compiled np.dot with BLAS
+    """
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
