@@ -217,16 +217,41 @@ def read_result_file(
     warnings += _missing_fields(path, data)
     commit = data.get("commit_hash")
     machine = (data.get("params") or {}).get("machine") or path.parent.name
+    env, width = data.get("env_name"), len(columns)
+    fine = _all_samples_fine(results, columns)
     out: list[Measurement] = []
     for name, raw_row in results.items():
         check_name(path, name)
-        if not isinstance(raw_row, list) or len(raw_row) > len(columns):
+        if not isinstance(raw_row, list) or len(raw_row) > width:
             raise ResultsFormatError(f"{path}: {shown(name)}: row does not match result_columns")
         row = dict(zip(columns, raw_row, strict=False))
-        out += _expand(
-            path, name, row, benchmarks.get(name, {}), commit, machine, data.get("env_name")
-        )
+        out += _expand(path, name, row, benchmarks.get(name, _NO_META), commit, machine, env, fine)
     return out
+
+
+_NO_META: dict[str, Any] = {}
+
+
+def _all_samples_fine(results: dict[str, Any], columns: list[Any]) -> bool:
+    """Whether every sample of the file is a finite float above 0 (the usual case), checked
+    over all benchmarks at once at C speed; then no benchmark's samples need a check of
+    their own. When any is not (or a row is malformed), each benchmark is checked on its
+    own and the first bad one gets its one-line error, as if this had not been tried."""
+    if "samples" not in columns:
+        return True
+    at = columns.index("samples")
+    groups: list[Any] = []
+    for raw in results.values():
+        if isinstance(raw, list) and len(raw) > at and isinstance(raw[at], list):
+            groups += raw[at]
+    if not groups:
+        return True
+    if set(map(type, groups)) != {list}:
+        return False
+    flat = list(itertools.chain.from_iterable(groups))
+    return not flat or (
+        set(map(type, flat)) == {float} and all(map(math.isfinite, flat)) and min(flat) > 0.0
+    )
 
 
 def _expand(
@@ -237,9 +262,15 @@ def _expand(
     commit: Any,
     machine: str,
     env: Any,
+    fine: bool = False,
 ) -> list[Measurement]:
+    """One Measurement per parameter combination of one benchmark's row; ``fine``: every
+    sample of the file is known to be a finite float above 0 already."""
     kind, unit = _kind_unit(name, meta)
-    param_names, params = _params(path, name, row, meta)
+    if row.get("params") or meta.get("params") or meta.get("param_names"):
+        param_names, params = _params(path, name, row, meta)
+    else:
+        param_names, params = [], []
     combos = list(itertools.product(*params)) if params else [()]
     n = len(combos)
     result = row.get("result")
@@ -258,38 +289,44 @@ def _expand(
     for combo, value, sample in zip(combos, results, sample_lists, strict=True):
         pairs = tuple(zip(param_names, combo, strict=True))
         label = full_name(name, pairs)
-        common = dict(
-            name=label,
-            benchmark=name,
-            kind=kind,
-            unit=unit,
-            direction=direction,
-            params=pairs,
-            commit=commit,
-            machine=machine,
-            environment=env,
-            version=version,
-            source=source,
-            started_at=started_s,
-        )
+
+        def measurement(**rest: Any) -> Measurement:
+            return Measurement(
+                name=label,  # noqa: B023 (called in this iteration only)
+                benchmark=name,
+                kind=kind,
+                unit=unit,
+                direction=direction,
+                params=pairs,  # noqa: B023
+                commit=commit,
+                machine=machine,
+                environment=env,
+                version=version,
+                source=source,
+                started_at=started_s,
+                **rest,
+            )
+
         if result is None or value is None:
-            out.append(Measurement(**common, error="benchmark failed (asv recorded no result)"))
+            out.append(measurement(error="benchmark failed (asv recorded no result)"))
             continue
         if isinstance(value, float) and math.isnan(value):
-            out.append(Measurement(**common, skipped=True))
+            out.append(measurement(skipped=True))
             continue
         value = check_value(path, label, value, "result", positive=positive)
         known = False
         if sample is None:
             runs: tuple[tuple[float, ...], ...] = ((value,),)
         elif isinstance(sample, list) and not sample:  # nothing measured: this benchmark is missing
-            out.append(Measurement(**common, value=value))
+            out.append(measurement(value=value))
             continue
         elif isinstance(sample, list):
-            runs, known = split_runs(_checked(path, label, sample, positive), meta)
+            runs, known = split_runs(
+                sample if fine else _checked(path, label, sample, positive), meta
+            )
         else:
             raise ResultsFormatError(f"{path}: {shown(label)}: samples must be a list")
-        out.append(Measurement(**common, runs=runs, runs_known=known, value=value))
+        out.append(measurement(runs=runs, runs_known=known, value=value))
     return out
 
 
