@@ -115,9 +115,13 @@ def _draw_side(ax, groups: list[list[float]], start: float, colour: str) -> None
         boxprops={"facecolor": colour + "22", "edgecolor": colour},
     )
     del box
-    for pos, g in zip(positions, groups, strict=True):
+    xs: list[float] = []
+    ys: list[float] = []
+    for pos, g in zip(positions, groups, strict=True):  # the points of every process at once
         offsets = [0.0] if len(g) == 1 else [-0.2 + 0.4 * k / (len(g) - 1) for k in range(len(g))]
-        ax.plot([pos + o for o in offsets], g, "o", color=colour, alpha=0.6, ms=3, zorder=3)
+        xs += [pos + o for o in offsets]
+        ys += g
+    ax.plot(xs, ys, "o", color=colour, alpha=0.6, ms=3, zorder=3)
 
 
 def _forest_rows(comparisons: Sequence[Comparison], cap: int) -> list[Comparison]:
