@@ -18,6 +18,8 @@ from perfkit.report import escape, figures, plots, ranking
 from perfkit.report.profile_paths import KEYS, profile_path
 from perfkit.report.renderer import Samples, register
 
+CARD_LIMIT = 100  # cards per section (the worst first); every comparison stays in the table
+
 _ENV = Environment(
     loader=PackageLoader("perfkit", "templates"),
     autoescape=True,
@@ -177,15 +179,18 @@ def _environment(report: Report) -> list[tuple[str, str, str, bool]]:
 
 def render_html(report: Report, samples: Samples | None = None) -> str:
     regs, imps = ranking.ranked_regressions(report), ranking.ranked_improvements(report)
-    dist = plots.distributions([*regs, *imps], samples or {})
+    carded = [*regs[:CARD_LIMIT], *imps[:CARD_LIMIT]]
+    dist = plots.distributions(carded, samples or {})
     rows = [row(c) for c in ranking.table_order(report.comparisons)]
     return _ENV.get_template("report.html.j2").render(
         report=report,
         csp=CSP,
         counts=[(v.value, ranking.label(v), n) for v, n in ranking.counts(report)],
-        regressions=[card(c, dist.get(c.name)) for c in regs],
-        improvements=[card(c, dist.get(c.name)) for c in imps],
-        plots_cut=max(0, len(regs) + len(imps) - plots.MAX_DISTRIBUTIONS),
+        regressions=[card(c, dist.get(c.name)) for c in regs[:CARD_LIMIT]],
+        improvements=[card(c, dist.get(c.name)) for c in imps[:CARD_LIMIT]],
+        n_regressions=len(regs),
+        n_improvements=len(imps),
+        plots_cut=max(0, len(carded) - plots.MAX_DISTRIBUTIONS),
         forest=plots.forest(report.comparisons),
         rows=rows,
         rows_html=rows_html(rows),
