@@ -34,12 +34,6 @@ CSP = (
 
 
 @dataclass(frozen=True)
-class Cell:
-    text: str
-    sort: str = ""  # numeric sort key ("" when not a number)
-
-
-@dataclass(frozen=True)
 class Link:
     label: str
     href: str
@@ -61,51 +55,6 @@ def _num(x: float | None) -> str:
     return repr(float(x)) if figures.finite(x) else ""
 
 
-def _pct_cell(x: float | None) -> Cell:
-    return Cell(figures.pct(x) if figures.finite(x) else "", _num(x))
-
-
-@dataclass(frozen=True)
-class Row:
-    """One comparison in the table: its evidence formatted, with numeric sort keys."""
-
-    c: Comparison
-    verdict: str
-    cells: tuple[Cell, ...]
-
-
-def row(c: Comparison) -> Row:
-    ev = c.evidence
-    sev = f" ({c.severity.value})" if c.severity else ""
-    return Row(
-        c,
-        ranking.label(c.verdict) + sev,
-        (
-            _pct_cell(c.change_percent),
-            Cell(figures.interval(ev) if ev else "", _num(ev and figures.ratio_pct(ev.ci_low))),
-            Cell(figures.p_value(ev.p_adjusted) if ev else "", _num(ev and ev.p_adjusted)),
-            Cell(figures.fraction(ev.threshold) if ev else "", _num(ev and ev.threshold)),
-            Cell(figures.fraction(ev.min_detectable) if ev else "", _num(ev and ev.min_detectable)),
-            Cell(
-                f"{ev.n_base_runs}/{ev.n_head_runs}" if ev else "",
-                _num(ev and ev.n_base_runs + ev.n_head_runs),
-            ),
-            Cell(
-                f"{ev.n_base_samples}/{ev.n_head_samples}" if ev else "",
-                _num(ev and ev.n_base_samples + ev.n_head_samples),
-            ),
-            Cell(
-                figures.quantity(ev.base_location, c.unit) if ev else "",
-                _num(ev and ev.base_location),
-            ),
-            Cell(
-                figures.quantity(ev.head_location, c.unit) if ev else "",
-                _num(ev and ev.head_location),
-            ),
-        ),
-    )
-
-
 def _esc(text: str) -> str:
     """What Jinja's autoescape makes of a string (markupsafe's five characters), without a
     Markup object per value: 22,000 table rows are 500,000 values."""
@@ -118,17 +67,39 @@ def _esc(text: str) -> str:
     )
 
 
-def rows_html(rows: list[Row]) -> Markup:
-    """The table's rows, each value escaped as the template would escape it."""
+_NO_EVIDENCE = '<td class="num" data-v=""></td>' * 9
+
+
+def _cells(c: Comparison) -> str:
+    """The nine numeric cells of a comparison: its evidence formatted, with numeric sort
+    keys (``data-v``). Numbers need no escaping; what holds a unit or ``<`` is escaped."""
+    ev = c.evidence
+    if ev is None:
+        return _NO_EVIDENCE
+    change = c.change_percent
+    values = (
+        (figures.pct(change) if figures.finite(change) else "", _num(change)),
+        (figures.interval(ev), _num(figures.ratio_pct(ev.ci_low))),
+        (_esc(figures.p_value(ev.p_adjusted)), _num(ev.p_adjusted)),
+        (figures.fraction(ev.threshold), _num(ev.threshold)),
+        (figures.fraction(ev.min_detectable), _num(ev.min_detectable)),
+        (f"{ev.n_base_runs}/{ev.n_head_runs}", _num(ev.n_base_runs + ev.n_head_runs)),
+        (f"{ev.n_base_samples}/{ev.n_head_samples}", _num(ev.n_base_samples + ev.n_head_samples)),
+        (_esc(figures.quantity(ev.base_location, c.unit)), _num(ev.base_location)),
+        (_esc(figures.quantity(ev.head_location, c.unit)), _num(ev.head_location)),
+    )
+    return "".join(f'<td class="num" data-v="{v}">{t}</td>' for t, v in values)
+
+
+def rows_html(comparisons: list[Comparison]) -> Markup:
+    """The table's rows in one pass, each value escaped as the template would escape it."""
     out = []
-    for r in rows:
-        v = _esc(r.c.verdict.value)
-        cells = "".join(
-            f'<td class="num" data-v="{_esc(c.sort)}">{_esc(c.text)}</td>' for c in r.cells
-        )
+    for c in comparisons:
+        v = _esc(c.verdict.value)
+        verdict = ranking.label(c.verdict) + (f" ({c.severity.value})" if c.severity else "")
         out.append(
-            f'<tr class="{v}" data-verdict="{v}"><td class="name">{_esc(r.c.name)}</td>'
-            f'<td>{_esc(r.verdict)}</td>{cells}<td class="muted why">{_esc(r.c.message)}</td></tr>\n'
+            f'<tr class="{v}" data-verdict="{v}"><td class="name">{_esc(c.name)}</td>'
+            f'<td>{_esc(verdict)}</td>{_cells(c)}<td class="muted why">{_esc(c.message)}</td></tr>\n'
         )
     return Markup("".join(out))
 
@@ -181,7 +152,7 @@ def render_html(report: Report, samples: Samples | None = None) -> str:
     regs, imps = ranking.ranked_regressions(report), ranking.ranked_improvements(report)
     carded = [*regs[:CARD_LIMIT], *imps[:CARD_LIMIT]]
     dist = plots.distributions(carded, samples or {})
-    rows = [row(c) for c in ranking.table_order(report.comparisons)]
+    rows = ranking.table_order(report.comparisons)
     return _ENV.get_template("report.html.j2").render(
         report=report,
         csp=CSP,
@@ -192,7 +163,7 @@ def render_html(report: Report, samples: Samples | None = None) -> str:
         n_improvements=len(imps),
         plots_cut=max(0, len(carded) - plots.MAX_DISTRIBUTIONS),
         forest=plots.forest(report.comparisons),
-        rows=rows,
+        n_rows=len(rows),
         rows_html=rows_html(rows),
         environment=_environment(report),
         confidence=figures.confidence(
