@@ -76,19 +76,19 @@ def _cells(c: Comparison) -> str:
     ev = c.evidence
     if ev is None:
         return _NO_EVIDENCE
-    change = c.change_percent
-    values = (
-        (figures.pct(change) if figures.finite(change) else "", _num(change)),
-        (figures.interval(ev), _num(figures.ratio_pct(ev.ci_low))),
-        (_esc(figures.p_value(ev.p_adjusted)), _num(ev.p_adjusted)),
-        (figures.fraction(ev.threshold), _num(ev.threshold)),
-        (figures.fraction(ev.min_detectable), _num(ev.min_detectable)),
-        (f"{ev.n_base_runs}/{ev.n_head_runs}", _num(ev.n_base_runs + ev.n_head_runs)),
-        (f"{ev.n_base_samples}/{ev.n_head_samples}", _num(ev.n_base_samples + ev.n_head_samples)),
-        (_esc(figures.quantity(ev.base_location, c.unit)), _num(ev.base_location)),
-        (_esc(figures.quantity(ev.head_location, c.unit)), _num(ev.head_location)),
+    change, unit = c.change_percent, c.unit
+    runs, samples = ev.n_base_runs + ev.n_head_runs, ev.n_base_samples + ev.n_head_samples
+    return (
+        f'<td class="num" data-v="{_num(change)}">{figures.pct(change) if figures.finite(change) else ""}</td>'
+        f'<td class="num" data-v="{_num(figures.ratio_pct(ev.ci_low))}">{figures.interval(ev)}</td>'
+        f'<td class="num" data-v="{_num(ev.p_adjusted)}">{_esc(figures.p_value(ev.p_adjusted))}</td>'
+        f'<td class="num" data-v="{_num(ev.threshold)}">{figures.fraction(ev.threshold)}</td>'
+        f'<td class="num" data-v="{_num(ev.min_detectable)}">{figures.fraction(ev.min_detectable)}</td>'
+        f'<td class="num" data-v="{_num(runs)}">{ev.n_base_runs}/{ev.n_head_runs}</td>'
+        f'<td class="num" data-v="{_num(samples)}">{ev.n_base_samples}/{ev.n_head_samples}</td>'
+        f'<td class="num" data-v="{_num(ev.base_location)}">{_esc(figures.quantity(ev.base_location, unit))}</td>'
+        f'<td class="num" data-v="{_num(ev.head_location)}">{_esc(figures.quantity(ev.head_location, unit))}</td>'
     )
-    return "".join(f'<td class="num" data-v="{v}">{t}</td>' for t, v in values)
 
 
 def rows_html(comparisons: list[Comparison]) -> Markup:
