@@ -162,9 +162,7 @@ def test_thousands_of_regressions_cap_the_cards_and_keep_every_row():
     assert "i.B.time_0100" in heads and "i.B.time_0000" not in heads  # the largest first
     text = " ".join(" ".join(p.text.split()) for p in tree.tags("p"))
     assert f"The {CARD_LIMIT} worst are shown; 150 more regressions are in the table below." in text
-    assert (
-        f"The {CARD_LIMIT} largest are shown; 1 more improvement is in the table below." in text
-    )
+    assert f"The {CARD_LIMIT} largest are shown; 1 more improvement is in the table below." in text
     h2 = [" ".join(h.text.split()) for h in tree.tags("h2")]
     assert f"Regressions ({CARD_LIMIT + 150})" in h2 and f"Improvements ({CARD_LIMIT + 1})" in h2
     rows = [r for r in tree.tags("tr") if r.attrs.get("data-verdict")]
