@@ -171,3 +171,28 @@ def test_gc_pause_restores_the_collector_even_on_error():
         assert not gc.isenabled()  # a caller's own choice is kept
     finally:
         gc.enable()
+
+
+def test_only_a_large_file_is_exempted_from_later_gc_scans(tmp_path: Path, monkeypatch):
+    import perfkit.ingest as ingest
+
+    data = {
+        "commit_hash": "c" * 40,
+        "env_name": "env",
+        "params": {"machine": "m"},
+        "result_columns": COLUMNS,
+        "results": {f"s.B.time_{i}": [1.0, [], "v1", 0, 1.0, [[1.0, 1.1]]] for i in range(5)},
+        "version": 2,
+    }
+    path = tmp_path / "m" / "cccccccc-env.json"
+    path.parent.mkdir()
+    path.write_text(json.dumps(data))
+    gc.unfreeze()
+    try:
+        assert len(ingest.read_file(path).measurements) == 5 and gc.get_freeze_count() == 0
+        monkeypatch.setattr(ingest, "SETTLE_ABOVE", 4)
+        got = ingest.read_file(path)
+        assert gc.get_freeze_count() > 0 and gc.isenabled()
+        assert got.measurements[0].runs == ((1.0, 1.1),)
+    finally:
+        gc.unfreeze()
