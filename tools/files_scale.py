@@ -9,8 +9,8 @@ suite-wide shift: thousands of regressions to list), identical noise otherwise.
     python tools/files_scale.py [--n 20000] [--repeats 3] [--stages]
 
 ``--stages`` also prints the CPU split by stage, measured in-process in a fresh
-interpreter per repeat (imports, reading both files, compare + gate, each report format,
-terminal), min / median / max over the repeats.
+interpreter per repeat (imports, the renderers' included; reading both files; compare +
+gate; each report format; terminal), min / median / max over the repeats.
 """
 
 from __future__ import annotations
@@ -104,6 +104,7 @@ from perfkit.config import Config
 from perfkit.ingest import read_file
 from perfkit.verdict.analysis import analyse, samples_by_name
 from perfkit import report as rp
+rp.file_renderers()  # imports the renderers (jinja2, matplotlib), as writing the report does
 split = {"imports": cpu() - t}
 t = cpu()
 b, h = read_file(Path(sys.argv[1])), read_file(Path(sys.argv[2]))
