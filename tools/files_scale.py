@@ -6,12 +6,17 @@ parameterised with 2 values), 4 processes x 10 samples each, ``benchmarks.json``
 recording rounds 4 / repeat 10. The head is the base x1.3 for every other benchmark (a
 suite-wide shift: thousands of regressions to list), identical noise otherwise.
 
-    python tools/files_scale.py [--n 20000] [--repeats 3]
+    python tools/files_scale.py [--n 20000] [--repeats 3] [--stages]
+
+``--stages`` also prints the CPU split by stage, measured in-process in a fresh
+interpreter per repeat (imports, the renderers' included; reading both files; compare +
+gate; each report format; terminal), min / median / max over the repeats.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import os
 import resource
@@ -87,12 +92,58 @@ def write_side(root: Path, commit: str, n: int, rng: np.random.Generator, shift:
     return path
 
 
+STAGES = r"""
+import resource, sys, time
+def cpu():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+t = cpu()
+from pathlib import Path
+from perfkit.cli import compare  # what `perfkit compare` imports before it reads
+from perfkit.config import Config
+from perfkit.ingest import read_file
+from perfkit.verdict.analysis import analyse, samples_by_name
+from perfkit import report as rp
+rp.file_renderers()  # imports the renderers (jinja2, matplotlib), as writing the report does
+split = {"imports": cpu() - t}
+t = cpu()
+b, h = read_file(Path(sys.argv[1])), read_file(Path(sys.argv[2]))
+split["read both files"] = cpu() - t
+t = cpu()
+r = analyse(b.measurements, h.measurements, Config(), base_label="a", head_label="b",
+            base_env=b.env, head_env=h.env, warnings=b.warnings + h.warnings)
+samples = samples_by_name(b.measurements, h.measurements)
+split["compare + gate"] = cpu() - t
+for fmt in ("json", "markdown", "html", "terminal"):
+    t = cpu()
+    rp.render(fmt, r, samples)
+    split[fmt] = cpu() - t
+print(repr(split))
+"""
+
+
+def stages(base: Path, head: Path, repeats: int) -> dict[str, list[float]]:
+    """CPU seconds per stage, one fresh interpreter per repeat."""
+    out: dict[str, list[float]] = {}
+    for _ in range(repeats):
+        proc = subprocess.run(
+            [sys.executable, "-c", STAGES, str(base), str(head)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        for name, cpu in ast.literal_eval(proc.stdout.strip().splitlines()[-1]).items():
+            out.setdefault(name, []).append(cpu)
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     ap.add_argument("--n", type=int, default=20_000)
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--stages", action="store_true", help="also the CPU split by stage")
     args = ap.parse_args()
     exe = Path(sys.executable).parent / "perfkit"
     with tempfile.TemporaryDirectory(prefix="files-scale-") as tmp:
@@ -117,6 +168,12 @@ def main() -> int:
             f"CPU (user+sys) min {min(cpus):.1f} s, median {statistics.median(cpus):.1f} s, max {max(cpus):.1f} s; "
             f"{lines} terminal lines; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
         )
+        if args.stages:
+            for name, cpus in stages(base, head, args.repeats).items():
+                print(
+                    f"  {name:<16} CPU min {min(cpus):.2f} s, median "
+                    f"{statistics.median(cpus):.2f} s, max {max(cpus):.2f} s"
+                )
     return 0
 
 

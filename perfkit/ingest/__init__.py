@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from perfkit import gcpause
 from perfkit.errors import ResultsFormatError
 from perfkit.ingest import asv, pyperf, pytest_benchmark
 from perfkit.ingest.jsonfile import read_json
@@ -29,7 +30,7 @@ READERS: list[Reader] = [
     (
         "asv",
         asv.sniff,
-        lambda path, _data, warnings: asv.read_result_file(path, warnings=warnings),
+        lambda path, data, warnings: asv.read_result_file(path, warnings=warnings, data=data),
         asv.environment,
     ),
     (
@@ -53,8 +54,20 @@ class FileResults:
     warnings: list[str] = field(default_factory=list)
 
 
+SETTLE_ABOVE = 2_000  # measurements: a file this large is exempted from later GC scans
+
+
 def read_file(path: Path) -> FileResults:
-    """Detect the format of ``path`` from its content and read it."""
+    """Detect the format of ``path`` from its content and read it. A large file's
+    measurements are then exempt from the cyclic collector's scans (``gcpause``)."""
+    with gcpause.paused():
+        got = _read_file(path)
+    if len(got.measurements) > SETTLE_ABOVE:
+        gcpause.settle()
+    return got
+
+
+def _read_file(path: Path) -> FileResults:
     data = read_json(path)
     for name, sniff, read, environment in READERS:
         if sniff(data):

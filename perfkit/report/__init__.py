@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from perfkit import gcpause
 from perfkit.atomic import write_bytes_atomic
 from perfkit.model import Report
 
@@ -72,7 +73,8 @@ def file_renderers():
 
 def render(fmt: str, report: Report, samples: Samples | None = None) -> str:
     """``report`` in the registered format ``fmt`` ("json", "markdown", "html", "terminal")."""
-    return get(fmt).render(report, samples or {})
+    with gcpause.paused():  # its few cycles (matplotlib figures) wait for the next collection
+        return get(fmt).render(report, samples or {})
 
 
 def write_report(report: Report, out_dir: Path, samples: Samples | None = None) -> dict[str, Path]:
@@ -82,7 +84,8 @@ def write_report(report: Report, out_dir: Path, samples: Samples | None = None) 
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {}
     for renderer in file_renderers():
-        text = renderer.render(report, samples or {})
+        with gcpause.paused():  # its few cycles (matplotlib figures) wait for the next collection
+            text = renderer.render(report, samples or {})
         # "replace": a lone surrogate in a name must not abort writing the report
         path = write_bytes_atomic(out_dir / renderer.filename, text.encode("utf-8", "replace"))
         path.chmod(FILE_MODE)  # the temporary file was private (0600); reports are for sharing

@@ -12,8 +12,10 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
+import operator
 import types
 import typing
+from collections.abc import Callable
 from enum import Enum
 from typing import Any
 
@@ -28,10 +30,13 @@ _PLAIN = (str, int, bool, type(None))
 
 
 @functools.cache
-def _field_names(tp: type) -> tuple[str, ...] | None:
-    """A dataclass type's field names (None for any other type), looked up once per type."""
+def _fields(tp: type) -> tuple[tuple[str, ...], Callable[[Any], Any]] | None:
+    """A dataclass type's field names and a getter of all their values at once (None for
+    any other type), made once per type."""
     if dataclasses.is_dataclass(tp):
-        return tuple(f.name for f in dataclasses.fields(tp))
+        names = tuple(f.name for f in dataclasses.fields(tp))
+        get = operator.attrgetter(*names)
+        return names, (get if len(names) > 1 else lambda v: (get(v),))
     return None
 
 
@@ -43,13 +48,20 @@ def encode(value: Any) -> Any:
         if math.isfinite(value):
             return value
         return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
-    names = _field_names(tp)
-    if names is not None:
+    fields = _fields(tp)
+    if fields is not None:
+        names, get = fields
         out = {}
-        for n in names:  # plain and finite values inline: a report holds a million of them
-            v = getattr(value, n)
-            t = type(v)
-            out[n] = v if t in _PLAIN or (t is float and v - v == 0.0) else encode(v)
+        for n, v in zip(names, get(value), strict=True):
+            t = type(v)  # plain, finite, enum and empty values inline: a report holds millions
+            if t in _PLAIN or (t is float and v - v == 0.0):
+                out[n] = v
+            elif isinstance(v, Enum):
+                out[n] = v.value
+            elif t is tuple and not v:
+                out[n] = []
+            else:
+                out[n] = encode(v)
         return out
     if isinstance(value, Enum):
         return value.value

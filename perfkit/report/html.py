@@ -18,6 +18,8 @@ from perfkit.report import escape, figures, plots, ranking
 from perfkit.report.profile_paths import KEYS, profile_path
 from perfkit.report.renderer import Samples, register
 
+CARD_LIMIT = 100  # cards per section (the worst first); every comparison stays in the table
+
 _ENV = Environment(
     loader=PackageLoader("perfkit", "templates"),
     autoescape=True,
@@ -29,12 +31,6 @@ CSP = (
     "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; "
     "frame-src 'self' file:; base-uri 'none'; form-action 'none'"
 )
-
-
-@dataclass(frozen=True)
-class Cell:
-    text: str
-    sort: str = ""  # numeric sort key ("" when not a number)
 
 
 @dataclass(frozen=True)
@@ -59,51 +55,6 @@ def _num(x: float | None) -> str:
     return repr(float(x)) if figures.finite(x) else ""
 
 
-def _pct_cell(x: float | None) -> Cell:
-    return Cell(figures.pct(x) if figures.finite(x) else "", _num(x))
-
-
-@dataclass(frozen=True)
-class Row:
-    """One comparison in the table: its evidence formatted, with numeric sort keys."""
-
-    c: Comparison
-    verdict: str
-    cells: tuple[Cell, ...]
-
-
-def row(c: Comparison) -> Row:
-    ev = c.evidence
-    sev = f" ({c.severity.value})" if c.severity else ""
-    return Row(
-        c,
-        ranking.label(c.verdict) + sev,
-        (
-            _pct_cell(c.change_percent),
-            Cell(figures.interval(ev) if ev else "", _num(ev and figures.ratio_pct(ev.ci_low))),
-            Cell(figures.p_value(ev.p_adjusted) if ev else "", _num(ev and ev.p_adjusted)),
-            Cell(figures.fraction(ev.threshold) if ev else "", _num(ev and ev.threshold)),
-            Cell(figures.fraction(ev.min_detectable) if ev else "", _num(ev and ev.min_detectable)),
-            Cell(
-                f"{ev.n_base_runs}/{ev.n_head_runs}" if ev else "",
-                _num(ev and ev.n_base_runs + ev.n_head_runs),
-            ),
-            Cell(
-                f"{ev.n_base_samples}/{ev.n_head_samples}" if ev else "",
-                _num(ev and ev.n_base_samples + ev.n_head_samples),
-            ),
-            Cell(
-                figures.quantity(ev.base_location, c.unit) if ev else "",
-                _num(ev and ev.base_location),
-            ),
-            Cell(
-                figures.quantity(ev.head_location, c.unit) if ev else "",
-                _num(ev and ev.head_location),
-            ),
-        ),
-    )
-
-
 def _esc(text: str) -> str:
     """What Jinja's autoescape makes of a string (markupsafe's five characters), without a
     Markup object per value: 22,000 table rows are 500,000 values."""
@@ -116,17 +67,39 @@ def _esc(text: str) -> str:
     )
 
 
-def rows_html(rows: list[Row]) -> Markup:
-    """The table's rows, each value escaped as the template would escape it."""
+_NO_EVIDENCE = '<td class="num" data-v=""></td>' * 9
+
+
+def _cells(c: Comparison) -> str:
+    """The nine numeric cells of a comparison: its evidence formatted, with numeric sort
+    keys (``data-v``). Numbers need no escaping; what holds a unit or ``<`` is escaped."""
+    ev = c.evidence
+    if ev is None:
+        return _NO_EVIDENCE
+    change, unit = c.change_percent, c.unit
+    runs, samples = ev.n_base_runs + ev.n_head_runs, ev.n_base_samples + ev.n_head_samples
+    return (
+        f'<td class="num" data-v="{_num(change)}">{figures.pct(change) if figures.finite(change) else ""}</td>'
+        f'<td class="num" data-v="{_num(figures.ratio_pct(ev.ci_low))}">{figures.interval(ev)}</td>'
+        f'<td class="num" data-v="{_num(ev.p_adjusted)}">{_esc(figures.p_value(ev.p_adjusted))}</td>'
+        f'<td class="num" data-v="{_num(ev.threshold)}">{figures.fraction(ev.threshold)}</td>'
+        f'<td class="num" data-v="{_num(ev.min_detectable)}">{figures.fraction(ev.min_detectable)}</td>'
+        f'<td class="num" data-v="{_num(runs)}">{ev.n_base_runs}/{ev.n_head_runs}</td>'
+        f'<td class="num" data-v="{_num(samples)}">{ev.n_base_samples}/{ev.n_head_samples}</td>'
+        f'<td class="num" data-v="{_num(ev.base_location)}">{_esc(figures.quantity(ev.base_location, unit))}</td>'
+        f'<td class="num" data-v="{_num(ev.head_location)}">{_esc(figures.quantity(ev.head_location, unit))}</td>'
+    )
+
+
+def rows_html(comparisons: list[Comparison]) -> Markup:
+    """The table's rows in one pass, each value escaped as the template would escape it."""
     out = []
-    for r in rows:
-        v = _esc(r.c.verdict.value)
-        cells = "".join(
-            f'<td class="num" data-v="{_esc(c.sort)}">{_esc(c.text)}</td>' for c in r.cells
-        )
+    for c in comparisons:
+        v = _esc(c.verdict.value)
+        verdict = ranking.label(c.verdict) + (f" ({c.severity.value})" if c.severity else "")
         out.append(
-            f'<tr class="{v}" data-verdict="{v}"><td class="name">{_esc(r.c.name)}</td>'
-            f'<td>{_esc(r.verdict)}</td>{cells}<td class="muted why">{_esc(r.c.message)}</td></tr>\n'
+            f'<tr class="{v}" data-verdict="{v}"><td class="name">{_esc(c.name)}</td>'
+            f'<td>{_esc(verdict)}</td>{_cells(c)}<td class="muted why">{_esc(c.message)}</td></tr>\n'
         )
     return Markup("".join(out))
 
@@ -177,17 +150,20 @@ def _environment(report: Report) -> list[tuple[str, str, str, bool]]:
 
 def render_html(report: Report, samples: Samples | None = None) -> str:
     regs, imps = ranking.ranked_regressions(report), ranking.ranked_improvements(report)
-    dist = plots.distributions([*regs, *imps], samples or {})
-    rows = [row(c) for c in ranking.table_order(report.comparisons)]
+    carded = [*regs[:CARD_LIMIT], *imps[:CARD_LIMIT]]
+    dist = plots.distributions(carded, samples or {})
+    rows = ranking.table_order(report.comparisons)
     return _ENV.get_template("report.html.j2").render(
         report=report,
         csp=CSP,
         counts=[(v.value, ranking.label(v), n) for v, n in ranking.counts(report)],
-        regressions=[card(c, dist.get(c.name)) for c in regs],
-        improvements=[card(c, dist.get(c.name)) for c in imps],
-        plots_cut=max(0, len(regs) + len(imps) - plots.MAX_DISTRIBUTIONS),
+        regressions=[card(c, dist.get(c.name)) for c in regs[:CARD_LIMIT]],
+        improvements=[card(c, dist.get(c.name)) for c in imps[:CARD_LIMIT]],
+        n_regressions=len(regs),
+        n_improvements=len(imps),
+        plots_cut=max(0, len(carded) - plots.MAX_DISTRIBUTIONS),
         forest=plots.forest(report.comparisons),
-        rows=rows,
+        n_rows=len(rows),
         rows_html=rows_html(rows),
         environment=_environment(report),
         confidence=figures.confidence(

@@ -32,29 +32,32 @@ def _benchmark(c: Comparison) -> dict[str, Any]:
     return {**encode(c), "change_percent": encode(c.change_percent)}
 
 
+def _float(x: float | None) -> Any:
+    return x if type(x) is float and x - x == 0.0 else encode(x)
+
+
 def _summary(c: Comparison) -> dict[str, Any]:
-    """A regression or improvement as the guide lists it, with its interval and profiles."""
+    """A regression or improvement as the guide lists it, with its interval and profiles
+    (each value encoded as ``encode`` would, the common ones inline)."""
     ev = c.evidence
-    return encode(
-        {
-            "benchmark_name": c.name,
-            "change_percent": c.change_percent,
-            "severity": c.severity,
-            "ratio": ev.ratio if ev else None,
-            "ci_low": ev.ci_low if ev else None,
-            "ci_high": ev.ci_high if ev else None,
-            "ci_low_percent": (ev.ci_low - 1) * 100 if ev else None,
-            "ci_high_percent": (ev.ci_high - 1) * 100 if ev else None,
-            "confidence": ev.confidence if ev else None,
-            "p_adjusted": ev.p_adjusted if ev else None,
-            "threshold": ev.threshold if ev else None,
-            "direction": c.direction,
-            "unit": c.unit,
-            **profile_paths(c),
-            "top_frames": c.top_frames,
-            "memory": c.memory,
-        }
-    )
+    return {
+        "benchmark_name": c.name,
+        "change_percent": _float(c.change_percent),
+        "severity": encode(c.severity),
+        "ratio": _float(ev.ratio) if ev else None,
+        "ci_low": _float(ev.ci_low) if ev else None,
+        "ci_high": _float(ev.ci_high) if ev else None,
+        "ci_low_percent": _float((ev.ci_low - 1) * 100) if ev else None,
+        "ci_high_percent": _float((ev.ci_high - 1) * 100) if ev else None,
+        "confidence": _float(ev.confidence) if ev else None,
+        "p_adjusted": _float(ev.p_adjusted) if ev else None,
+        "threshold": _float(ev.threshold) if ev else None,
+        "direction": encode(c.direction),
+        "unit": c.unit,
+        **encode(profile_paths(c)),
+        "top_frames": encode(c.top_frames),
+        "memory": encode(c.memory),
+    }
 
 
 def report_to_dict(report: Report) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from perfkit.model import Comparison, Report, Verdict
 from perfkit.report import escape, figures, ranking
 from perfkit.report.profile_paths import KEYS, LABELS, profile_path
 from perfkit.report.renderer import Samples, register
-from perfkit.report.section import Section, fit
+from perfkit.report.section import Section, first_items, fit
 
 MARKER = "<!-- perfkit-report -->"
 GITHUB_LIMIT = 65536
@@ -81,15 +81,18 @@ def regression_item(c: Comparison, base_url: str | None, compact: bool = False) 
     return "; ".join(parts)
 
 
-def _regressions(report: Report, base_url: str | None) -> Section:
+def _regressions(report: Report, base_url: str | None, limit: int) -> Section:
     regs = ranking.ranked_regressions(report)
     confidence = figures.confidence(regs[0].evidence) if regs else ""
     return Section(
         title=f"### Regressions ({len(regs)})",
         intro=(f"Change of head vs base with its {confidence} interval, most severe first.",),
-        items=tuple(regression_item(c, base_url) for c in regs),
-        compact_items=tuple(regression_item(c, base_url, compact=True) for c in regs),
+        items=first_items((regression_item(c, base_url) for c in regs), limit),
+        compact_items=first_items(
+            (regression_item(c, base_url, compact=True) for c in regs), limit
+        ),
         more="{n} more regression(s) are listed in the full report.",
+        total=len(regs),
     )
 
 
@@ -101,35 +104,44 @@ def _reasons(report: Report) -> Section:
     )
 
 
-def _improvements(report: Report) -> Section:
-    items = tuple(
-        f"- {md(c.name)}: {figures.change(c)}{figures.direction_note(c)}"
-        for c in ranking.ranked_improvements(report)
+def _improvements(report: Report, limit: int) -> Section:
+    imps = ranking.ranked_improvements(report)
+    items = (f"- {md(c.name)}: {figures.change(c)}{figures.direction_note(c)}" for c in imps)
+    return Section(
+        title=f"### Improvements ({len(imps)})",
+        items=first_items(items, limit),
+        total=len(imps),
     )
-    return Section(title=f"### Improvements ({len(items)})", items=items)
 
 
-def _inconclusive(report: Report) -> Section:
-    items = tuple(
+def _inconclusive(report: Report, limit: int) -> Section:
+    found = report.by_verdict(Verdict.INCONCLUSIVE)
+    items = (
         f"- {md(c.name)}: {figures.change(c)}; smallest detectable change "
         f"{figures.fraction(c.evidence.min_detectable if c.evidence else None)}"
-        for c in report.by_verdict(Verdict.INCONCLUSIVE)
+        for c in found
     )
     return Section(
-        title=f"### Inconclusive ({len(items)})",
+        title=f"### Inconclusive ({len(found)})",
         intro=(
             "Too noisy to tell at the threshold; the smallest change each could have detected is given.",
         ),
-        items=items,
+        items=first_items(items, limit),
+        total=len(found),
     )
 
 
-def _broken(report: Report) -> Section:
-    items = tuple(
+def _broken(report: Report, limit: int) -> Section:
+    found = ranking.broken(report)
+    items = (
         f"- {md(c.name)}: {ranking.label(c.verdict)} — {md(c.message or 'no message', TEXT_LIMIT)}"
-        for c in ranking.broken(report)
+        for c in found
     )
-    return Section(title=f"### Missing, failed or not comparable ({len(items)})", items=items)
+    return Section(
+        title=f"### Missing, failed or not comparable ({len(found)})",
+        items=first_items(items, limit),
+        total=len(found),
+    )
 
 
 def _warnings(report: Report) -> Section:
@@ -153,14 +165,15 @@ def table_row(c: Comparison) -> str:
     return f"| {md(c.name)} | {ranking.label(c.verdict)} | {figures.change(c)} | {p} | {runs} |"
 
 
-def _table(report: Report) -> Section:
-    rows = tuple(table_row(c) for c in ranking.table_order(report.comparisons))
+def _table(report: Report, limit: int) -> Section:
+    ordered = ranking.table_order(report.comparisons)
     return Section(
         title="",
-        intro=(f"<details><summary>All benchmarks ({len(rows)})</summary>", "", *TABLE_HEAD),
-        items=rows,
+        intro=(f"<details><summary>All benchmarks ({len(ordered)})</summary>", "", *TABLE_HEAD),
+        items=first_items((table_row(c) for c in ordered), limit),
         outro=("", "</details>"),
         more="\n*{n} more row(s) cut to stay within GitHub's comment size limit; see the full report.*",
+        total=len(ordered),
     )
 
 
@@ -206,13 +219,13 @@ def render_comment(
     base_url = check_artifact_url(artifact_url)
     layout = {  # in reading order
         "reasons": _reasons(report),
-        "regressions": _regressions(report, base_url),
-        "improvements": _improvements(report),
-        "inconclusive": _inconclusive(report),
-        "broken": _broken(report),
+        "regressions": _regressions(report, base_url, limit),
+        "improvements": _improvements(report, limit),
+        "inconclusive": _inconclusive(report, limit),
+        "broken": _broken(report, limit),
         "warnings": _warnings(report),
         "link": _full_report(base_url),
-        "table": _table(report),
+        "table": _table(report, limit),
     }
     return fit(_header(report), layout, PRIORITY, limit) + "\n"
 

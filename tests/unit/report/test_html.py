@@ -132,3 +132,38 @@ def test_verdict_filter_offers_each_verdict_present():
     options = [o.attrs["value"] for o in TREE.tags("option")]
     present = {c.verdict.value for c in fixed_report().comparisons}
     assert set(options) == present | {""} and Verdict.SKIPPED.value not in options
+
+
+def test_thousands_of_regressions_cap_the_cards_and_keep_every_row():
+    from perfkit.model import Severity
+    from perfkit.report.html import CARD_LIMIT
+
+    from .sample import comparison, evidence
+
+    regs = [
+        comparison(
+            f"r.B.time_{i:04d}",
+            Verdict.REGRESSION,
+            evidence(1.1 + i / 1e4),
+            severity=Severity.MAJOR,
+        )
+        for i in range(CARD_LIMIT + 150)
+    ]
+    imps = [
+        comparison(f"i.B.time_{i:04d}", Verdict.IMPROVEMENT, evidence(0.9 - i / 1e4))
+        for i in range(CARD_LIMIT + 1)
+    ]
+    report = dataclasses.replace(fixed_report(), comparisons=tuple(regs + imps))
+    tree = parse(render_html(report))
+    cards = [d for d in tree.tags("div") if "card" in (d.attrs.get("class") or "").split()]
+    heads = [" ".join(s.text.split()) for s in tree.tags("span") if s.attrs.get("class") == "name"]
+    assert len(cards) == 2 * CARD_LIMIT
+    assert heads[0] == "r.B.time_0249" and "r.B.time_0000" not in heads  # the worst first
+    assert "i.B.time_0100" in heads and "i.B.time_0000" not in heads  # the largest first
+    text = " ".join(" ".join(p.text.split()) for p in tree.tags("p"))
+    assert f"The {CARD_LIMIT} worst are shown; 150 more regressions are in the table below." in text
+    assert f"The {CARD_LIMIT} largest are shown; 1 more improvement is in the table below." in text
+    h2 = [" ".join(h.text.split()) for h in tree.tags("h2")]
+    assert f"Regressions ({CARD_LIMIT + 150})" in h2 and f"Improvements ({CARD_LIMIT + 1})" in h2
+    rows = [r for r in tree.tags("tr") if r.attrs.get("data-verdict")]
+    assert len(rows) == len(regs) + len(imps)

@@ -254,3 +254,27 @@ def test_an_empty_run_still_says_what_happened():
     text = render_comment(report)
     assert "nothing compared" in text and "<details>" not in text and "### " not in text
     assert text.startswith(MARKER + "\n## ❌ perfkit: gate FAILED")
+
+
+ITEMS = st.lists(st.text(alphabet="ab -|", min_size=0, max_size=30), max_size=60)
+
+
+@settings(max_examples=300, deadline=None)
+@given(ITEMS, st.booleans(), st.integers(0, 400), st.integers(0, 400))
+def test_formatting_only_the_first_items_changes_no_section(items, compact, limit, budget):
+    """Sections of a large run hold only the items that could fit in the comment
+    (``first_items``) and their total; every budget within the limit gets the same text."""
+    from perfkit.report.section import Section, first_items
+
+    budget = min(budget, limit)
+    shorter = [i[: len(i) // 2] for i in items] if compact else None
+    whole = Section("### T", tuple(items), ("intro",), compact_items=shorter and tuple(shorter))
+    first = Section(
+        "### T",
+        first_items(items, limit),
+        ("intro",),
+        compact_items=shorter and first_items(shorter, limit),
+        total=len(items),
+    )
+    assert first.fit(budget) == whole.fit(budget)
+    assert len(first.items) <= len(items)
