@@ -280,13 +280,10 @@ def _summarise(
         test): the mode-swap reading, and the clean processes alone where padding a side to
         its better half changed what is compared. On the two-mode model (3-5 processes a
         side, 30 % of processes slow) the kept-process reading alone flagged identical
-        code 4.5-6.8 % of the time, with them 1.0-2.5 % (docs/statistics.md)."""
+        code 4.5-6.8 % of the time, with them 1.0-4.3 % (docs/statistics.md)."""
         clean = None
         if clean_x != keep_x or clean_y != keep_y:
             clean = _unpaired(_pick(x, clean_x), _pick(y, clean_y), prior, extra)
-            if min(sum(clean_x), sum(clean_y)) < 2:
-                # one undisturbed process on a side shows nothing: it may be the odd one
-                clean = replace(clean, estimate=0.0)
         alt = _mode_swap(x, y, keep_x, keep_y, estimate, tolerance, sign, prior, extra)
         # one process on a side cannot be told from a process in the other speed mode
         return {"alt": alt, "clean": clean, "single": min(len(x), len(y)) < 2}
