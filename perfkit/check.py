@@ -24,7 +24,7 @@ from perfkit.measure.asvconfig import AsvProject
 from perfkit.measure.environment import collect, hardware_differences
 from perfkit.measure.materialise import Materialised, materialise
 from perfkit.measure.protocol import Protocol, measure
-from perfkit.model import Baseline, Measurement, Report, Verdict
+from perfkit.model import Baseline, Direction, Measurement, Report, Verdict
 from perfkit.verdict.analysis import analyse, samples_by_name
 from perfkit.verdict.stats import compare
 
@@ -57,7 +57,8 @@ def check(
     """The working tree of ``project`` against ``base``. ``remeasure_base``: ``always``
     measures the baseline's commit here, interleaved with the tree; ``never`` uses its
     stored timings; ``auto`` measures it when it was taken on other hardware, and
-    otherwise for the regressions found against the stored timings, to confirm them."""
+    otherwise for the benchmarks found worse than the stored timings (regressions, and
+    inconclusive ones estimated beyond their threshold), to confirm them."""
     if remeasure_base not in REMEASURE:
         raise ValueError(f"remeasure_base must be one of {REMEASURE}")
     notes, root, here = list(notes), project.root, collect()
@@ -164,6 +165,16 @@ def _remeasure(
     return True
 
 
+def _worse(c) -> bool:
+    if c.verdict is Verdict.REGRESSION:
+        return True
+    ev = c.evidence
+    if c.verdict is not Verdict.INCONCLUSIVE or ev is None:
+        return False
+    worse = ev.ratio if c.direction is not Direction.HIGHER_IS_BETTER else 1 / ev.ratio
+    return worse > 1 + ev.threshold
+
+
 def _confirm(
     base: Baseline,
     base_ms: list[Measurement],
@@ -183,17 +194,19 @@ def _confirm(
     lower clock made a dozen benchmarks 1.25-1.95x worse for a while (measured on this
     project's VM), which no statistic can tell from a code change. Measured side by
     side, such a shift hits both commits; a real slowdown stays."""
-    flagged = [c.name for c in compare(base_ms, head_ms, config) if c.verdict is Verdict.REGRESSION]
+    # regressions, and inconclusive benchmarks estimated worse than their threshold: the
+    # score counts their estimate, so an unconfirmed shift of the machine would fail the gate
+    flagged = [c.name for c in compare(base_ms, head_ms, config) if _worse(c)]
     if not flagged:
         return base_ms, head_ms
     if not base.commit or not gitrepo.has_commit(root, base.commit):
         notes.append(
-            f"{len(flagged)} regression(s) against the stored timings could not be confirmed: the baseline's "
+            f"{len(flagged)} benchmark(s) worse than the stored timings could not be confirmed: the baseline's "
             f"commit {(base.commit or '?')[:8]} is not in this clone"
         )
         return base_ms, head_ms
     progress(
-        f"{len(flagged)} regression(s) against the stored timings: measuring the baseline's commit "
+        f"{len(flagged)} benchmark(s) worse than the stored timings: measuring the baseline's commit "
         f"{base.commit[:8]} again for them, interleaved"
     )
     with contextlib.ExitStack() as stack:
@@ -218,8 +231,8 @@ def _confirm(
         if c.name in wanted and c.verdict is Verdict.REGRESSION
     ]
     notes.append(
-        f"{len(flagged)} regression(s) against the stored timings were measured again next to the baseline's "
-        f"commit {base.commit[:8]}: {len(kept)} confirmed"
+        f"{len(flagged)} benchmark(s) worse than the stored timings were measured again next to the baseline's "
+        f"commit {base.commit[:8]}: {len(kept)} confirmed as regressions"
         + (f" ({', '.join(kept)})" if kept else "")
     )
     return base_ms, head_ms

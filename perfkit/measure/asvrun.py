@@ -38,11 +38,17 @@ def asv_command() -> list[str]:
     return [sys.executable, "-m", "asv"]
 
 
-def _machines() -> dict:
-    try:
-        data = json.loads(MACHINE_FILE.read_text()) if MACHINE_FILE.exists() else {}
-    except (OSError, ValueError):
-        raise ConfigError(f"{MACHINE_FILE}: unreadable; run `asv machine --yes`") from None
+def _machines(attempts: int = 6) -> dict:
+    # asv itself (`asv machine`, `asv run` on a new host) rewrites the file in place: a
+    # read that meets it half-written is tried again before it counts as broken
+    for attempt in range(attempts):
+        try:
+            data = json.loads(MACHINE_FILE.read_text()) if MACHINE_FILE.exists() else {}
+            break
+        except (OSError, ValueError):
+            if attempt == attempts - 1:
+                raise ConfigError(f"{MACHINE_FILE}: unreadable; run `asv machine --yes`") from None
+            time.sleep(0.25)
     return {k: v for k, v in data.items() if k != "version" and isinstance(v, dict)}
 
 

@@ -209,3 +209,68 @@ def test_zero_or_non_finite_samples_never_reach_a_verdict():
                 and c.evidence is None
                 and "positive, finite" in c.message
             )
+
+
+# --- perfkit's own sides (one session id): the same model, the same bar -----------------
+
+
+def _session(m: Measurement, session: str = "s") -> Measurement:
+    return Measurement(**{**m.__dict__, "session": session})
+
+
+def _session_flag_rate(seed: int, p_slow: float, runs: int, n: int = 300) -> float:
+    rng = np.random.default_rng(seed)
+    flagged = 0
+    for _ in range(n):
+        a = _session(two_mode(rng, runs=runs, p_slow=p_slow))
+        b = _session(two_mode(rng, runs=runs, p_slow=p_slow))
+        flagged += one(a, b).verdict in FLAGS
+    return flagged / n
+
+
+@settings(max_examples=8, deadline=None)
+@given(st.integers(0, 2**32), st.floats(0.0, 0.3), st.integers(3, 8))
+def test_identical_code_in_one_session_from_two_modes_is_flagged_at_most_at_the_nominal_rate(
+    seed, p_slow, runs
+):
+    """Sides perfkit measured together (paired when enough rounds are clean): padding a side
+    to its better half must not manufacture a change from processes in two speed modes
+    (the kept-process reading alone flagged 6.8 % at 3 processes and 30 % slow ones)."""
+    assert _session_flag_rate(seed, p_slow, runs) <= 0.05 + 3 * math.sqrt(0.05 * 0.95 / 300)
+
+
+def test_one_process_a_side_gives_no_verdict():
+    """One process a side (``--rounds 1``, or a confirmation of one round) cannot tell a
+    code change from the other speed mode: not even 1.7x is called. Two processes a side
+    that agree are evidence."""
+    c = one(_session(side([1.0])), _session(side([1.7])))
+    assert c.verdict is Verdict.INCONCLUSIVE and "one process" in c.message, c.message
+    two = one(_session(side([1.0, 1.01])), _session(side([1.7, 1.71])))
+    assert two.verdict is Verdict.REGRESSION, two.message
+
+
+def test_a_padded_process_in_the_other_mode_is_not_a_regression_in_one_session():
+    """The kept-process reading pads head's better half with a slow-mode process (1.63):
+    the undisturbed processes alone (1.06 against 0.99-1.04) show no change to call."""
+    c = one(_session(side([1.035, 1.012, 0.989])), _session(side([1.063, 1.739, 1.63])))
+    assert c.verdict not in FLAGS, c.message
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32), st.floats(0.0, 0.5), st.floats(0.7, 1.5), st.integers(2, 8))
+def test_swapping_sides_of_one_session_swaps_the_verdict(seed, p_slow, scale, runs):
+    rng = np.random.default_rng(seed)
+    a = _session(two_mode(rng, runs=runs, p_slow=p_slow))
+    b = _session(two_mode(rng, scale, runs=runs, p_slow=p_slow))
+    ab, ba = one(a, b), one(b, a)
+    swap = {Verdict.REGRESSION: Verdict.IMPROVEMENT, Verdict.IMPROVEMENT: Verdict.REGRESSION}
+    assert ba.verdict == swap.get(ab.verdict, ab.verdict)
+    assert ab.evidence.p_adjusted == pytest.approx(ba.evidence.p_adjusted)
+
+
+@pytest.mark.parametrize("runs", [3, 4, 5])
+def test_make_perf_sized_sessions_stay_under_the_nominal_rate_with_many_slow_processes(runs):
+    """3-5 processes a side (make perf's 3 rounds + 2 for suspects), 30 % of processes in
+    the slow mode, 1,000 draws: at most 5 % (the kept-process reading alone: 6.2 %, 4.1 %,
+    3.0 %; with the mode-swap and clean-process readings 4.3 %, 1.7 %, 0.7 %)."""
+    assert _session_flag_rate(2026, 0.3, runs, n=1000) <= 0.05
