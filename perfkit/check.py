@@ -57,8 +57,8 @@ def check(
     """The working tree of ``project`` against ``base``. ``remeasure_base``: ``always``
     measures the baseline's commit here, interleaved with the tree; ``never`` uses its
     stored timings; ``auto`` measures it when it was taken on other hardware, and
-    otherwise for the benchmarks found worse than the stored timings (regressions, and
-    inconclusive ones estimated beyond their threshold), to confirm them."""
+    otherwise for the benchmarks that differ from the stored timings (regressions,
+    improvements, inconclusive ones estimated worse than their threshold), to confirm them."""
     if remeasure_base not in REMEASURE:
         raise ValueError(f"remeasure_base must be one of {REMEASURE}")
     notes, root, here = list(notes), project.root, collect()
@@ -165,8 +165,8 @@ def _remeasure(
     return True
 
 
-def _worse(c) -> bool:
-    if c.verdict is Verdict.REGRESSION:
+def _differs(c) -> bool:
+    if c.verdict in (Verdict.REGRESSION, Verdict.IMPROVEMENT):
         return True
     ev = c.evidence
     if c.verdict is not Verdict.INCONCLUSIVE or ev is None:
@@ -187,27 +187,29 @@ def _confirm(
     notes: list[str],
     progress: Progress,
 ) -> tuple[list[Measurement], list[Measurement]]:
-    """Measure the baseline's commit again for the regressions found against its stored
+    """Measure the baseline's commit again for the benchmarks that differ from its stored
     timings, interleaved with the working tree, and judge those on the fresh pairs.
 
     Stored timings are from another session: a neighbour on the host's memory bus or a
     lower clock made a dozen benchmarks 1.25-1.95x worse for a while (measured on this
-    project's VM), which no statistic can tell from a code change. Measured side by
-    side, such a shift hits both commits; a real slowdown stays."""
-    # regressions, and inconclusive benchmarks estimated worse than their threshold: the
-    # score counts their estimate, so an unconfirmed shift of the machine would fail the gate
-    flagged = [c.name for c in compare(base_ms, head_ms, config) if _worse(c)]
+    project's VM), and threaded benchmarks measured on a busy host came out 30-38 %
+    "better" two minutes later on a quieter one, which no statistic can tell from a code
+    change. Measured side by side, such a shift hits both commits; a real change stays."""
+    # regressions, improvements, and inconclusive benchmarks estimated worse than their
+    # threshold: the score counts their estimate, so an unconfirmed shift of the machine
+    # could fail the gate
+    flagged = [c.name for c in compare(base_ms, head_ms, config) if _differs(c)]
     if not flagged:
         return base_ms, head_ms
+    what = f"{len(flagged)} benchmark(s) differing from the stored timings"
     if not base.commit or not gitrepo.has_commit(root, base.commit):
         notes.append(
-            f"{len(flagged)} benchmark(s) worse than the stored timings could not be confirmed: the baseline's "
-            f"commit {(base.commit or '?')[:8]} is not in this clone"
+            f"{what} could not be confirmed: the baseline's commit "
+            f"{(base.commit or '?')[:8]} is not in this clone"
         )
         return base_ms, head_ms
     progress(
-        f"{len(flagged)} benchmark(s) worse than the stored timings: measuring the baseline's commit "
-        f"{base.commit[:8]} again for them, interleaved"
+        f"{what}: measuring the baseline's commit {base.commit[:8]} again for them, interleaved"
     )
     with contextlib.ExitStack() as stack:
         sides = make(
@@ -225,14 +227,13 @@ def _confirm(
     new_head = {m.name: m for m in fresh["head"] if m.name in wanted}
     base_ms = [new_base.get(m.name, m) for m in base_ms]
     head_ms = [new_head.get(m.name, m) for m in head_ms]
-    kept = [
-        c.name
-        for c in compare(base_ms, head_ms, config)
-        if c.name in wanted and c.verdict is Verdict.REGRESSION
-    ]
+    judged = [c for c in compare(base_ms, head_ms, config) if c.name in wanted]
+    kept = [c.name for c in judged if c.verdict is Verdict.REGRESSION]
+    better = sum(c.verdict is Verdict.IMPROVEMENT for c in judged)
     notes.append(
-        f"{len(flagged)} benchmark(s) worse than the stored timings were measured again next to the baseline's "
-        f"commit {base.commit[:8]}: {len(kept)} confirmed as regressions"
+        f"{what} were measured again next to the baseline's commit {base.commit[:8]}: "
+        f"{len(kept)} confirmed as regressions"
         + (f" ({', '.join(kept)})" if kept else "")
+        + (f", {better} as improvements" if better else "")
     )
     return base_ms, head_ms

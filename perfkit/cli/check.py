@@ -41,7 +41,7 @@ from perfkit.measure import asvrun
     show_default=True,
     help="Measure the baseline's commit here, interleaved with the working tree, instead of "
     "using its stored timings; auto: when it was taken on other hardware or another Python, "
-    "and otherwise for the benchmarks found worse than the stored timings, to confirm them.",
+    "and otherwise for the benchmarks that differ from the stored timings, to confirm them.",
 )
 @click.option(
     "--profile/--no-profile",
