@@ -45,7 +45,7 @@ from perfkit import gitrepo  # noqa: E402
 from perfkit.config import Config  # noqa: E402
 from perfkit.ingest.asv import read_result_file, split_runs  # noqa: E402
 from perfkit.measure import asvrun  # noqa: E402
-from perfkit.measure.protocol import Protocol, Side, measure  # noqa: E402
+from perfkit.measure.protocol import Protocol, Side, measure_spent  # noqa: E402
 from perfkit.verdict.stats import compare  # noqa: E402
 
 BODIES = '''
@@ -205,10 +205,11 @@ def children_cpu() -> float:
 
 def run_perfkit(
     base: Side, head: Side, work: Path, config: Config
-) -> tuple[dict[str, str], float, dict]:
+) -> tuple[dict[str, str], float, dict, int]:
     cpu0 = children_cpu()
-    measured = measure([base, head], work, Protocol(), config=config)
+    got = measure_spent([base, head], work, Protocol(), config=config)
     cpu = children_cpu() - cpu0
+    measured = got.sides
     verdicts = {
         c.name: c.verdict.value for c in compare(measured["base"], measured["head"], config)
     }
@@ -216,7 +217,7 @@ def run_perfkit(
     runs = {
         label: {m.name: [list(r) for r in m.runs] for m in side} for label, side in measured.items()
     }
-    return verdicts, cpu, runs
+    return verdicts, cpu, runs, got.spend.budget
 
 
 def run_asv_protocol(
@@ -411,6 +412,84 @@ def truncate(rows: list[dict], max_rounds: int, max_samples: int) -> list[dict]:
     return out
 
 
+def replay(rows: list[dict], protocol: Protocol, config: Config) -> list[dict]:
+    """perfkit's rows judged again as the sequential stage of ``protocol`` would have
+    measured them: its own code (``perfkit.measure.protocol.sequential``) run on the stored
+    processes, each benchmark cut to the rounds it would have had. A stored run measured a
+    benchmark only as far as its own protocol went (4, 8 or 10 rounds a side): where the
+    replay wants more, that benchmark stops there ("censored", counted as spent up to its
+    cap, so the replay under-states detection and over-states the budget used). CPU is
+    the stored run's, scaled by the processes used."""
+    from perfkit.measure.protocol import sequential
+    from perfkit.model import BenchmarkKind, Measurement
+
+    out = []
+    for r in rows:
+        if r["tool"] != "perfkit" or "runs" not in r:
+            out.append(r)
+            continue
+        stored = r["runs"]
+        names = [n for n in stored["head"] if n in stored["base"]]
+        have = {n: min(len(stored["base"][n]), len(stored["head"][n])) for n in names}
+        done = {n: protocol.rounds for n in names}
+        censored: set[str] = set()
+
+        def side(label: str, stored=stored, done=done) -> list[Measurement]:
+            return [
+                Measurement(
+                    name=n,
+                    benchmark=n,
+                    kind=BenchmarkKind.TIME,
+                    unit="seconds",
+                    session="s",
+                    runs=tuple(tuple(x) for x in stored[label][n][: done[n]] if x),
+                    runs_known=True,
+                )
+                for n in done
+            ]
+
+        def more(picked: list[str], rounds: range, have=have, done=done, censored=censored):
+            for n in picked:
+                if done[n] + len(rounds) > have[n]:  # not in the stored run: stop it there
+                    censored.add(n)
+                    done[n] = protocol.max_rounds - len(rounds)
+
+        spend = sequential(
+            lambda side=side: (side("base"), side("head")), more, done, protocol, config
+        )
+        final = {n: min(done[n], have[n]) for n in names}
+        done.update(final)
+        got = compare(side("base"), side("head"), config)
+        used = 2 * sum(final.values())
+        stored_processes = sum(len(x) for s in stored.values() for x in s.values())
+        out.append(
+            {
+                **r,
+                "verdicts": {c.name: c.verdict.value for c in got},
+                "processes": used,
+                "budget": spend.budget,
+                "censored": len(censored),
+                "cpu_s": r["cpu_s"] * used / max(stored_processes, 1),
+            }
+        )
+    return out
+
+
+def spend_summary(rows: list[dict]) -> str:
+    """perfkit's processes per comparison run against its budget (runs that record one)."""
+    picked = [r for r in rows if r["tool"] == "perfkit" and "budget" in r]
+    if not picked:
+        return ""
+    used = sum(r["processes"] for r in picked) / len(picked)
+    budget = sum(r["budget"] for r in picked) / len(picked)
+    line = f"perfkit: {used:.0f} of {budget:.0f} processes per comparison run on average"
+    if any("censored" in r for r in picked):
+        censored = sum(r.get("censored", 0) for r in picked)
+        n = sum(len(r["verdicts"]) for r in picked)
+        line += f"; {censored} of {n} benchmarks wanted more rounds than the stored run had"
+    return line
+
+
 def tally(rows: list[dict], tool: str, scale: float) -> dict:
     picked = [r for r in rows if r["tool"] == tool and r["scale"] == scale]
     verdicts = [v for r in picked for v in r["verdicts"].values()]
@@ -518,6 +597,17 @@ def main() -> int:
         help="with --rejudge: keep only the first N samples of each process",
     )
     ap.add_argument(
+        "--replay",
+        action="store_true",
+        help="with --table-only: judge perfkit's stored processes as the sequential stage "
+        "(--rounds, --extra-rounds, --budget) would have measured them",
+    )
+    ap.add_argument("--rounds", type=int, default=Protocol().rounds, help="with --replay")
+    ap.add_argument(
+        "--extra-rounds", type=int, default=Protocol().extra_rounds, help="with --replay"
+    )
+    ap.add_argument("--budget", type=float, default=Protocol().budget, help="with --replay")
+    ap.add_argument(
         "--sample-positions",
         action="store_true",
         help="with --table-only: median excess of each sample position over the process's best",
@@ -529,9 +619,16 @@ def main() -> int:
         rows = data["rows"] + [
             r for extra in args.also for r in json.loads(extra.read_text())["rows"]
         ]
-        if args.rejudge:
+        if args.rejudge or args.replay:
             rows = rejudge(truncate(rows, args.max_rounds, args.max_samples), Config())
+        if args.replay:
+            protocol = Protocol(
+                rounds=args.rounds, extra_rounds=args.extra_rounds, budget=args.budget
+            )
+            rows = replay(rows, protocol, Config())
         print(sample_positions(rows) if args.sample_positions else markdown(rows, data["scales"]))
+        if not args.sample_positions and spend_summary(rows):
+            print(spend_summary(rows))
         return 0
     config = Config()
     rows: list[dict] = []
@@ -547,7 +644,9 @@ def main() -> int:
                     with gitrepo.worktree(repo, heads[scale]) as head_tree:
                         head = Side("head", heads[scale], head_tree)
                         work = Path(tmp) / f"t{trial}-{scale}"
-                        verdicts, cpu, runs = run_perfkit(base, head, work / "perfkit", config)
+                        verdicts, cpu, runs, budget = run_perfkit(
+                            base, head, work / "perfkit", config
+                        )
                         rows.append(
                             {
                                 "tool": "perfkit",
@@ -559,6 +658,7 @@ def main() -> int:
                                 "processes": sum(
                                     len(r) for side in runs.values() for r in side.values()
                                 ),
+                                "budget": budget,
                             }
                         )
                         if args.perfkit_only:
@@ -611,6 +711,7 @@ def main() -> int:
                         )  # partial results survive an interruption
     save(args.out, rows, scales, args.trials)
     print(markdown(rows, scales))
+    print(spend_summary(rows))
     return 0
 
 

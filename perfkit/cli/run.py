@@ -61,7 +61,7 @@ def command(
     threshold,
     bench,
     rounds,
-    final_rounds,
+    budget,
     extra_rounds,
     repeat,
     warmup,
@@ -78,9 +78,7 @@ def command(
     if threshold is not None and not base_rev:
         raise ConfigError("--threshold judges head against base: it needs --base")
     config = get_config(config_path, threshold)
-    protocol = make_protocol(
-        rounds, extra_rounds, final_rounds, repeat, warmup, bench, launch, machine
-    )
+    protocol = make_protocol(rounds, extra_rounds, budget, repeat, warmup, bench, launch, machine)
     machine, progress = asvrun.current_machine(machine), progress_printer()
     wanted = [("base", base_rev)] if base_rev else []
     wanted.append(("head", head_rev))
