@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from pathlib import Path
 
 import click
@@ -21,7 +22,7 @@ from perfkit.cli.options import (
 from perfkit.errors import ConfigError
 from perfkit.measure import asvrun
 from perfkit.measure.environment import collect
-from perfkit.measure.protocol import Protocol, measure
+from perfkit.measure.protocol import Protocol, measure_spent
 from perfkit.verdict.analysis import analyse, samples_by_name
 
 
@@ -95,7 +96,8 @@ def command(
         sides = made.sides
         if shard_spec:
             protocol = _my_shard(shard_spec, shard_weights, sides, out, protocol, machine, progress)
-        measured = measure(sides, out / "measure", protocol, config=config, progress=progress)
+        got = measure_spent(sides, out / "measure", protocol, config=config, progress=progress)
+        measured = got.sides
     env = collect()
     envs = {s.label: {**env, **made.provenance[s.label]} for s in sides}
     for side in sides:
@@ -122,6 +124,7 @@ def command(
         base_env=envs["base"],
         head_env=envs["head"],
     )
+    report = dataclasses.replace(report, spend=got.spend)
     emit_report(report, out, samples_by_name(base, head))
     return 0
 

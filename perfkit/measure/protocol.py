@@ -54,7 +54,9 @@ from perfkit.verdict.stats import compare, measured_together
 
 Progress = Callable[[str], None]
 LAUNCH_METHODS = ("forkserver", "spawn")
-REACH = 2.5  # an inconclusive benchmark is worth more rounds while it could reach a flag within REACH x its cap
+# an inconclusive benchmark is worth more rounds while its estimate could reach a flag within
+# REACH times its cap of processes (chosen on resampled stored processes: docs/measuring.md)
+REACH = 2.5
 
 
 @dataclass(frozen=True)
