@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import re
 import resource
@@ -45,7 +46,12 @@ from perfkit import gitrepo  # noqa: E402
 from perfkit.config import Config  # noqa: E402
 from perfkit.ingest.asv import read_result_file, split_runs  # noqa: E402
 from perfkit.measure import asvrun  # noqa: E402
-from perfkit.measure.protocol import Protocol, Side, measure_spent  # noqa: E402
+from perfkit.measure.protocol import (  # noqa: E402
+    Protocol,
+    Side,
+    allowed_processes,
+    measure_spent,
+)
 from perfkit.verdict.stats import compare  # noqa: E402
 
 BODIES = '''
@@ -475,6 +481,95 @@ def replay(rows: list[dict], protocol: Protocol, config: Config) -> list[dict]:
     return out
 
 
+def resample(
+    rows: list[dict], protocol: Protocol | None, config: Config, reps: int, seed: int = 7
+) -> list[dict]:
+    """Trials drawn from the stored A/A processes of perfkit's rows: for each stored A/A
+    trial and body, base and head draw processes (with replacement) from that trial's
+    processes of both sides, the head's samples times the condition's scale (x1.00 A/A,
+    x1.02 ...). Unlike ``replay`` nothing is censored: every look can have its rounds.
+    ``protocol`` None: the fixed stages of 2026-12-06 (4 rounds, 4 more for suspects, 2
+    more for near misses), for comparison. Resampling loses the pairing of rounds, and
+    drawing a process twice makes a side look calmer than it was: a model, not a run."""
+    import random
+
+    from perfkit.measure.protocol import is_suspect, sequential
+    from perfkit.model import BenchmarkKind, Measurement, Verdict
+
+    rng = random.Random(seed)
+    pools = [
+        {n: r["runs"]["base"][n] + r["runs"]["head"][n] for n in r["runs"]["base"]}
+        for r in rows
+        if r["tool"] == "perfkit" and r["scale"] == 1.0 and "runs" in r
+    ]
+    scales = sorted({r["scale"] for r in rows if r["tool"] == "perfkit"})
+    rounds = protocol.rounds if protocol else 4
+    out = []
+    for rep in range(reps):
+        for i, pool in enumerate(pools):
+            for scale in scales:
+                cap = protocol.max_rounds if protocol else 10
+                drawn = {
+                    label: {
+                        n: [
+                            [x * (scale if label == "head" else 1.0) for x in rng.choice(runs)]
+                            for _ in range(cap)
+                        ]
+                        for n, runs in pool.items()
+                    }
+                    for label in ("base", "head")
+                }
+                done = {n: rounds for n in pool}
+
+                def side(label: str, drawn=drawn, done=done) -> list[Measurement]:
+                    return [
+                        Measurement(
+                            name=n,
+                            benchmark=n,
+                            kind=BenchmarkKind.TIME,
+                            unit="seconds",
+                            session="s",
+                            runs=tuple(tuple(x) for x in drawn[label][n][: done[n]]),
+                            runs_known=True,
+                        )
+                        for n in done
+                    ]
+
+                def both(side=side):
+                    return side("base"), side("head")
+
+                if protocol is not None:
+                    sequential(both, lambda names, rounds: None, done, protocol, config)
+                else:  # the fixed stages
+                    for c in compare(*both(), config):
+                        done[c.name] += 4 if is_suspect(c) else 0
+                    for c in compare(*both(), config):
+                        ev = c.evidence
+                        if (
+                            done[c.name] == 8
+                            and c.verdict is Verdict.INCONCLUSIVE
+                            and ev is not None
+                            and ev.min_detectable < 2 * ev.threshold
+                            and abs(math.log(ev.ratio)) >= math.log1p(ev.threshold) / 2
+                        ):
+                            done[c.name] += 2
+                got = compare(*both(), config)
+                out.append(
+                    {
+                        "tool": "perfkit",
+                        "trial": f"{rep}-{i}",
+                        "scale": scale,
+                        "verdicts": {c.name: c.verdict.value for c in got},
+                        "processes": 2 * sum(done.values()),
+                        "budget": 2 * allowed_processes(len(done), protocol)
+                        if protocol
+                        else 2 * 10 * len(done),
+                        "cpu_s": 0.0,
+                    }
+                )
+    return out
+
+
 def spend_summary(rows: list[dict]) -> str:
     """perfkit's processes per comparison run against its budget (runs that record one)."""
     picked = [r for r in rows if r["tool"] == "perfkit" and "budget" in r]
@@ -602,6 +697,16 @@ def main() -> int:
         help="with --table-only: judge perfkit's stored processes as the sequential stage "
         "(--rounds, --extra-rounds, --budget) would have measured them",
     )
+    ap.add_argument(
+        "--resample",
+        type=int,
+        default=0,
+        metavar="REPS",
+        help="with --table-only: REPS x the stored A/A trials drawn again from their processes "
+        "(every condition), judged with the sequential stage (--rounds, --extra-rounds, "
+        "--budget) or, with --fixed-stages, the stages of 2026-12-06",
+    )
+    ap.add_argument("--fixed-stages", action="store_true", help="with --resample")
     ap.add_argument("--rounds", type=int, default=Protocol().rounds, help="with --replay")
     ap.add_argument(
         "--extra-rounds", type=int, default=Protocol().extra_rounds, help="with --replay"
@@ -621,11 +726,11 @@ def main() -> int:
         ]
         if args.rejudge or args.replay:
             rows = rejudge(truncate(rows, args.max_rounds, args.max_samples), Config())
+        protocol = Protocol(rounds=args.rounds, extra_rounds=args.extra_rounds, budget=args.budget)
         if args.replay:
-            protocol = Protocol(
-                rounds=args.rounds, extra_rounds=args.extra_rounds, budget=args.budget
-            )
             rows = replay(rows, protocol, Config())
+        if args.resample:
+            rows = resample(rows, None if args.fixed_stages else protocol, Config(), args.resample)
         print(sample_positions(rows) if args.sample_positions else markdown(rows, data["scales"]))
         if not args.sample_positions and spend_summary(rows):
             print(spend_summary(rows))
