@@ -29,3 +29,27 @@ def test_truncate_by_samples_alone_keeps_every_process():
     cut = detection_eval.truncate(_rows(), 0, 1)
     assert cut[0]["runs"]["base"]["b"] == [[1.0], [5.0], [9.0]]
     assert detection_eval.truncate(_rows(), 0, 0) == _rows()
+
+
+def test_replay_runs_the_sequential_stage_on_stored_processes_and_counts_what_it_used():
+    import numpy as np
+
+    from perfkit.config import Config
+    from perfkit.measure.protocol import Protocol
+
+    rng = np.random.default_rng(3)
+
+    def procs(level, n):
+        return [list(level * np.exp(np.abs(rng.normal(0, 0.005, 10)))) for _ in range(n)]
+
+    runs = {
+        "base": {"slow": procs(1.0, 10), "same": procs(1.0, 4), "short": procs(1.0, 4)},
+        "head": {"slow": procs(1.5, 10), "same": procs(1.0, 4), "short": procs(1.06, 4)},
+    }
+    row = {"tool": "perfkit", "trial": 0, "scale": 1.1, "runs": runs, "cpu_s": 100.0}
+    (got,) = detection_eval.replay([row], Protocol(), Config())
+    assert got["verdicts"]["slow"] == "regression"
+    # slow: found at the first look, confirmed by one step of 2, then clear: 6 a side;
+    # same: settled at the first look; short: wanted more than the 4 stored (censored)
+    assert got["processes"] == 2 * (6 + 4 + 4) and got["censored"] == 1
+    assert got["cpu_s"] == 100.0 * got["processes"] / (2 * (10 + 4 + 4))
