@@ -12,8 +12,9 @@ several percent within minutes. So
    each side first once), every benchmark whose verdict is not settled gets more rounds
    and the verdict is taken again on all of them (:func:`plan_step`). Settled means the
    interval says it all: inside (-T, T) (unchanged), or a flagged change whose interval
-   lies wholly beyond the threshold after at least one confirming step. A flag is always
-   confirmed by more processes (that kills the false alarms a lucky process causes); an
+   lies wholly beyond the threshold once confirmed (flagged at the previous look too, on
+   twice the first rounds). A flag is always confirmed by as many processes again (that
+   kills the false alarms a lucky process causes); an
    inconclusive estimate near zero from calm rounds gets no more (more processes would
    mostly confirm "no change");
 3. a benchmark stops at ``rounds + extra_rounds`` rounds, and the run stops when its
@@ -246,6 +247,13 @@ def rounds_to_flag(c: Comparison, done: int) -> float:
     return math.inf if w == 0 else done * (half / w) ** 2
 
 
+def _confirmed(c: Comparison, done: int, protocol: Protocol, before: Verdict | None) -> bool:
+    """A flag seen at the previous look too, on at least twice the first rounds: the
+    processes that confirm it are as many as those that found it (a memory-bound body's
+    processes can differ 10x on a loaded machine; four of them can look like a change)."""
+    return before is c.verdict and done >= 2 * protocol.rounds
+
+
 def wants_more(
     c: Comparison,
     done: int,
@@ -261,7 +269,7 @@ def wants_more(
     if done >= protocol.max_rounds or c.evidence is None:
         return False
     if _flagged(c.verdict):
-        return not (before is c.verdict and clear_flag(c, protocol.looks))
+        return not (_confirmed(c, done, protocol, before) and clear_flag(c, protocol.looks))
     if c.verdict is not Verdict.INCONCLUSIVE:
         return False
     if not one_session:
@@ -274,10 +282,10 @@ def wants_more(
 
 def priority(c: Comparison, done: int, protocol: Protocol, before: Verdict | None = None) -> tuple:
     """Sort key of an open benchmark (smallest first) when the budget cannot cover all:
-    flags not yet confirmed (new at this look), then inconclusive ones by the processes
+    flags not yet confirmed (:func:`_confirmed`), then inconclusive ones by the processes
     they need to reach a verdict (:func:`rounds_to_flag`, fewest first), then confirmed
     flags straddling the threshold."""
-    tier = (2 if before is c.verdict else 0) if _flagged(c.verdict) else 1
+    tier = (2 if _confirmed(c, done, protocol, before) else 0) if _flagged(c.verdict) else 1
     return (tier, rounds_to_flag(c, done) if tier == 1 else done, c.name)
 
 

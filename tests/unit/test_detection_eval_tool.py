@@ -49,7 +49,7 @@ def test_replay_runs_the_sequential_stage_on_stored_processes_and_counts_what_it
     row = {"tool": "perfkit", "trial": 0, "scale": 1.1, "runs": runs, "cpu_s": 100.0}
     (got,) = detection_eval.replay([row], Protocol(), Config())
     assert got["verdicts"]["slow"] == "regression"
-    # slow: found at the first look, confirmed by one step of 2, then clear: 6 a side;
+    # slow: found at the first look, confirmed on 4 more processes, then clear: 8 a side;
     # same: settled at the first look; short: wanted more than the 4 stored (censored)
-    assert got["processes"] == 2 * (6 + 4 + 4) and got["censored"] == 1
+    assert got["processes"] == 2 * (8 + 4 + 4) and got["censored"] == 1
     assert got["cpu_s"] == 100.0 * got["processes"] / (2 * (10 + 4 + 4))

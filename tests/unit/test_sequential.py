@@ -41,17 +41,19 @@ def comparison(
     return Comparison(name, name, BenchmarkKind.TIME, "s", direction, verdict, evidence=ev)
 
 
-def test_a_flag_is_confirmed_by_one_more_step_then_a_clear_interval_stops_it():
+def test_a_flag_is_confirmed_by_as_many_processes_again_then_a_clear_interval_stops_it():
     p = Protocol()
     clear = comparison(Verdict.REGRESSION, 1.30, 1.25, 1.35)
     assert clear_flag(clear, p.looks)
     assert wants_more(clear, 4, p)  # found at this look: confirm it first
-    assert not wants_more(clear, 6, p, before=Verdict.REGRESSION)  # confirmed and clear
-    assert not wants_more(clear, 6, p, before=Verdict.REGRESSION, one_session=False)
+    assert wants_more(clear, 6, p, before=Verdict.REGRESSION)  # 6 < twice the first 4
+    assert wants_more(clear, 8, p, before=Verdict.INCONCLUSIVE)  # new at this look
+    assert not wants_more(clear, 8, p, before=Verdict.REGRESSION)  # confirmed and clear
+    assert not wants_more(clear, 8, p, before=Verdict.REGRESSION, one_session=False)
     # the same interval flagged the other way is not clear
     assert not clear_flag(comparison(Verdict.IMPROVEMENT, 1.30, 1.25, 1.35), p.looks)
     better = comparison(Verdict.IMPROVEMENT, 0.7, 0.65, 0.75)
-    assert not wants_more(better, 6, p, before=Verdict.IMPROVEMENT)
+    assert not wants_more(better, 8, p, before=Verdict.IMPROVEMENT)
 
 
 def test_a_flag_straddling_the_threshold_gets_more_until_the_cap():
@@ -104,11 +106,13 @@ def test_when_the_budget_is_short_new_flags_come_first_then_the_nearest_verdicts
         comparison(Verdict.REGRESSION, 1.06, 1.01, 1.11, name="confirmed"),
         comparison(Verdict.REGRESSION, 1.06, 1.01, 1.11, name="new"),
     ]
-    done = {c.name: 4 for c in cs}
+    done = {c.name: 4 for c in cs} | {"confirmed": 8}
     before = {"confirmed": Verdict.REGRESSION, "new": Verdict.INCONCLUSIVE}
     assert plan_step(cs, done, p, room=100, before=before) == ["new", "near", "far", "confirmed"]
     assert plan_step(cs, done, p, room=5, before=before) == ["new", "near"]  # 2 steps of 2
     assert plan_step(cs, done, p, room=1, before=before) == []
+    # flagged at the previous look too, but on fewer than twice the first rounds: to confirm
+    assert plan_step(cs, done | {"confirmed": 6}, p, room=4, before=before) == ["new", "confirmed"]
 
 
 # a noise model of this kind of machine: each process's level is the code's, times a
@@ -180,12 +184,12 @@ def test_the_budget_and_the_cap_are_never_exceeded(seed, extra, budget, ratios):
     assert dict(spend.rounds) == done
 
 
-def test_a_clear_change_stops_after_its_confirming_step_and_settles_nothing_else():
+def test_a_clear_change_stops_after_its_confirmation_and_settles_nothing_else():
     # one benchmark 50 % slower on a calm machine, three unchanged ones
     sim, done, spend = run_sequential(
         np.random.default_rng(1), [1.5, 1.0, 1.0, 1.0], Protocol(), slow=0.0, sigma=0.01
     )
-    assert done["b0"] == 6  # found at the first look, confirmed by one step, then clear
+    assert done["b0"] == 8  # found at the first look, confirmed on 4 more, then clear
     assert spend.stopped_at_budget == () and spend.stopped_at_cap == ()
     assert sum(done.values()) < allowed_processes(4, Protocol())
 
