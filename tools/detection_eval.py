@@ -305,6 +305,13 @@ def asv_compare_flags(tree: Path, results: Path, base: Side, head: Side) -> dict
     return flags
 
 
+def asv_verdicts(tree: Path, results: Path, base: Side, head: Side, rounds) -> dict[str, str]:
+    """``asv compare``'s verdicts; where it listed the sides under two environment names
+    (so compared nothing), the same decision from asv's own code on the rounds."""
+    flags = asv_compare_flags(tree, results, base, head)
+    return asv_decisions(rounds) if any(" [" in name for name in flags) else flags
+
+
 def perfkit_file_flags(results: Path, base: Side, head: Side, config: Config) -> dict[str, str]:
     """perfkit's verdicts on asv's own two result files, as a user who only has them."""
     sides = [read_result_file(next(results.glob(f"*/{s.commit[:8]}-*.json"))) for s in (base, head)]
@@ -394,7 +401,37 @@ def rejudge(rows: list[dict], config: Config) -> list[dict]:
         elif r["tool"] == "asv compare" and "rounds" in r:
             got = compare(files_side(r["rounds"]["base"]), files_side(r["rounds"]["head"]), config)
             out.append({**r, "tool": FILES_ROW, "verdicts": {c.name: c.verdict.value for c in got}})
+            if any(" [" in name for name in r["verdicts"]):  # asv could not pair the sides
+                r = {**r, "verdicts": asv_decisions(r["rounds"])}
         out.append(r)
+    return out
+
+
+def asv_decisions(rounds: dict) -> dict[str, str]:
+    """asv compare's verdicts (factor 1.1) from the stored rounds, with asv's own code: the
+    statistics asv stores for the merged samples (``compute_stats``) and the decision
+    ``asv compare`` takes on them (``_is_result_better``). For runs whose live ``asv
+    compare`` listed base and head under two environment names and so compared nothing
+    (the per-round launcher paths of 2026-12-07 entered asv's environment names)."""
+    from asv.commands.compare import _is_result_better
+    from asv_runner.statistics import compute_stats
+
+    out = {}
+    for name in rounds["base"][0]:
+        (t1, st1), (t2, st2) = (
+            compute_stats([x for rnd in rounds[side] for x in rnd.get(name, [])], 1)
+            for side in ("base", "head")
+        )
+        s1 = [x for rnd in rounds["base"] for x in rnd.get(name, [])]
+        s2 = [x for rnd in rounds["head"] for x in rnd.get(name, [])]
+        if t1 is None or t2 is None:
+            out[name] = "failed"
+        elif _is_result_better(t2, t1, (st2, s2), (st1, s1), 1.1):
+            out[name] = "improvement"
+        elif _is_result_better(t1, t2, (st1, s1), (st2, s2), 1.1):
+            out[name] = "regression"
+        else:
+            out[name] = "unchanged"
     return out
 
 
@@ -781,7 +818,7 @@ def main() -> int:
                                 "trial": trial,
                                 "scale": scale,
                                 "rounds": rounds,
-                                "verdicts": asv_compare_flags(repo, results, base, head),
+                                "verdicts": asv_verdicts(repo, results, base, head, rounds),
                                 "cpu_s": cpu,
                             }
                         )

@@ -53,3 +53,13 @@ def test_replay_runs_the_sequential_stage_on_stored_processes_and_counts_what_it
     # same: settled at the first look; short: wanted more than the 4 stored (censored)
     assert got["processes"] == 2 * (8 + 4 + 4) and got["censored"] == 1
     assert got["cpu_s"] == 100.0 * got["processes"] / (2 * (10 + 4 + 4))
+
+
+def test_asv_decisions_are_asv_compares_on_the_merged_rounds():
+    base = [{"a": [1.0, 1.01, 0.99, 1.0, 1.02], "b": [1.0, 1.01, 0.99, 1.0, 1.02]}] * 2
+    head = [{"a": [1.3, 1.31, 1.29, 1.3, 1.32], "b": [1.0, 1.02, 0.99, 1.01, 1.0]}] * 2
+    assert detection_eval.asv_decisions({"base": base, "head": head}) == {
+        "a": "regression",
+        "b": "unchanged",
+    }
+    assert detection_eval.asv_decisions({"base": head, "head": base})["a"] == "improvement"
