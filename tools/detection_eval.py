@@ -615,6 +615,14 @@ def spend_summary(rows: list[dict]) -> str:
     used = sum(r["processes"] for r in picked) / len(picked)
     budget = sum(r["budget"] for r in picked) / len(picked)
     line = f"perfkit: {used:.0f} of {budget:.0f} processes per comparison run on average"
+    by = {}
+    for r in picked:
+        by.setdefault(r["scale"], []).append(r["processes"])
+    line += (
+        " ("
+        + ", ".join(f"x{scale:g}: {sum(v) / len(v):.0f}" for scale, v in sorted(by.items()))
+        + ")"
+    )
     if any("censored" in r for r in picked):
         censored = sum(r.get("censored", 0) for r in picked)
         n = sum(len(r["verdicts"]) for r in picked)
