@@ -14,19 +14,22 @@ several percent within minutes. So
    interval says it all: inside (-T, T) (unchanged), or a flagged change whose interval
    lies wholly beyond the threshold once confirmed (flagged at the previous look too, on
    twice the first rounds). A flag is always confirmed by as many processes again (that
-   kills the false alarms a lucky process causes); an
-   inconclusive estimate near zero from calm rounds gets no more (more processes would
-   mostly confirm "no change");
+   kills the false alarms a lucky process causes). An inconclusive benchmark gets more
+   while its estimate could reach a flag within ``REACH`` times its cap of processes
+   (:func:`rounds_to_flag`), or while its rounds were too disturbed to tell anything; an
+   estimate near zero from calm rounds gets no more (more processes would mostly confirm
+   "no change");
 3. a benchmark stops at ``rounds + extra_rounds`` rounds, and the run stops when its
    processes reach ``budget`` times those of the first rounds: when the budget cannot
    cover every open benchmark, a step goes first to the flags still to confirm, then to
-   the inconclusive ones whose estimate is nearest a verdict (largest, up to the
-   threshold), and last to confirmed flags still straddling the threshold.
+   the inconclusive ones nearest a flag (fewest processes needed), and last to confirmed
+   flags still straddling the threshold.
 
 Optional stopping (looking again after every step and stopping on what one sees) inflates
 false alarms when a benchmark may stop *on a flag*: here one stops early only on
-"unchanged" (which cannot raise a false alarm) or on a flag confirmed by a later step
-whose interval, widened for the number of looks (Bonferroni), lies beyond the threshold;
+"unchanged" (which cannot raise a false alarm) or on a flag confirmed on twice the first
+rounds whose interval, widened for the number of looks (Bonferroni), lies beyond the
+threshold;
 every other flag is judged once more at its last look. docs/measuring.md has the
 simulation (stored runs and a noise model) that shows false alarms stay at the nominal
 rate.
@@ -266,15 +269,17 @@ def wants_more(
     not settled (see the module's docstring) and it is under ``protocol.max_rounds``.
     ``before``: its verdict at the previous look (a flag is confirmed when it was there
     already)."""
-    if done >= protocol.max_rounds or c.evidence is None:
+    ev = c.evidence
+    if done >= protocol.max_rounds or ev is None:
         return False
+    if not all(math.isfinite(x) and x > 0 for x in (ev.ratio, ev.ci_low, ev.ci_high)):
+        return False  # no interval to narrow (the verdict says why)
     if _flagged(c.verdict):
         return not (_confirmed(c, done, protocol, before) and clear_flag(c, protocol.looks))
     if c.verdict is not Verdict.INCONCLUSIVE:
         return False
     if not one_session:
         return is_suspect(c, one_session=False)
-    ev = c.evidence
     return rounds_to_flag(c, done) <= REACH * protocol.max_rounds or (
         ev.min_detectable >= 3 * ev.threshold
     )

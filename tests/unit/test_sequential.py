@@ -231,3 +231,9 @@ def test_identical_code_is_flagged_at_most_at_the_nominal_rate_with_the_sequenti
     assert n == 720 and rate <= 0.05
     naive, _ = _flag_rate(_peeking_rule)
     assert naive > rate
+
+
+def test_evidence_without_a_finite_interval_gets_no_more_rounds():
+    for low, high in ((math.nan, 1.1), (0.0, 1.1), (0.9, math.inf)):
+        c = comparison(Verdict.INCONCLUSIVE, 1.04, low, high, min_detectable=0.5)
+        assert not wants_more(c, 4, Protocol())
