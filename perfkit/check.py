@@ -23,7 +23,7 @@ from perfkit.measure import asvrun
 from perfkit.measure.asvconfig import AsvProject
 from perfkit.measure.environment import collect, hardware_differences
 from perfkit.measure.materialise import Materialised, materialise
-from perfkit.measure.protocol import Protocol, measure
+from perfkit.measure.protocol import Protocol, measure, measure_spent
 from perfkit.model import Baseline, Direction, Measurement, Report, Verdict
 from perfkit.verdict.analysis import analyse, samples_by_name
 from perfkit.verdict.stats import compare
@@ -85,7 +85,7 @@ def check(
         wanted = [("base", base.commit), ("head", None)] if remeasure else [("head", None)]
         made = make(stack, wanted, out / "sides")
         head = made.sides[-1]
-        measured = measure(
+        got = measure_spent(
             made.sides,
             out / "measure",
             protocol,
@@ -93,6 +93,7 @@ def check(
             reference=() if remeasure else base.measurements,
             progress=progress,
         )
+    measured = got.sides
     base_ms, head_ms = measured["base"] if remeasure else list(base.measurements), measured["head"]
     if protocol.bench and not remeasure:  # a filtered run compares only what it measured
         measured_names = {m.name for m in head_ms}
@@ -113,6 +114,7 @@ def check(
         head_env=head_env,
         warnings=notes,
     )
+    report = replace(report, spend=got.spend)  # the main measuring's, not the confirmation's
     if profile is not None:
         from perfkit.profile import profile_regressions
 

@@ -220,6 +220,20 @@ class ChangePoint:
 
 
 @dataclass(frozen=True)
+class Spend:
+    """What perfkit's measuring protocol spent on a run, against its budget."""
+
+    sides: int  # sides measured (2: base and head; 1: head against a stored baseline)
+    first_rounds: int  # processes per side every benchmark got first
+    max_rounds: int  # processes per side one benchmark could get in all
+    processes: int  # processes spent, all sides
+    budget: int  # processes the run could spend, all sides
+    rounds: tuple[tuple[str, int], ...] = ()  # (benchmark, processes per side)
+    stopped_at_budget: tuple[str, ...] = ()  # inconclusive, still open when the budget ran out
+    stopped_at_cap: tuple[str, ...] = ()  # inconclusive after max_rounds processes per side
+
+
+@dataclass(frozen=True)
 class Report:
     """Everything about one comparison run; report.json is its serialisation."""
 
@@ -231,6 +245,7 @@ class Report:
     environment_info: dict[str, dict[str, str]] = field(default_factory=dict, hash=False)
     warnings: tuple[str, ...] = ()
     artifacts: tuple[Artifact, ...] = ()  # run-level artifacts (plots)
+    spend: Spend | None = None  # what the measuring protocol spent (None: not measured here)
 
     @property
     def performance_score(self) -> float:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import re
 import resource
@@ -45,7 +46,12 @@ from perfkit import gitrepo  # noqa: E402
 from perfkit.config import Config  # noqa: E402
 from perfkit.ingest.asv import read_result_file, split_runs  # noqa: E402
 from perfkit.measure import asvrun  # noqa: E402
-from perfkit.measure.protocol import Protocol, Side, measure  # noqa: E402
+from perfkit.measure.protocol import (  # noqa: E402
+    Protocol,
+    Side,
+    allowed_processes,
+    measure_spent,
+)
 from perfkit.verdict.stats import compare  # noqa: E402
 
 BODIES = '''
@@ -205,10 +211,11 @@ def children_cpu() -> float:
 
 def run_perfkit(
     base: Side, head: Side, work: Path, config: Config
-) -> tuple[dict[str, str], float, dict]:
+) -> tuple[dict[str, str], float, dict, int]:
     cpu0 = children_cpu()
-    measured = measure([base, head], work, Protocol(), config=config)
+    got = measure_spent([base, head], work, Protocol(), config=config)
     cpu = children_cpu() - cpu0
+    measured = got.sides
     verdicts = {
         c.name: c.verdict.value for c in compare(measured["base"], measured["head"], config)
     }
@@ -216,7 +223,7 @@ def run_perfkit(
     runs = {
         label: {m.name: [list(r) for r in m.runs] for m in side} for label, side in measured.items()
     }
-    return verdicts, cpu, runs
+    return verdicts, cpu, runs, got.spend.budget
 
 
 def run_asv_protocol(
@@ -296,6 +303,13 @@ def asv_compare_flags(tree: Path, results: Path, base: Side, head: Side) -> dict
         if len(cells) == 5 and cells[4].startswith("bodies."):
             flags[cells[4]] = {"+": "regression", "-": "improvement"}.get(cells[0], "unchanged")
     return flags
+
+
+def asv_verdicts(tree: Path, results: Path, base: Side, head: Side, rounds) -> dict[str, str]:
+    """``asv compare``'s verdicts; where it listed the sides under two environment names
+    (so compared nothing), the same decision from asv's own code on the rounds."""
+    flags = asv_compare_flags(tree, results, base, head)
+    return asv_decisions(rounds) if any(" [" in name for name in flags) else flags
 
 
 def perfkit_file_flags(results: Path, base: Side, head: Side, config: Config) -> dict[str, str]:
@@ -387,7 +401,37 @@ def rejudge(rows: list[dict], config: Config) -> list[dict]:
         elif r["tool"] == "asv compare" and "rounds" in r:
             got = compare(files_side(r["rounds"]["base"]), files_side(r["rounds"]["head"]), config)
             out.append({**r, "tool": FILES_ROW, "verdicts": {c.name: c.verdict.value for c in got}})
+            if any(" [" in name for name in r["verdicts"]):  # asv could not pair the sides
+                r = {**r, "verdicts": asv_decisions(r["rounds"])}
         out.append(r)
+    return out
+
+
+def asv_decisions(rounds: dict) -> dict[str, str]:
+    """asv compare's verdicts (factor 1.1) from the stored rounds, with asv's own code: the
+    statistics asv stores for the merged samples (``compute_stats``) and the decision
+    ``asv compare`` takes on them (``_is_result_better``). For runs whose live ``asv
+    compare`` listed base and head under two environment names and so compared nothing
+    (the per-round launcher paths of 2026-12-07 entered asv's environment names)."""
+    from asv.commands.compare import _is_result_better
+    from asv_runner.statistics import compute_stats
+
+    out = {}
+    for name in rounds["base"][0]:
+        (t1, st1), (t2, st2) = (
+            compute_stats([x for rnd in rounds[side] for x in rnd.get(name, [])], 1)
+            for side in ("base", "head")
+        )
+        s1 = [x for rnd in rounds["base"] for x in rnd.get(name, [])]
+        s2 = [x for rnd in rounds["head"] for x in rnd.get(name, [])]
+        if t1 is None or t2 is None:
+            out[name] = "failed"
+        elif _is_result_better(t2, t1, (st2, s2), (st1, s1), 1.1):
+            out[name] = "improvement"
+        elif _is_result_better(t1, t2, (st1, s1), (st2, s2), 1.1):
+            out[name] = "regression"
+        else:
+            out[name] = "unchanged"
     return out
 
 
@@ -409,6 +453,181 @@ def truncate(rows: list[dict], max_rounds: int, max_samples: int) -> list[dict]:
             r = {**r, "runs": cut}
         out.append(r)
     return out
+
+
+def replay(rows: list[dict], protocol: Protocol, config: Config) -> list[dict]:
+    """perfkit's rows judged again as the sequential stage of ``protocol`` would have
+    measured them: its own code (``perfkit.measure.protocol.sequential``) run on the stored
+    processes, each benchmark cut to the rounds it would have had. A stored run measured a
+    benchmark only as far as its own protocol went (4, 8 or 10 rounds a side): where the
+    replay wants more, that benchmark stops there ("censored", counted as spent up to its
+    cap, so the replay under-states detection and over-states the budget used). CPU is
+    the stored run's, scaled by the processes used."""
+    from perfkit.measure.protocol import sequential
+    from perfkit.model import BenchmarkKind, Measurement
+
+    out = []
+    for r in rows:
+        if r["tool"] != "perfkit" or "runs" not in r:
+            out.append(r)
+            continue
+        stored = r["runs"]
+        names = [n for n in stored["head"] if n in stored["base"]]
+        have = {n: min(len(stored["base"][n]), len(stored["head"][n])) for n in names}
+        done = {n: protocol.rounds for n in names}
+        censored: set[str] = set()
+
+        def side(label: str, stored=stored, done=done) -> list[Measurement]:
+            return [
+                Measurement(
+                    name=n,
+                    benchmark=n,
+                    kind=BenchmarkKind.TIME,
+                    unit="seconds",
+                    session="s",
+                    runs=tuple(tuple(x) for x in stored[label][n][: done[n]] if x),
+                    runs_known=True,
+                )
+                for n in done
+            ]
+
+        def more(picked: list[str], rounds: range, have=have, done=done, censored=censored):
+            for n in picked:
+                if done[n] + len(rounds) > have[n]:  # not in the stored run: stop it there
+                    censored.add(n)
+                    done[n] = protocol.max_rounds - len(rounds)
+
+        spend = sequential(
+            lambda side=side: (side("base"), side("head")), more, done, protocol, config
+        )
+        final = {n: min(done[n], have[n]) for n in names}
+        done.update(final)
+        got = compare(side("base"), side("head"), config)
+        used = 2 * sum(final.values())
+        stored_processes = sum(len(x) for s in stored.values() for x in s.values())
+        out.append(
+            {
+                **r,
+                "verdicts": {c.name: c.verdict.value for c in got},
+                "processes": used,
+                "budget": spend.budget,
+                "censored": len(censored),
+                "cpu_s": r["cpu_s"] * used / max(stored_processes, 1),
+            }
+        )
+    return out
+
+
+def resample(
+    rows: list[dict], protocol: Protocol | None, config: Config, reps: int, seed: int = 7
+) -> list[dict]:
+    """Trials drawn from the stored A/A processes of perfkit's rows: for each stored A/A
+    trial and body, base and head draw processes (with replacement) from that trial's
+    processes of both sides, the head's samples times the condition's scale (x1.00 A/A,
+    x1.02 ...). Unlike ``replay`` nothing is censored: every look can have its rounds.
+    ``protocol`` None: the fixed stages of 2026-12-06 (4 rounds, 4 more for suspects, 2
+    more for near misses), for comparison. Resampling loses the pairing of rounds, and
+    drawing a process twice makes a side look calmer than it was: a model, not a run."""
+    import random
+
+    from perfkit.measure.protocol import is_suspect, sequential
+    from perfkit.model import BenchmarkKind, Measurement, Verdict
+
+    rng = random.Random(seed)
+    pools = [
+        {n: r["runs"]["base"][n] + r["runs"]["head"][n] for n in r["runs"]["base"]}
+        for r in rows
+        if r["tool"] == "perfkit" and r["scale"] == 1.0 and "runs" in r
+    ]
+    scales = sorted({r["scale"] for r in rows if r["tool"] == "perfkit"})
+    rounds = protocol.rounds if protocol else 4
+    out = []
+    for rep in range(reps):
+        for i, pool in enumerate(pools):
+            for scale in scales:
+                cap = protocol.max_rounds if protocol else 10
+                drawn = {
+                    label: {
+                        n: [
+                            [x * (scale if label == "head" else 1.0) for x in rng.choice(runs)]
+                            for _ in range(cap)
+                        ]
+                        for n, runs in pool.items()
+                    }
+                    for label in ("base", "head")
+                }
+                done = {n: rounds for n in pool}
+
+                def side(label: str, drawn=drawn, done=done) -> list[Measurement]:
+                    return [
+                        Measurement(
+                            name=n,
+                            benchmark=n,
+                            kind=BenchmarkKind.TIME,
+                            unit="seconds",
+                            session="s",
+                            runs=tuple(tuple(x) for x in drawn[label][n][: done[n]]),
+                            runs_known=True,
+                        )
+                        for n in done
+                    ]
+
+                def both(side=side):
+                    return side("base"), side("head")
+
+                if protocol is not None:
+                    sequential(both, lambda names, rounds: None, done, protocol, config)
+                else:  # the fixed stages
+                    for c in compare(*both(), config):
+                        done[c.name] += 4 if is_suspect(c) else 0
+                    for c in compare(*both(), config):
+                        ev = c.evidence
+                        if (
+                            done[c.name] == 8
+                            and c.verdict is Verdict.INCONCLUSIVE
+                            and ev is not None
+                            and ev.min_detectable < 2 * ev.threshold
+                            and abs(math.log(ev.ratio)) >= math.log1p(ev.threshold) / 2
+                        ):
+                            done[c.name] += 2
+                got = compare(*both(), config)
+                out.append(
+                    {
+                        "tool": "perfkit",
+                        "trial": f"{rep}-{i}",
+                        "scale": scale,
+                        "verdicts": {c.name: c.verdict.value for c in got},
+                        "processes": 2 * sum(done.values()),
+                        "budget": 2 * allowed_processes(len(done), protocol)
+                        if protocol
+                        else 2 * 10 * len(done),
+                        "cpu_s": 0.0,
+                    }
+                )
+    return out
+
+
+def spend_summary(rows: list[dict]) -> str:
+    """perfkit's processes per comparison run against its budget (runs that record one)."""
+    picked = [r for r in rows if r["tool"] == "perfkit" and "budget" in r]
+    if not picked:
+        return ""
+    used = sum(r["processes"] for r in picked) / len(picked)
+    budget = sum(r["budget"] for r in picked) / len(picked)
+    line = f"perfkit: {used:.0f} of {budget:.0f} processes per comparison run on average"
+    by = {}
+    for r in picked:
+        by.setdefault(r["scale"], []).append(r["processes"])
+    line += (
+        " ("
+        + ", ".join(f"x{scale:g}: {sum(v) / len(v):.0f}" for scale, v in sorted(by.items()))
+        + ")"
+    )
+    if any("censored" in r for r in picked):
+        censored = sum(r.get("censored", 0) for r in picked)
+        n = sum(len(r["verdicts"]) for r in picked)
+        line += f"; {censored} of {n} benchmarks wanted more rounds than the stored run had"
+    return line
 
 
 def tally(rows: list[dict], tool: str, scale: float) -> dict:
@@ -518,6 +737,27 @@ def main() -> int:
         help="with --rejudge: keep only the first N samples of each process",
     )
     ap.add_argument(
+        "--replay",
+        action="store_true",
+        help="with --table-only: judge perfkit's stored processes as the sequential stage "
+        "(--rounds, --extra-rounds, --budget) would have measured them",
+    )
+    ap.add_argument(
+        "--resample",
+        type=int,
+        default=0,
+        metavar="REPS",
+        help="with --table-only: REPS x the stored A/A trials drawn again from their processes "
+        "(every condition), judged with the sequential stage (--rounds, --extra-rounds, "
+        "--budget) or, with --fixed-stages, the stages of 2026-12-06",
+    )
+    ap.add_argument("--fixed-stages", action="store_true", help="with --resample")
+    ap.add_argument("--rounds", type=int, default=Protocol().rounds, help="with --replay")
+    ap.add_argument(
+        "--extra-rounds", type=int, default=Protocol().extra_rounds, help="with --replay"
+    )
+    ap.add_argument("--budget", type=float, default=Protocol().budget, help="with --replay")
+    ap.add_argument(
         "--sample-positions",
         action="store_true",
         help="with --table-only: median excess of each sample position over the process's best",
@@ -529,9 +769,16 @@ def main() -> int:
         rows = data["rows"] + [
             r for extra in args.also for r in json.loads(extra.read_text())["rows"]
         ]
-        if args.rejudge:
+        if args.rejudge or args.replay:
             rows = rejudge(truncate(rows, args.max_rounds, args.max_samples), Config())
+        protocol = Protocol(rounds=args.rounds, extra_rounds=args.extra_rounds, budget=args.budget)
+        if args.replay:
+            rows = replay(rows, protocol, Config())
+        if args.resample:
+            rows = resample(rows, None if args.fixed_stages else protocol, Config(), args.resample)
         print(sample_positions(rows) if args.sample_positions else markdown(rows, data["scales"]))
+        if not args.sample_positions and spend_summary(rows):
+            print(spend_summary(rows))
         return 0
     config = Config()
     rows: list[dict] = []
@@ -547,7 +794,9 @@ def main() -> int:
                     with gitrepo.worktree(repo, heads[scale]) as head_tree:
                         head = Side("head", heads[scale], head_tree)
                         work = Path(tmp) / f"t{trial}-{scale}"
-                        verdicts, cpu, runs = run_perfkit(base, head, work / "perfkit", config)
+                        verdicts, cpu, runs, budget = run_perfkit(
+                            base, head, work / "perfkit", config
+                        )
                         rows.append(
                             {
                                 "tool": "perfkit",
@@ -559,6 +808,7 @@ def main() -> int:
                                 "processes": sum(
                                     len(r) for side in runs.values() for r in side.values()
                                 ),
+                                "budget": budget,
                             }
                         )
                         if args.perfkit_only:
@@ -576,7 +826,7 @@ def main() -> int:
                                 "trial": trial,
                                 "scale": scale,
                                 "rounds": rounds,
-                                "verdicts": asv_compare_flags(repo, results, base, head),
+                                "verdicts": asv_verdicts(repo, results, base, head, rounds),
                                 "cpu_s": cpu,
                             }
                         )
@@ -611,6 +861,7 @@ def main() -> int:
                         )  # partial results survive an interruption
     save(args.out, rows, scales, args.trials)
     print(markdown(rows, scales))
+    print(spend_summary(rows))
     return 0
 
 

@@ -83,7 +83,7 @@ def save(
     machine = asvrun.current_machine(machine)
     env: dict[str, str] = {}
     if run_now:
-        protocol = make_protocol(rounds, 0, 0, repeat, warmup, bench, launch, machine)
+        protocol = make_protocol(rounds, 0, 1.0, repeat, warmup, bench, launch, machine)
         workdir = (
             Path(click.get_current_context().meta.get("workdir") or ".asv/perfkit-runs") / name
         )

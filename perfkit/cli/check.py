@@ -68,7 +68,7 @@ def command(
     no_memory,
     bench,
     rounds,
-    final_rounds,
+    budget,
     extra_rounds,
     repeat,
     warmup,
@@ -85,9 +85,7 @@ def command(
     from perfkit.check import check
 
     config = get_config(config_path, threshold)
-    protocol = make_protocol(
-        rounds, extra_rounds, final_rounds, repeat, warmup, bench, launch, machine
-    )
+    protocol = make_protocol(rounds, extra_rounds, budget, repeat, warmup, bench, launch, machine)
     machine = asvrun.current_machine(machine)
     base, notes = baselines.find(name, machine, baselines_dir)
     result = check(

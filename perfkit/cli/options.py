@@ -127,8 +127,26 @@ def bench_option(fn: Callable) -> Callable:
     )(fn)
 
 
+def _parse_budget(ctx: click.Context, param: click.Parameter, value: str | None) -> float:
+    """``2x``, ``2.5x`` or ``2``: a factor >= 1 of the first rounds' processes; else exit 2."""
+    from perfkit.errors import ConfigError
+
+    text = str(value).strip().lower().removesuffix("x")
+    try:
+        number = float(text)
+    except ValueError:
+        number = float("nan")
+    if not 1 <= number <= 100:  # NaN fails too
+        raise ConfigError(
+            f"--budget must be a factor from 1 to 100 of the first rounds' processes "
+            f"(e.g. 2x), got {value!r}"
+        )
+    return number
+
+
 def confirm_options(fn: Callable) -> Callable:
-    """The extra stages for suspects: they need a comparison, so only commands that judge."""
+    """The sequential stage for the benchmarks not settled after the first rounds: it needs
+    a comparison, so only commands that judge."""
     from perfkit.measure.protocol import Protocol
 
     default = Protocol()
@@ -136,15 +154,17 @@ def confirm_options(fn: Callable) -> Callable:
         "--extra-rounds",
         default=default.extra_rounds,
         show_default=True,
-        help="Extra processes per side for suspects: flagged, or inconclusive and possibly past "
-        "the threshold (0: no extra stage).",
+        help=f"At most this many more processes per side for a benchmark whose verdict is not "
+        f"settled after --rounds, {default.step} at a time (0: none).",
     )(fn)
     return click.option(
-        "--final-rounds",
-        default=default.final_rounds,
+        "--budget",
+        callback=_parse_budget,
+        default=f"{default.budget:g}x",
         show_default=True,
-        help="Extra processes per side for the ones still inconclusive after --extra-rounds but "
-        "near a verdict.",
+        metavar="FACTORx",
+        help="The run's processes at most this many times those of the first --rounds; what "
+        "was spent is in the report.",
     )(fn)
 
 
@@ -265,7 +285,7 @@ def get_config(config_path: Path | None, threshold: float | None = None) -> Conf
 def make_protocol(
     rounds: int,
     extra_rounds: int,
-    final_rounds: int,
+    budget: float,
     repeat: int,
     warmup: float,
     bench: Sequence[str],
@@ -278,7 +298,7 @@ def make_protocol(
         return Protocol(
             rounds=rounds,
             extra_rounds=extra_rounds,
-            final_rounds=final_rounds,
+            budget=budget,
             repeat=repeat,
             warmup=warmup,
             bench=tuple(bench),

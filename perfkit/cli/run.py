@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from pathlib import Path
 
 import click
@@ -21,7 +22,7 @@ from perfkit.cli.options import (
 from perfkit.errors import ConfigError
 from perfkit.measure import asvrun
 from perfkit.measure.environment import collect
-from perfkit.measure.protocol import Protocol, measure
+from perfkit.measure.protocol import Protocol, measure_spent
 from perfkit.verdict.analysis import analyse, samples_by_name
 
 
@@ -61,7 +62,7 @@ def command(
     threshold,
     bench,
     rounds,
-    final_rounds,
+    budget,
     extra_rounds,
     repeat,
     warmup,
@@ -78,9 +79,7 @@ def command(
     if threshold is not None and not base_rev:
         raise ConfigError("--threshold judges head against base: it needs --base")
     config = get_config(config_path, threshold)
-    protocol = make_protocol(
-        rounds, extra_rounds, final_rounds, repeat, warmup, bench, launch, machine
-    )
+    protocol = make_protocol(rounds, extra_rounds, budget, repeat, warmup, bench, launch, machine)
     machine, progress = asvrun.current_machine(machine), progress_printer()
     wanted = [("base", base_rev)] if base_rev else []
     wanted.append(("head", head_rev))
@@ -97,7 +96,8 @@ def command(
         sides = made.sides
         if shard_spec:
             protocol = _my_shard(shard_spec, shard_weights, sides, out, protocol, machine, progress)
-        measured = measure(sides, out / "measure", protocol, config=config, progress=progress)
+        got = measure_spent(sides, out / "measure", protocol, config=config, progress=progress)
+        measured = got.sides
     env = collect()
     envs = {s.label: {**env, **made.provenance[s.label]} for s in sides}
     for side in sides:
@@ -124,6 +124,7 @@ def command(
         base_env=envs["base"],
         head_env=envs["head"],
     )
+    report = dataclasses.replace(report, spend=got.spend)
     emit_report(report, out, samples_by_name(base, head))
     return 0
 

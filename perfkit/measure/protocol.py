@@ -1,5 +1,5 @@
-"""perfkit's measuring protocol: interleaved rounds of fresh processes, then extra rounds
-only for the suspects.
+"""perfkit's measuring protocol: interleaved rounds of fresh processes, then more rounds,
+a few at a time, only for the benchmarks whose verdict is not settled yet.
 
 Why: on a shared machine one process's timings say little about the next process (a
 fresh interpreter can run 1.3-1.8x slower for its whole life) and the machine drifts by
@@ -8,16 +8,31 @@ several percent within minutes. So
 1. every round runs each benchmark once per side in a fresh process, alternating the
    order of the sides (A B, B A, A B, ...) so drift hits both sides alike and round k of
    the base can be paired with round k of the head;
-2. after ``rounds`` rounds the statistics decide; every suspect (a regression or an
-   improvement to confirm, or an inconclusive benchmark whose estimate is at least half
-   the threshold) gets ``extra_rounds`` more rounds on every side that can still be
-   measured, and the verdict is taken again on all rounds. Confirmation kills the false
-   alarms a lucky process causes, and the extra processes give the power to catch small
-   real changes;
-3. a benchmark still open after that (inconclusive, could cross the threshold, and near
-   enough to a verdict that a few more processes can settle it) gets ``final_rounds``
-   more. Most changes are settled by then, so this costs little and goes where a verdict
-   is nearest.
+2. after ``rounds`` rounds the statistics decide; then, in steps of ``step`` rounds (two:
+   each side first once), every benchmark whose verdict is not settled gets more rounds
+   and the verdict is taken again on all of them (:func:`plan_step`). Settled means the
+   interval says it all: inside (-T, T) (unchanged), or a flagged change whose interval
+   lies wholly beyond the threshold once confirmed (flagged at the previous look too, on
+   twice the first rounds). A flag is always confirmed by as many processes again (that
+   kills the false alarms a lucky process causes). An inconclusive benchmark gets more
+   while its estimate could reach a flag within ``REACH`` times its cap of processes
+   (:func:`rounds_to_flag`), or while its rounds were too disturbed to tell anything; an
+   estimate near zero from calm rounds gets no more (more processes would mostly confirm
+   "no change");
+3. a benchmark stops at ``rounds + extra_rounds`` rounds, and the run stops when its
+   processes reach ``budget`` times those of the first rounds: when the budget cannot
+   cover every open benchmark, a step goes first to the flags still to confirm, then to
+   the inconclusive ones nearest a flag (fewest processes needed), and last to confirmed
+   flags still straddling the threshold.
+
+Optional stopping (looking again after every step and stopping on what one sees) inflates
+false alarms when a benchmark may stop *on a flag*: here one stops early only on
+"unchanged" (which cannot raise a false alarm) or on a flag confirmed on twice the first
+rounds whose interval, widened for the number of looks (Bonferroni), lies beyond the
+threshold;
+every other flag is judged once more at its last look. docs/measuring.md has the
+simulation (stored runs and a noise model) that shows false alarms stay at the nominal
+rate.
 
 Each round is one asv invocation with its own results directory, so the samples of
 every process stay apart (asv itself concatenates its rounds).
@@ -28,19 +43,24 @@ from __future__ import annotations
 import math
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+
+from scipy.stats import norm
 
 from perfkit.config import Config
 from perfkit.ingest.asv import read_result_file
 from perfkit.measure import asvrun
 from perfkit.measure.sides import Side
-from perfkit.model import Comparison, Evidence, Measurement, Verdict
+from perfkit.model import Comparison, Direction, Evidence, Measurement, Spend, Verdict
 from perfkit.verdict.stats import compare, measured_together
 
 Progress = Callable[[str], None]
 LAUNCH_METHODS = ("forkserver", "spawn")
+# an inconclusive benchmark is worth more rounds while its estimate could reach a flag within
+# REACH times its cap of processes (chosen on resampled stored processes: docs/measuring.md)
+REACH = 2.5
 
 
 @dataclass(frozen=True)
@@ -48,8 +68,12 @@ class Protocol:
     # Even numbers of rounds, so each side runs first in a round equally often (on this
     # machine the side measured first in a round came out ~1 % faster on average).
     rounds: int = 4  # first-stage processes per benchmark and side
-    extra_rounds: int = 4  # more processes for suspects (0 disables the later stages)
-    final_rounds: int = 2  # more still for the ones left open after them (0: none)
+    # at most this many more processes per side for a benchmark whose verdict is not
+    # settled, ``step`` at a time (0: no sequential stage)
+    extra_rounds: int = 8
+    # the run's processes at most this many times those of the first rounds (1: none more)
+    budget: float = 2.0
+    step: int = 2  # rounds per look of the sequential stage (2: each side first once)
     # samples per process: a neighbour slows a process down in bursts, and the better half
     # of 10 samples sheds more of them than that of 5 (on stored data 10 -> 5 samples cost
     # more detections than 10 -> 8 processes, for less CPU: README "Measuring protocol")
@@ -67,16 +91,27 @@ class Protocol:
     machine: str | None = None  # asv --machine (None: as asv resolves it, by host name)
 
     def __post_init__(self) -> None:
-        for name in ("rounds", "repeat"):
+        for name in ("rounds", "repeat", "step"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
-        for name in ("extra_rounds", "final_rounds"):
-            if getattr(self, name) < 0:
-                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        if self.extra_rounds < 0:
+            raise ValueError(f"extra_rounds must be >= 0, got {self.extra_rounds}")
+        if not self.budget >= 1:  # NaN too
+            raise ValueError(f"budget must be >= 1 (times the first rounds), got {self.budget}")
         if self.launch not in LAUNCH_METHODS:
             raise ValueError(
                 f"launch must be one of {', '.join(LAUNCH_METHODS)}, got {self.launch!r}"
             )
+
+    @property
+    def max_rounds(self) -> int:
+        """Processes per side one benchmark can get in all."""
+        return self.rounds + self.extra_rounds
+
+    @property
+    def looks(self) -> int:
+        """How many times the verdict of one benchmark can be taken."""
+        return 1 + math.ceil(self.extra_rounds / self.step)
 
 
 class _Accumulator:
@@ -163,7 +198,7 @@ def _could_cross(ev: Evidence, *, one_session: bool) -> bool:
 
 def is_suspect(c: Comparison, *, one_session: bool = True) -> bool:
     """Worth more processes: a flagged change (to confirm it), or an inconclusive one that
-    could cross the threshold or whose first rounds were too disturbed to tell anything
+    could cross the threshold or whose rounds so far were too disturbed to tell anything
     (they could detect only 3x the threshold or more: on a busy machine half the processes
     can be set aside, and the estimate of the rest says nothing). An inconclusive estimate
     near zero from calm rounds stays inconclusive: more processes would mostly confirm
@@ -180,47 +215,161 @@ def is_suspect(c: Comparison, *, one_session: bool = True) -> bool:
     )
 
 
-def is_open(c: Comparison, *, one_session: bool = True) -> bool:
-    """Still undecided after the extra rounds but within reach of a verdict: inconclusive,
-    could cross, and the data could already detect a change under twice the threshold
-    (two more processes a side narrow the interval by about a tenth: enough for a near
-    miss, not for a disturbed benchmark)."""
+def _worse(c: Comparison) -> tuple[float, float, float, float]:
+    """Direction-aware log estimate, interval ends and threshold of ``c`` (positive: worse)."""
     ev = c.evidence
-    return (
-        c.verdict is Verdict.INCONCLUSIVE
-        and ev is not None
-        and ev.min_detectable < 2 * ev.threshold
-        and _could_cross(ev, one_session=one_session)
+    assert ev is not None
+    sign = -1.0 if c.direction is Direction.HIGHER_IS_BETTER else 1.0
+    ends = sorted((sign * math.log(ev.ci_low), sign * math.log(ev.ci_high)))
+    return sign * math.log(ev.ratio), ends[0], ends[1], math.log1p(ev.threshold)
+
+
+def clear_flag(c: Comparison, looks: int) -> bool:
+    """A flagged change whose interval, widened for ``looks`` looks at the same benchmark
+    (Bonferroni: the two-sided level split between them), lies wholly beyond the
+    threshold: no further process is likely to move its verdict."""
+    if c.verdict not in (Verdict.REGRESSION, Verdict.IMPROVEMENT) or c.evidence is None:
+        return False
+    _w, lo, hi, t = _worse(c)
+    alpha = 1.0 - c.evidence.confidence
+    widen = norm.ppf(1 - alpha / (2 * max(looks, 1))) / norm.ppf(1 - alpha / 2)
+    mid, half = (lo + hi) / 2, (hi - lo) / 2 * widen
+    return mid - half >= t if c.verdict is Verdict.REGRESSION else mid + half <= -t
+
+
+def _flagged(v: Verdict | None) -> bool:
+    return v in (Verdict.REGRESSION, Verdict.IMPROVEMENT)
+
+
+def rounds_to_flag(c: Comparison, done: int) -> float:
+    """About how many processes a side the benchmark needs for its interval to clear zero
+    (a flag) at its present estimate: the interval narrows as one over the square root of
+    the processes (inf for an estimate of exactly zero)."""
+    w, lo, hi, _t = _worse(c)
+    half = (hi - lo) / 2
+    return math.inf if w == 0 else done * (half / w) ** 2
+
+
+def _confirmed(c: Comparison, done: int, protocol: Protocol, before: Verdict | None) -> bool:
+    """A flag seen at the previous look too, on at least twice the first rounds: the
+    processes that confirm it are as many as those that found it (a memory-bound body's
+    processes can differ 10x on a loaded machine; four of them can look like a change)."""
+    return before is c.verdict and done >= 2 * protocol.rounds
+
+
+def wants_more(
+    c: Comparison,
+    done: int,
+    protocol: Protocol,
+    *,
+    one_session: bool = True,
+    before: Verdict | None = None,
+) -> bool:
+    """Whether a benchmark with ``done`` rounds a side gets the next step: its verdict is
+    not settled (see the module's docstring) and it is under ``protocol.max_rounds``.
+    ``before``: its verdict at the previous look (a flag is confirmed when it was there
+    already)."""
+    ev = c.evidence
+    if done >= protocol.max_rounds or ev is None:
+        return False
+    if not all(math.isfinite(x) and x > 0 for x in (ev.ratio, ev.ci_low, ev.ci_high)):
+        return False  # no interval to narrow (the verdict says why)
+    if _flagged(c.verdict):
+        return not (_confirmed(c, done, protocol, before) and clear_flag(c, protocol.looks))
+    if c.verdict is not Verdict.INCONCLUSIVE:
+        return False
+    if not one_session:
+        return is_suspect(c, one_session=False)
+    return rounds_to_flag(c, done) <= REACH * protocol.max_rounds or (
+        ev.min_detectable >= 3 * ev.threshold
     )
 
 
-def _pick(
-    base: Sequence[Measurement],
-    head: Sequence[Measurement],
-    config: Config,
-    rule: Callable[..., bool],
+def priority(c: Comparison, done: int, protocol: Protocol, before: Verdict | None = None) -> tuple:
+    """Sort key of an open benchmark (smallest first) when the budget cannot cover all:
+    flags not yet confirmed (:func:`_confirmed`), then inconclusive ones by the processes
+    they need to reach a verdict (:func:`rounds_to_flag`, fewest first), then confirmed
+    flags straddling the threshold."""
+    tier = (2 if _confirmed(c, done, protocol, before) else 0) if _flagged(c.verdict) else 1
+    return (tier, rounds_to_flag(c, done) if tier == 1 else done, c.name)
+
+
+def plan_step(
+    comparisons: Sequence[Comparison],
+    done: Mapping[str, int],
+    protocol: Protocol,
+    *,
+    room: int,
+    together: Callable[[str], bool] = lambda _name: True,
+    before: Mapping[str, Verdict] | None = None,
 ) -> list[str]:
-    b, h = {m.name: m for m in base}, {m.name: m for m in head}
-    return [
-        c.name
-        for c in compare(base, head, config)
-        if rule(
-            c,
-            one_session=c.name in b
-            and c.name in h
-            and measured_together(b[c.name], h[c.name], config),
+    """The benchmarks that get the next ``protocol.step`` rounds: those that want more
+    (:func:`wants_more`), by :func:`priority`, as many as ``room`` (processes per side
+    the run may still spend) allows. ``together(name)``: the sides were measured in one
+    session (False: a stored baseline, where only estimates within reach count);
+    ``before``: the verdicts of the previous look (None: this is the first)."""
+    was = dict(before or {})
+    open_ = [
+        c
+        for c in comparisons
+        if c.name in done
+        and wants_more(
+            c, done[c.name], protocol, one_session=together(c.name), before=was.get(c.name)
         )
     ]
+    open_.sort(key=lambda c: priority(c, done[c.name], protocol, was.get(c.name)))
+    fits = max(room, 0) // protocol.step
+    return [c.name for c in open_[:fits]]
 
 
-def suspects(base: Sequence[Measurement], head: Sequence[Measurement], config: Config) -> list[str]:
-    return _pick(base, head, config, is_suspect)
+def first_stage_processes(n_benchmarks: int, protocol: Protocol) -> int:
+    return n_benchmarks * protocol.rounds
 
 
-def still_open(
-    base: Sequence[Measurement], head: Sequence[Measurement], config: Config
-) -> list[str]:
-    return _pick(base, head, config, is_open)
+def allowed_processes(n_benchmarks: int, protocol: Protocol) -> int:
+    """Processes per side the whole run may spend (first rounds included)."""
+    first = first_stage_processes(n_benchmarks, protocol)
+    return first if protocol.extra_rounds == 0 else math.floor(first * protocol.budget + 1e-9)
+
+
+def spend_of(
+    done: Mapping[str, int],
+    comparisons: Sequence[Comparison],
+    protocol: Protocol,
+    *,
+    sides: int,
+    stopped_by_budget: Sequence[str] = (),
+) -> Spend:
+    """What the run spent, against its budget; ``stopped_by_budget``: benchmarks that
+    still wanted rounds when the run's budget ran out."""
+    open_at_cap = [
+        c.name
+        for c in comparisons
+        if c.verdict is Verdict.INCONCLUSIVE
+        and done.get(c.name, 0) >= protocol.max_rounds
+        and protocol.extra_rounds > 0
+    ]
+    left = set(stopped_by_budget)
+    return Spend(
+        sides=sides,
+        first_rounds=protocol.rounds,
+        max_rounds=protocol.max_rounds,
+        processes=sum(done.values()) * sides,
+        budget=allowed_processes(len(done), protocol) * sides,
+        rounds=tuple(sorted(done.items())),
+        stopped_at_budget=tuple(
+            c.name for c in comparisons if c.name in left and c.verdict is Verdict.INCONCLUSIVE
+        ),
+        stopped_at_cap=tuple(open_at_cap),
+    )
+
+
+@dataclass(frozen=True)
+class Measured:
+    """Measurements by side label, and what the protocol spent on them."""
+
+    sides: dict[str, list[Measurement]]
+    spend: Spend
 
 
 def measure(
@@ -232,41 +381,89 @@ def measure(
     reference: Sequence[Measurement] = (),
     progress: Progress = lambda _msg: None,
 ) -> dict[str, list[Measurement]]:
-    """Measure every side with the interleaved protocol; returns Measurements by side label.
+    """Measure every side with the interleaved protocol; returns Measurements by side label
+    (:func:`measure_spent` also says what was spent)."""
+    return measure_spent(
+        sides, workdir, protocol, config=config, reference=reference, progress=progress
+    ).sides
 
-    With two sides, suspects are judged base vs head. With one side, ``reference``
-    (a stored baseline) plays the base: only the measured side gets extra rounds.
+
+def measure_spent(
+    sides: Sequence[Side],
+    workdir: Path,
+    protocol: Protocol = Protocol(),
+    *,
+    config: Config | None = None,
+    reference: Sequence[Measurement] = (),
+    progress: Progress = lambda _msg: None,
+) -> Measured:
+    """Measure every side with the interleaved protocol, then the sequential stage.
+
+    With two sides, verdicts are taken base vs head. With one side, ``reference``
+    (a stored baseline) plays the base: only the measured side gets more rounds.
     """
     config = config or Config()
     session = uuid.uuid4().hex[:12]
     acc = {side.label: _Accumulator(session) for side in sides}
     run_rounds(sides, range(protocol.rounds), workdir, protocol, acc, progress=progress)
-    result = {label: a.measurements() for label, a in acc.items()}
-    stages = (
-        (protocol.extra_rounds, suspects, "suspect(s)"),
-        (protocol.final_rounds, still_open, "still open"),
-    )
-    done = protocol.rounds
-    for n_rounds, pick, what in stages:
-        if n_rounds == 0:
-            break  # no second stage, no third
+
+    def current() -> tuple[list[Measurement], list[Measurement]]:
         if len(sides) == 2:
-            base, head = (result[s.label] for s in sides)
-        else:
-            base, head = list(reference), result[sides[0].label]
-        names = pick(base, head, config)
-        if not names:
-            break  # nothing left to settle
-        progress(f"{len(names)} {what}: {n_rounds} more round(s) for them")
-        run_rounds(
-            sides,
-            range(done, done + n_rounds),
-            workdir,
-            protocol,
-            acc,
-            names=names,
-            progress=progress,
+            return acc[sides[0].label].measurements(), acc[sides[1].label].measurements()
+        return list(reference), acc[sides[0].label].measurements()
+
+    def more(names: list[str], rounds: range) -> None:
+        run_rounds(sides, rounds, workdir, protocol, acc, names=names, progress=progress)
+
+    done = {m.name: protocol.rounds for m in acc[sides[-1].label].measurements()}
+    spend = sequential(current, more, done, protocol, config, sides=len(sides), progress=progress)
+    return Measured({label: a.measurements() for label, a in acc.items()}, spend)
+
+
+def sequential(
+    current: Callable[[], tuple[Sequence[Measurement], Sequence[Measurement]]],
+    more: Callable[[list[str], range], None],
+    done: dict[str, int],
+    protocol: Protocol,
+    config: Config,
+    *,
+    sides: int = 2,
+    progress: Progress = lambda _msg: None,
+) -> Spend:
+    """The sequential stage after the first rounds: judge (``current()``: base and head as
+    measured so far), pick the open benchmarks (:func:`plan_step`), measure ``protocol.step``
+    more rounds of them (``more(names, rounds)``), again, until none is open or the
+    budget is spent. ``done`` (rounds a side so far, by benchmark) is updated in place;
+    returns what was spent. Pure but for ``more``: the evaluation replays it on stored
+    processes (tools/detection_eval.py --replay)."""
+    allowed, k = allowed_processes(len(done), protocol), protocol.rounds
+    short: list[str] = []
+    before: dict[str, Verdict] | None = None
+    while True:
+        base, head = current()
+        comparisons = compare(base, head, config)
+        if protocol.extra_rounds == 0:
+            break
+        b, h = {m.name: m for m in base}, {m.name: m for m in head}
+
+        def together(name: str, b=b, h=h) -> bool:
+            return name in b and name in h and measured_together(b[name], h[name], config)
+
+        room = allowed - sum(done.values())
+        wanted = plan_step(
+            comparisons, done, protocol, room=10**9, together=together, before=before
         )
-        done += n_rounds
-        result = {label: a.measurements() for label, a in acc.items()}
-    return result
+        short = wanted[max(room, 0) // protocol.step :]
+        names = wanted[: len(wanted) - len(short)]
+        before = {c.name: c.verdict for c in comparisons}
+        if not names:
+            break
+        progress(
+            f"{len(names)} not settled: {protocol.step} more round(s) for them "
+            f"({sum(done.values()) + len(names) * protocol.step} of {allowed} processes a side)"
+        )
+        more(names, range(k, k + protocol.step))
+        k += protocol.step
+        for name in names:
+            done[name] += protocol.step
+    return spend_of(done, comparisons, protocol, sides=sides, stopped_by_budget=short)

@@ -5,9 +5,10 @@ It carries the guide's PerformanceReport fields (``benchmarks``, ``regressions``
 ``flamegraph_path``, ``cpu_profile_path``, ``memory_profile_path``,
 ``performance_score``, ``generated_at``, ``environment_info``) plus the gate and every
 verdict's evidence, as raw numbers. ``benchmarks``, ``gate``, labels, environment,
-warnings and artifacts are the source of truth read back by ``report_from_json``;
-``regressions``, ``improvements``, ``counts`` and the top-level paths are summaries
-derived from them for readers (jq, dashboards) and are ignored on reading.
+warnings, artifacts and ``spend`` (what the measuring protocol spent) are the source of
+truth read back by ``report_from_json``; ``regressions``, ``improvements``, ``counts``
+and the top-level paths are summaries derived from them for readers (jq, dashboards) and
+are ignored on reading.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 
 from perfkit.errors import ResultsFormatError
 from perfkit.ingest.jsonfile import read_json
-from perfkit.model import Artifact, Comparison, GateDecision, Report, Verdict
+from perfkit.model import Artifact, Comparison, GateDecision, Report, Spend, Verdict
 from perfkit.report import ranking
 from perfkit.report.codec import DecodeError, decode, encode
 from perfkit.report.profile_paths import KEYS, first_profiled, profile_paths
@@ -80,6 +81,9 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "environment_info": encode(report.environment_info),
         "warnings": list(report.warnings),
         "artifacts": encode(report.artifacts),
+        # what perfkit's protocol spent (processes per side by benchmark, against the
+        # budget); absent when the report's sides were not measured by it
+        **({"spend": encode(report.spend)} if report.spend is not None else {}),
     }
 
 
@@ -117,6 +121,7 @@ def report_from_dict(data: Any, where: str = "report") -> Report:
             ),
             warnings=decode(tuple[str, ...], data.get("warnings", []), "warnings"),
             artifacts=decode(tuple[Artifact, ...], data.get("artifacts", []), "artifacts"),
+            spend=decode(Spend | None, data.get("spend"), "spend"),
         )
     except DecodeError as exc:
         raise ResultsFormatError(f"{where}: malformed report: {exc}") from None

@@ -13,7 +13,7 @@ import os
 from typing import TextIO
 
 from perfkit.ingest.jsonfile import shown
-from perfkit.model import Comparison, Report, Verdict
+from perfkit.model import Comparison, Report, Spend, Verdict
 from perfkit.report import escape, figures, ranking
 from perfkit.report.renderer import Samples, register
 
@@ -67,6 +67,20 @@ def _listing(title: str, comps: list[Comparison], line, colour: str, color: bool
     return [_paint(f"{title} ({len(comps)})", colour, color), *_capped(body, len(comps))]
 
 
+def spend_line(s: Spend) -> str:
+    """One line: the processes the protocol spent against its budget, and what it left open."""
+    line = f"measuring: spent {s.processes} of {s.budget} processes"
+    if s.rounds:
+        most = max(n for _name, n in s.rounds)
+        line += f" ({s.first_rounds}-{most} a side per benchmark, at most {s.max_rounds})"
+    if s.stopped_at_budget:
+        n = len(s.stopped_at_budget)
+        line += f"; {n} benchmarks stopped at the budget, still inconclusive"
+    if s.stopped_at_cap:
+        line += f"; {len(s.stopped_at_cap)} still inconclusive after {s.max_rounds} a side"
+    return line
+
+
 def render_terminal(report: Report, *, color: bool = False) -> str:
     g = report.gate
     counts = ranking.summary(report)
@@ -75,6 +89,8 @@ def render_terminal(report: Report, *, color: bool = False) -> str:
         f"perfkit: {escape.plain(report.base_label, 120)} -> {escape.plain(report.head_label, 120)}",
         f"score {g.score:.1f}/100 (minimum {g.min_score:g}) · gate {verdict} · {counts}",
     ]
+    if report.spend is not None:
+        lines.append(spend_line(report.spend))
     regs = _regressions(report, color)
     if regs:
         lines += [

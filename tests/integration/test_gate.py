@@ -72,12 +72,16 @@ def test_gate_passes_unchanged_code_and_fails_an_injected_slowdown(
                 "reports/slow",
             ]
         )
-        out = capsys.readouterr().out
+        out, err = capsys.readouterr()
         if "inconclusive" not in out:
             break
-    assert code == 1
+    assert code == 1, err
     assert "gate: FAILED" in out and NAME in out
+    assert "measuring: spent" in out  # what the protocol spent, against its budget
     report = json.loads((project / "reports" / "slow" / "report.json").read_text())
+    spend = report["spend"]
+    assert spend["sides"] == 1 and 0 < spend["processes"] <= spend["budget"]
+    assert spend["rounds"][0][0] == NAME and spend["rounds"][0][1] >= int(rounds)
     (reg,) = report["regressions"]
     assert (
         reg["benchmark_name"] == NAME

@@ -194,6 +194,16 @@ def _side(label: str, commit: str) -> SimpleNamespace:
     return SimpleNamespace(label=label, commit=commit, env_prefix=None, python=None)
 
 
+def spent(sides: dict):
+    """What measure_spent returns: the sides, and a spend of 4 processes a side each."""
+    from perfkit.measure.protocol import Measured
+    from perfkit.model import Spend
+
+    rounds = tuple((m.name, 4) for m in sides["head"])
+    n = len(sides) * 4 * len(rounds)
+    return Measured(sides, Spend(len(sides), 4, 12, n, 2 * n, rounds))
+
+
 @pytest.mark.parametrize(("threshold", "verdict"), [("0.05", "regression"), ("0.5", "unchanged")])
 def test_run_threshold_reaches_the_verdict(here, monkeypatch, threshold, verdict):
     import perfkit.cli.run as run_cli
@@ -203,8 +213,10 @@ def test_run_threshold_reaches_the_verdict(here, monkeypatch, threshold, verdict
     monkeypatch.setattr(run_cli, "make_sides", lambda stack, wanted, **kw: made)
     monkeypatch.setattr(
         run_cli,
-        "measure",
-        lambda sides, workdir, protocol, **kw: {"base": [measured(1.0)], "head": [measured(1.2)]},
+        "measure_spent",
+        lambda sides, workdir, protocol, **kw: spent(
+            {"base": [measured(1.0)], "head": [measured(1.2)]}
+        ),
     )
     args = ["run", "--base", "HEAD~1", "--out", "out", "--threshold", threshold]
     assert main(args) == 0
@@ -229,7 +241,9 @@ def test_check_threshold_reaches_the_verdict_and_the_gate(here, monkeypatch, thr
     monkeypatch.setattr(check_cli, "asv_project", lambda path: SimpleNamespace(root=here))
     monkeypatch.setattr(check_lib.gitrepo, "is_dirty", lambda root: False)
     monkeypatch.setattr(check_lib, "materialise", lambda *a, **kw: made)
-    monkeypatch.setattr(check_lib, "measure", lambda *a, **kw: {"head": [measured(SLOWER)]})
+    monkeypatch.setattr(
+        check_lib, "measure_spent", lambda *a, **kw: spent({"head": [measured(SLOWER)]})
+    )
     args = ["check", "--remeasure-base", "never", "--no-profile", "--out", "out"]
     assert main([*args, "--threshold", threshold]) == code
     verdict = "regression" if code else "unchanged"
@@ -338,7 +352,7 @@ def test_bisect_invert_reaches_asv_find(repo, fake_asv, monkeypatch):
 
 @pytest.mark.parametrize(
     "extra",
-    [["--extra-rounds", "2"], ["--final-rounds", "1"]],
+    [["--extra-rounds", "2"], ["--budget", "3x"], ["--final-rounds", "1"]],
 )
 def test_baseline_save_has_no_extra_rounds(here, capsys, extra):
     assert main(["baseline", "save", "main", "--run", *extra]) == 2
@@ -378,7 +392,7 @@ def test_baseline_save_run_measures_with_the_given_options_and_no_extra_rounds(h
     monkeypatch.setattr(baseline_cli, "measure", fake_measure)
     assert main(["baseline", "save", "main", "--run", "--rounds", "3", "--repeat", "7"]) == 0
     p = seen["protocol"]
-    assert (p.rounds, p.repeat, p.extra_rounds, p.final_rounds) == (3, 7, 0, 0)
+    assert (p.rounds, p.repeat, p.extra_rounds, p.budget) == (3, 7, 0, 1.0)
     assert baselines.find("main", "box", here / "baselines")[0].commit == "h" * 40
 
 
@@ -548,3 +562,31 @@ def reference_commands() -> list[str]:
     from perfkit.cli import COMMANDS
 
     return list(COMMANDS)
+
+
+@pytest.mark.parametrize(("given", "factor"), [("2.5x", 2.5), ("3", 3.0), ("1X", 1.0)])
+def test_run_budget_reaches_the_protocol(here, monkeypatch, given, factor):
+    import perfkit.cli.run as run_cli
+
+    seen = {}
+    sides = [_side("base", "b" * 40), _side("head", "h" * 40)]
+    made = SimpleNamespace(sides=sides, provenance={"base": {}, "head": {}})
+    monkeypatch.setattr(run_cli, "make_sides", lambda stack, wanted, **kw: made)
+
+    def fake(sides, workdir, protocol, **kw):
+        seen["protocol"] = protocol
+        return spent({"base": [measured(1.0)], "head": [measured(1.0)]})
+
+    monkeypatch.setattr(run_cli, "measure_spent", fake)
+    args = ["run", "--base", "HEAD~1", "--out", "out", "--budget", given, "--extra-rounds", "6"]
+    assert main(args) == 0
+    assert (seen["protocol"].budget, seen["protocol"].extra_rounds) == (factor, 6)
+    spend = json.loads((here / "out" / "report.json").read_text())["spend"]
+    assert spend["processes"] == 8 and spend["budget"] == 16
+
+
+@pytest.mark.parametrize("given", ["0.5x", "x", "nan", "-2", "1000x"])
+def test_a_budget_that_is_no_factor_is_refused_in_one_line(here, capsys, given):
+    assert main(["run", "--base", "HEAD~1", "--budget", given]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "--budget" in err, err

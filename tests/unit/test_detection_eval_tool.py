@@ -29,3 +29,37 @@ def test_truncate_by_samples_alone_keeps_every_process():
     cut = detection_eval.truncate(_rows(), 0, 1)
     assert cut[0]["runs"]["base"]["b"] == [[1.0], [5.0], [9.0]]
     assert detection_eval.truncate(_rows(), 0, 0) == _rows()
+
+
+def test_replay_runs_the_sequential_stage_on_stored_processes_and_counts_what_it_used():
+    import numpy as np
+
+    from perfkit.config import Config
+    from perfkit.measure.protocol import Protocol
+
+    rng = np.random.default_rng(3)
+
+    def procs(level, n):
+        return [list(level * np.exp(np.abs(rng.normal(0, 0.005, 10)))) for _ in range(n)]
+
+    runs = {
+        "base": {"slow": procs(1.0, 10), "same": procs(1.0, 4), "short": procs(1.0, 4)},
+        "head": {"slow": procs(1.5, 10), "same": procs(1.0, 4), "short": procs(1.06, 4)},
+    }
+    row = {"tool": "perfkit", "trial": 0, "scale": 1.1, "runs": runs, "cpu_s": 100.0}
+    (got,) = detection_eval.replay([row], Protocol(), Config())
+    assert got["verdicts"]["slow"] == "regression"
+    # slow: found at the first look, confirmed on 4 more processes, then clear: 8 a side;
+    # same: settled at the first look; short: wanted more than the 4 stored (censored)
+    assert got["processes"] == 2 * (8 + 4 + 4) and got["censored"] == 1
+    assert got["cpu_s"] == 100.0 * got["processes"] / (2 * (10 + 4 + 4))
+
+
+def test_asv_decisions_are_asv_compares_on_the_merged_rounds():
+    base = [{"a": [1.0, 1.01, 0.99, 1.0, 1.02], "b": [1.0, 1.01, 0.99, 1.0, 1.02]}] * 2
+    head = [{"a": [1.3, 1.31, 1.29, 1.3, 1.32], "b": [1.0, 1.02, 0.99, 1.01, 1.0]}] * 2
+    assert detection_eval.asv_decisions({"base": base, "head": head}) == {
+        "a": "regression",
+        "b": "unchanged",
+    }
+    assert detection_eval.asv_decisions({"base": head, "head": base})["a"] == "improvement"

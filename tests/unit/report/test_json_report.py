@@ -303,3 +303,15 @@ def test_optional_fields_missing_take_their_defaults():
     del data["warnings"], data["artifacts"]
     back = report_from_dict(data)
     assert back.comparisons[0].memory is None and back.warnings == () and back.artifacts == ()
+
+
+def test_what_the_protocol_spent_is_in_the_report_and_comes_back():
+    from perfkit.model import Spend
+
+    spend = Spend(2, 4, 12, 136, 192, (("a", 4), ("b", 12)), ("c",), ("b",))
+    report = dataclasses.replace(fixed_report(), spend=spend)
+    data = json.loads(dumps(report))
+    assert data["spend"]["processes"] == 136 and data["spend"]["budget"] == 192
+    assert data["spend"]["rounds"] == [["a", 4], ["b", 12]]
+    assert report_from_dict(data).spend == spend
+    assert "spend" not in report_to_dict(fixed_report())  # not measured by perfkit: no key

@@ -87,3 +87,16 @@ def test_colour_only_for_a_terminal_that_wants_it(monkeypatch, stream, env, expe
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     assert use_color(stream) is expected
+
+
+def test_one_line_says_what_the_protocol_spent_and_what_it_left_open():
+    from perfkit.model import Spend
+
+    spend = Spend(2, 4, 12, 212, 300, (("a", 4), ("b", 12)), ("c", "d", "e", "f", "g"), ())
+    text = render_terminal(dataclasses.replace(fixed_report(), spend=spend))
+    line = next(x for x in text.splitlines() if x.startswith("measuring:"))
+    assert line == (
+        "measuring: spent 212 of 300 processes (4-12 a side per benchmark, at most 12); "
+        "5 benchmarks stopped at the budget, still inconclusive"
+    )
+    assert "measuring:" not in render_terminal(fixed_report())
