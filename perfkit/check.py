@@ -24,7 +24,7 @@ from perfkit.measure.asvconfig import AsvProject
 from perfkit.measure.environment import collect, hardware_differences
 from perfkit.measure.materialise import Materialised, materialise
 from perfkit.measure.protocol import Protocol, measure, measure_spent
-from perfkit.model import Baseline, Direction, Measurement, Report, Verdict
+from perfkit.model import Baseline, Comparison, Measurement, Report, Verdict
 from perfkit.verdict.analysis import analyse, samples_by_name
 from perfkit.verdict.stats import compare
 
@@ -167,14 +167,15 @@ def _remeasure(
     return True
 
 
-def _differs(c) -> bool:
+def _differs(c: Comparison) -> bool:
     if c.verdict in (Verdict.REGRESSION, Verdict.IMPROVEMENT):
         return True
-    ev = c.evidence
-    if c.verdict is not Verdict.INCONCLUSIVE or ev is None:
-        return False
-    worse = ev.ratio if c.direction is not Direction.HIGHER_IS_BETTER else 1 / ev.ratio
-    return worse > 1 + ev.threshold
+    # what the score counts against an inconclusive benchmark (verdict/score.py)
+    return (
+        c.verdict is Verdict.INCONCLUSIVE
+        and c.evidence is not None
+        and (c.worse_fraction or 0.0) > c.evidence.threshold
+    )
 
 
 def _confirm(

@@ -47,7 +47,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from scipy.stats import norm
+from scipy.special import ndtri  # not scipy.stats: its import alone costs ~0.5 s
 
 from perfkit.config import Config
 from perfkit.ingest.asv import read_result_file
@@ -232,7 +232,7 @@ def clear_flag(c: Comparison, looks: int) -> bool:
         return False
     _w, lo, hi, t = _worse(c)
     alpha = 1.0 - c.evidence.confidence
-    widen = norm.ppf(1 - alpha / (2 * max(looks, 1))) / norm.ppf(1 - alpha / 2)
+    widen = ndtri(1 - alpha / (2 * max(looks, 1))) / ndtri(1 - alpha / 2)
     mid, half = (lo + hi) / 2, (hi - lo) / 2 * widen
     return mid - half >= t if c.verdict is Verdict.REGRESSION else mid + half <= -t
 

@@ -303,7 +303,7 @@ def _summarise(
         return _unpaired(xs, ys, prior, extra, consistent=consistent, **guards(estimate, extra))
     # results perfkit did not measure (no session id on either side: files from asv, pyperf,
     # pytest-benchmark): nothing says how the machine behaved, so read them several ways.
-    alt = _mode_swap(x, y, keep_x, keep_y, estimate, config.stats.prior_sigma, sign, prior, extra)
+    alt = _mode_swap(x, y, keep_x, keep_y, estimate, tolerance, sign, prior, extra)
     # its own scatter holds the processes' sampling noise (sorting does not absorb it):
     # the prior only guards against a few processes agreeing by chance
     qq = _rank_reading(x, y, config.stats.prior_sigma**2, extra)
@@ -625,15 +625,15 @@ def _decide(pending, b, h, config: Config):
     s = [p[1] for p in pending]
     load = _load_shift(s)
     est, p_main, half, mde = _tests(s, config, load)
-    # the mode-swap reading (where there is one) must show the change too: an
-    # intersection-union test, whose p-value is the larger of the two and whose
-    # interval is the union of the two intervals
+    # the mode-swap reading and, on perfkit's own sides, the undisturbed processes alone
+    # (where there are such readings) must show the change too: an intersection-union
+    # test, whose p-value is the largest of the readings' and whose interval is their union
     est_alt, p_alt, half_alt, mde_alt = _tests([x.alt or x for x in s], config, load)
     est_cl, p_cl, half_cl, mde_cl = _tests([x.clean or x for x in s], config, load)
-    p = np.maximum(np.maximum(p_main, p_alt), p_cl)
-    low = np.minimum(np.minimum(est - half, est_alt - half_alt), est_cl - half_cl)
-    high = np.maximum(np.maximum(est + half, est_alt + half_alt), est_cl + half_cl)
-    mde = np.maximum(np.maximum(mde, mde_alt), mde_cl)
+    p = np.maximum.reduce([p_main, p_alt, p_cl])
+    low = np.minimum.reduce([est - half, est_alt - half_alt, est_cl - half_cl])
+    high = np.maximum.reduce([est + half, est_alt + half_alt, est_cl + half_cl])
+    mde = np.maximum.reduce([mde, mde_alt, mde_cl])
     # the rank reading (foreign sides of as many processes) may show the change where the
     # processes of a side disagree: either reading may call it, by a weighted Bonferroni
     # (the main reading at 95 % of the level, the rank reading at 5 %: min(p / 0.95,
