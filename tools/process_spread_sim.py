@@ -3,6 +3,7 @@ processes of a benchmark spread symmetrically (log-normal, sd 2-10 %; memory-lay
 sensitive kernels do this) rather than only ever being slowed down?
 
     python tools/process_spread_sim.py [--draws 400] [--seed 7]
+    python tools/process_spread_sim.py --disturbed 10 --prior-sigma 0.06   # the diagnosis
 
 The verdict sets aside processes more than 10 % slower than a side's best; under a
 symmetric spread that keeps each side's fast tail and understates the variance
@@ -12,6 +13,7 @@ symmetric spread that keeps each side's fast tail and understates the variance
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
 import sys
 from dataclasses import replace
@@ -21,6 +23,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from perfkit.config import Config  # noqa: E402
 from perfkit.model import BenchmarkKind, Measurement, Verdict  # noqa: E402
 from perfkit.verdict.stats import compare  # noqa: E402
 
@@ -42,7 +45,14 @@ def main() -> int:
     )
     ap.add_argument("--draws", type=int, default=400)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--disturbed", type=float, help="stats.disturbed (10: nothing set aside)")
+    ap.add_argument("--prior-sigma", type=float, help="stats.prior_sigma (default 0.03)")
     args = ap.parse_args()
+    stats = Config().stats
+    for key in ("disturbed", "prior_sigma"):
+        if getattr(args, key) is not None:
+            stats = dataclasses.replace(stats, **{key: getattr(args, key)})
+    config = dataclasses.replace(Config(), stats=stats)
     rng = np.random.default_rng(args.seed)
     sds = (0.02, 0.04, 0.06, 0.10)
     print(
@@ -55,7 +65,8 @@ def main() -> int:
             for sd in sds:
                 flagged = 0
                 for _ in range(args.draws):
-                    (c,) = compare([side(rng, runs, samples, sd)], [side(rng, runs, samples, sd)])
+                    base, head = side(rng, runs, samples, sd), side(rng, runs, samples, sd)
+                    (c,) = compare([base], [head], config)
                     flagged += c.verdict in (Verdict.REGRESSION, Verdict.IMPROVEMENT)
                 cells.append(f"{flagged / args.draws:.1%}")
             print(f"| {samples} | {runs} | " + " | ".join(cells) + " |")
