@@ -75,6 +75,9 @@ POWER = 0.8
 # a process this much (log) slower than its side's kept ones runs in the other speed mode
 # (measured 1.3-1.8x on this kind of machine; the tail of ordinary jitter stays below it)
 MODE_GAP = math.log(1.25)
+# on perfkit's own sides the mode-swap reading stands only while "every process of the
+# slower side ran in the other mode" is at least this likely at the faster side's rate
+MODE_SWAP_BELIEF = 1e-3
 # shares of the level of the two readings of foreign sides (weighted Bonferroni): the
 # process reading, and the rank reading (k-th fastest process against k-th fastest)
 RANK_WEIGHT = (0.95, 0.05)
@@ -288,6 +291,15 @@ def _summarise(
         if clean_x != keep_x or clean_y != keep_y:
             clean = _unpaired(_pick(x, clean_x), _pick(y, clean_y), prior, extra)
         alt = _mode_swap(x, y, keep_x, keep_y, estimate, tolerance, sign, prior, extra)
+        if alt is not None:
+            # that reading says every process of the slower side ran in the other mode: with
+            # many processes that is beyond belief at the rate the faster side shows (16 a
+            # side, 3 of the faster side's slow: 0.19^16), and a real 2x change must stand
+            slower_is_head = sign * estimate > 0
+            matched = alt.n_base if slower_is_head else alt.n_head
+            rate = matched / (len(x) if slower_is_head else len(y))
+            if rate ** (len(y) if slower_is_head else len(x)) < MODE_SWAP_BELIEF:
+                alt = None
         # one process on a side cannot be told from a process in the other speed mode
         return {"alt": alt, "clean": clean, "single": min(len(x), len(y)) < 2}
 
