@@ -7,9 +7,9 @@ import json
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import pandas as pd
 
 from perfkit.atomic import write_text_atomic
 from perfkit.cli.options import config_option, progress_printer
@@ -18,6 +18,9 @@ from perfkit.errors import ConfigError, HistoryError
 from perfkit.history import commitorder, seriesfile
 from perfkit.history import report as historyreport
 from perfkit.history import series as history
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 COMPILE_TIME = "about 1 minute of CPU, 1-3 minutes on a busy 2-core machine"  # docs/history.md
 
@@ -171,10 +174,10 @@ def _read(
     csv_file: Path | None,
     json_file: Path | None,
     progress,
-) -> pd.DataFrame:
+) -> pd.DataFrame | history.Table:
     if csv_file:
         progress(f"reading {csv_file}")
-        return seriesfile.read_csv(csv_file)
+        return seriesfile.read_csv_table(csv_file)  # plain numbers: no pandas
     if json_file:
         progress(f"reading {json_file}")
         return seriesfile.read_json(json_file)

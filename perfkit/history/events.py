@@ -79,7 +79,7 @@ def group(result, min_series: int = MIN_SERIES) -> tuple[ShiftEvent, ...]:
     # spans up to 3 commits (+-1), so a count is shared only if Poisson(3 x background
     # change points / commits) reaches it with probability <= EVENT_ALPHA / commits
     needed = _needed(clusters, members, total, positions_measured, min_series)
-    info = result.frame.attrs.get("environment_info", {}) if result.frame is not None else {}
+    info = result.environment_info  # asv results only: no table to build for plain series
     positions = _positions(result.frame) if info else {}
     total_suites = len({suite(s.name or s.series) for s in result.series})
     events = []

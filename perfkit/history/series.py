@@ -16,21 +16,25 @@ where the benchmark's ``version`` changes and never compared across it.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import gc
 import math
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from itertools import chain
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from perfkit.config import Config
 from perfkit.errors import HistoryError, ResultsFormatError
 from perfkit.history import changepoint, commitorder
 from perfkit.model import ChangePoint, Direction, Measurement, Verdict
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 COLUMNS = (
     "commit",
@@ -87,13 +91,26 @@ class SeriesResult:
 
 @dataclass(frozen=True)
 class HistoryResult:
+    """The series and their change points; ``frame``, the analysed table with each row's
+    series and verdict, is built on first use (pandas), by ``build_frame``."""
+
     series: tuple[SeriesResult, ...]
-    frame: pd.DataFrame = field(compare=False, hash=False)
+    build_frame: Callable[[], pd.DataFrame] = field(compare=False, hash=False, repr=False)
     options: HistoryOptions = HistoryOptions()
     skipped_commits: tuple[str, ...] = ()
     events: tuple = ()  # historyevents.ShiftEvent, largest first
     unreadable: tuple[tuple[str, str], ...] = ()  # (result file, why) skipped
     order_source: str = ""
+    # commit -> env_key -> machine/Python info (asv results only; see load)
+    environment_info: Mapping[str, Mapping[str, str]] = field(
+        default_factory=dict, compare=False, hash=False
+    )
+
+    @functools.cached_property
+    def frame(self) -> pd.DataFrame:
+        """The analysed table (the input's rows and columns, with defaults filled in, and
+        the columns of ``VERDICT_COLUMNS``): built once, when first asked for."""
+        return self.build_frame()
 
     @property
     def changed(self) -> tuple[SeriesResult, ...]:
@@ -211,6 +228,8 @@ def frame(
     of several results for one (commit, name, machine, environment) the latest started
     wins.
     """
+    import pandas as pd
+
     resolve = _resolver(order)
     rows: dict[tuple[str, str, str, str], tuple[float, dict]] = {}
     skipped: set[str] = set()
@@ -304,31 +323,77 @@ def _resolver(order: Mapping[str, tuple[int, str]]):
 # --- analysis --------------------------------------------------------------------------------
 
 
+TEXT_COLUMNS = ("commit", "name", "machine", "environment", "unit", "direction", "version")
+NUMBER_COLUMNS = ("order", "n", "median", "q25", "q75")
+
+
+@dataclass(frozen=True)
+class Table:
+    """A history table as plain columns, what :func:`analyse` reads without pandas (plain
+    series from :func:`perfkit.history.seriesfile.read_csv_table` come this way): each of
+    ``TEXT_COLUMNS`` as a :class:`_Text`, each of ``NUMBER_COLUMNS`` as a numpy array
+    ("order" int64, the others float), in the table's row order. ``to_frame`` gives the
+    same table as a DataFrame (only when one is asked for: ``HistoryResult.frame``)."""
+
+    size: int
+    text: Mapping[str, _Text]
+    numbers: Mapping[str, np.ndarray]
+    to_frame: Callable[[], pd.DataFrame] = field(compare=False, repr=False)
+    attrs: dict = field(default_factory=dict, compare=False)
+
+    def __len__(self) -> int:
+        return self.size
+
+
 def analyse(
-    df: pd.DataFrame, config: Config | None = None, options: HistoryOptions | None = None
+    df: pd.DataFrame | Table,
+    config: Config | None = None,
+    options: HistoryOptions | None = None,
 ) -> HistoryResult:
-    """Change points of every series in ``df`` (a table from :func:`load` or seriesfile).
+    """Change points of every series in ``df`` (a table from :func:`load` or seriesfile,
+    as a DataFrame or a :class:`Table`).
 
     ``config`` (perfkit.toml) may override each benchmark's direction.
     """
     options = options or HistoryOptions()
-    missing = [c for c in ("commit", "order", "name", "median") if c not in df.columns]
-    if missing:
-        raise HistoryError(f"history table lacks column(s) {', '.join(missing)}")
+    if not isinstance(df, Table):
+        missing = [c for c in ("commit", "order", "name", "median") if c not in df.columns]
+        if missing:
+            raise HistoryError(f"history table lacks column(s) {', '.join(missing)}")
     with no_gc():  # the per-series tuples: millions of objects, no cycles (0.1 s of passes)
-        return _analyse(df, config, options)
+        table = df if isinstance(df, Table) else _table(df)
+        return _analyse(table, config, options)
 
 
-def _analyse(df: pd.DataFrame, config: Config | None, options: HistoryOptions) -> HistoryResult:
+def _table(df: pd.DataFrame) -> Table:
+    """``df``'s columns as a :class:`Table` (defaults filled in; text columns once as str)."""
+    import pandas as pd
+
     attrs = dict(df.attrs)
     df = _with_defaults(df)
     df.attrs = {}  # pandas deep-copies attrs on every operation: keep them aside
+    text = {c: _Text.of(df[c]) for c in TEXT_COLUMNS if c != "version"}
+    version = df["version"]
+    if isinstance(version.dtype, pd.CategoricalDtype):  # missing: "" (not "nan")
+        labels = np.asarray([str(c) for c in version.cat.categories] + [""], dtype=object)
+        text["version"] = _Text(version.cat.codes.to_numpy(), labels)
+    else:
+        text["version"] = _Text(None, version.fillna("").astype(str).to_numpy(dtype=object))
+    numbers = {c: df[c].to_numpy(float) for c in NUMBER_COLUMNS if c != "order"}
+    numbers["order"] = df["order"].to_numpy(np.int64)
+    return Table(len(df), text, numbers, to_frame=lambda: df, attrs=attrs)
+
+
+def _analyse(table: Table, config: Config | None, options: HistoryOptions) -> HistoryResult:
+    attrs = dict(table.attrs)
+    direction = None
     if config is not None and config.direction:
-        df["direction"] = _directions(config, df)
-    perm, bounds = _series_bounds(df)
+        direction = _directions(config, table)
+        table = replace(table, text={**table.text, "direction": direction})
+    perm, bounds = _series_bounds(table)
     need = changepoint.min_points(options.min_size)
     inputs, results, rows = [], [], []
-    cols = _Columns.of(df, perm)
+    cols = _Columns.of(table, perm)
     for start, stop, label in bounds:
         idx = start + np.flatnonzero(np.isfinite(cols.median[start:stop]))
         result = _series_result(label, cols, idx, too_short=idx.size < need)
@@ -346,18 +411,20 @@ def _analyse(df: pd.DataFrame, config: Config | None, options: HistoryOptions) -
     )
     for (i, _), cps in zip(inputs, found, strict=True):
         results[i] = _replace_cps(results[i], cps)
-    out = _verdict_frame(df, perm, bounds, results, rows)
-    out.attrs = attrs
+    build = functools.partial(
+        _verdict_frame, table, direction, perm, bounds, tuple(results), rows, attrs
+    )
     skipped = tuple(attrs.get("skipped_commits", ()))
     unreadable = tuple(tuple(u) for u in attrs.get("unreadable", ()))
     result = HistoryResult(
         tuple(results),
-        out,
+        build,
         options,
         skipped,
         (),
         unreadable,  # type: ignore[arg-type]
         str(attrs.get("order_source", "")),
+        attrs.get("environment_info") or {},
     )
     from perfkit.history import events as historyevents
 
@@ -397,19 +464,32 @@ def _with_defaults(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def _directions(config: Config, df: pd.DataFrame) -> pd.Categorical:
+def _directions(config: Config, table: Table) -> _Text:
     """Each row's direction with perfkit.toml's overrides, matched once per distinct
-    (name, direction) pair, not once per row."""
-    name_codes, names = _codes(df["name"])
-    dir_codes, dirs = _codes(df["direction"])
+    (name, direction) pair, not once per row; labels in order of first appearance (the
+    categories of the frame's direction column), then "nan" (code -1, never used)."""
+    name_codes, names = table.text["name"].factorize()
+    dir_codes, dirs = table.text["direction"].factorize()
     pair = name_codes.astype(np.int64) * len(dirs) + dir_codes
-    pair_codes, pairs = pd.factorize(pair)
+    pair_codes, pairs = _factorize_ints(pair)
     chosen = [
         str(_direction(config, str(names[p // len(dirs)]), Direction(str(dirs[p % len(dirs)]))))
-        for p in pairs
+        for p in pairs.tolist()
     ]
-    label_codes, labels = pd.factorize(np.asarray(chosen, dtype=object))
-    return pd.Categorical.from_codes(label_codes[pair_codes], [str(x) for x in labels])
+    first: dict[str, int] = {}
+    label_of_pair = np.asarray([first.setdefault(c, len(first)) for c in chosen], dtype=np.int64)
+    codes = label_of_pair[pair_codes] if pair.size else np.zeros(0, np.int64)
+    return _Text(codes, np.asarray([*first, "nan"], dtype=object))
+
+
+def _factorize_ints(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, uniques) of an int array, uniques in order of first appearance (as
+    ``pandas.factorize``)."""
+    uniques, first, inverse = np.unique(values, return_index=True, return_inverse=True)
+    by_appearance = np.argsort(first, kind="stable")
+    rank = np.empty(uniques.size, dtype=np.int64)
+    rank[by_appearance] = np.arange(uniques.size)
+    return rank[inverse.reshape(-1)], uniques[by_appearance]
 
 
 def _direction(config: Config, name: str, default: Direction) -> Direction:
@@ -419,19 +499,38 @@ def _direction(config: Config, name: str, default: Direction) -> Direction:
 
 @dataclass(frozen=True)
 class _Text:
-    """A text column in the sorted order: ``labels[codes[i]]`` is row ``i``'s text (a
-    categorical is never expanded into a million strings); ``codes`` None: ``labels`` is
-    the column itself."""
+    """A text column: ``labels[codes[i]]`` is row ``i``'s text (a categorical is never
+    expanded into a million strings; code -1, a missing value, is the last label);
+    ``codes`` None: ``labels`` is the column itself."""
 
     codes: np.ndarray | None
     labels: np.ndarray
 
     @classmethod
-    def of(cls, column: pd.Series, perm: np.ndarray) -> _Text:
+    def of(cls, column: pd.Series) -> _Text:
+        """A DataFrame column read as str (a missing value: "nan")."""
+        import pandas as pd
+
         if isinstance(column.dtype, pd.CategoricalDtype):
             labels = np.asarray([str(c) for c in column.cat.categories] + ["nan"], dtype=object)
-            return cls(column.cat.codes.to_numpy()[perm], labels)
-        return cls(None, _text(column)[perm])
+            return cls(column.cat.codes.to_numpy(), labels)
+        return cls(None, column.astype(str).to_numpy(dtype=object))
+
+    def take(self, perm: np.ndarray) -> _Text:
+        """The column in the order ``perm``."""
+        if self.codes is None:
+            return _Text(None, self.labels[perm])
+        return _Text(self.codes[perm], self.labels)
+
+    def factorize(self) -> tuple[np.ndarray, np.ndarray]:
+        """(codes, sorted unique texts): equal codes iff equal texts, like
+        ``pandas.factorize(texts, sort=True)``; a coded column through its labels."""
+        if self.codes is None:
+            import pandas as pd
+
+            return pd.factorize(self.labels, sort=True)
+        uniques, inverse = np.unique(self.labels, return_inverse=True)
+        return inverse.reshape(-1)[self.codes], uniques
 
     def at(self, i: int) -> str:
         return str(self.labels[i] if self.codes is None else self.labels[self.codes[i]])
@@ -461,13 +560,16 @@ class _Columns:
     q75_list: list
 
     @classmethod
-    def of(cls, df: pd.DataFrame, perm: np.ndarray) -> _Columns:
-        """Columns of ``df`` in the order ``perm`` (series by series, oldest first)."""
+    def of(cls, table: Table, perm: np.ndarray) -> _Columns:
+        """Columns of ``table`` in the order ``perm`` (series by series, oldest first)."""
         text = {
-            c: _Text.of(df[c], perm)
+            c: table.text[c].take(perm)
             for c in ("name", "machine", "environment", "unit", "direction")
         }
-        nums = {c: df[c].to_numpy(float)[perm] for c in ("n", "median", "q25", "q75")}
+        nums = {
+            c: np.asarray(table.numbers[c], dtype=float)[perm]  # a copy: n is clipped below
+            for c in ("n", "median", "q25", "q75")
+        }
         np.maximum(nums["n"], 1.0, out=nums["n"])  # a count below 1 counts as 1 (NaN stays)
         lists = {"median": nums["median"].tolist()}
         for c in ("q25", "q75"):  # no quartiles (CSV, one sample): the medians' very list
@@ -476,8 +578,8 @@ class _Columns:
             else:
                 lists[c] = nums[c].tolist()
         return cls(
-            commit=_Text.of(df["commit"], perm).values(),
-            order=_int_objects(df["order"].to_numpy(np.int64)[perm]),
+            commit=table.text["commit"].take(perm).values(),
+            order=_int_objects(np.asarray(table.numbers["order"], dtype=np.int64)[perm]),
             **text,
             **nums,
             median_list=lists["median"],
@@ -499,35 +601,17 @@ def _int_objects(values: np.ndarray) -> list[int]:
     return pool[values - lo].tolist()
 
 
-def _text(column: pd.Series) -> np.ndarray:
-    """A column as an object array of str (a categorical through its codes: fast)."""
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        labels = np.asarray([str(c) for c in column.cat.categories] + ["nan"], dtype=object)
-        return labels[column.cat.codes.to_numpy()]
-    return column.astype(str).to_numpy(dtype=object)
-
-
-def _codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """(codes, sorted unique labels) of a column read as str, like
-    ``pd.factorize(_text(column), sort=True)``; a categorical through its categories."""
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        labels = [str(c) for c in column.cat.categories] + ["nan"]
-        label_codes, uniques = pd.factorize(np.asarray(labels, dtype=object), sort=True)
-        return label_codes[column.cat.codes.to_numpy()], uniques
-    return pd.factorize(_text(column), sort=True)
-
-
-def _series_bounds(df: pd.DataFrame) -> tuple[np.ndarray, list[tuple[int, int, str]]]:
+def _series_bounds(table: Table) -> tuple[np.ndarray, list[tuple[int, int, str]]]:
     """(perm, bounds): ``perm`` orders the rows by name, machine, environment and history
     order (integer codes and one lexsort: no sorting of the table itself); ``bounds``
     holds (start, stop, label) in ``perm``'s positions for each series, one per name x
     machine x environment, split where ``version`` changes."""
-    n = len(df)
+    n = len(table)
     if n == 0:
         return np.zeros(0, np.int64), []
-    coded = [_codes(df[c]) for c in ("name", "machine", "environment")]
-    version_codes, versions = _version_codes(df["version"])
-    order = df["order"].to_numpy(np.int64)
+    coded = [table.text[c].factorize() for c in ("name", "machine", "environment")]
+    version_codes, versions = table.text["version"].factorize()
+    order = np.asarray(table.numbers["order"], dtype=np.int64)
     perm = _sort_rows(order, [codes for codes, _ in coded])
     keys = [codes[perm] for codes, _ in coded]
     version = version_codes[perm]
@@ -566,16 +650,6 @@ def _sort_rows(order: np.ndarray, keys: list[np.ndarray]) -> np.ndarray:
     for k, size in zip(keys, sizes[1:], strict=True):
         composite = (composite + k) * size
     return np.argsort(composite + (order - lo), kind="stable")
-
-
-def _version_codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Codes (equal iff the versions read as str are equal) and their labels, like
-    ``pd.factorize(column.fillna("").astype(str))``; a categorical through its categories."""
-    if isinstance(column.dtype, pd.CategoricalDtype):
-        labels = [str(c) for c in column.cat.categories] + [""]  # code -1: missing
-        label_codes, uniques = pd.factorize(np.asarray(labels, dtype=object))
-        return label_codes[column.cat.codes.to_numpy()], uniques
-    return pd.factorize(column.fillna("").astype(str))
 
 
 def _label(name: str, machine: str, env: str) -> str:
@@ -637,18 +711,26 @@ def _replace_cps(result: SeriesResult, cps: Sequence[ChangePoint]) -> SeriesResu
 
 
 def _verdict_frame(
-    df: pd.DataFrame,
+    table: Table,
+    direction: _Text | None,
     perm: np.ndarray,
     bounds: list[tuple[int, int, str]],
-    results: list[SeriesResult],
+    results: Sequence[SeriesResult],
     rows: list[np.ndarray],
+    attrs: dict,
 ) -> pd.DataFrame:
-    """``df`` (its own row order) with each row's series label and, on change-point rows,
-    the verdict.
+    """The analysed table as a DataFrame (its own row order; ``direction``: the
+    directions chosen by perfkit.toml) with each row's series label and, on change-point
+    rows, the verdict.
 
     Filled through numpy arrays, one assignment per column (a ``.loc`` write per series
     into a million-row table took most of the CLI's time)."""
-    out = df.copy(deep=False)
+    import pandas as pd
+
+    out = table.to_frame().copy(deep=False)
+    if direction is not None:
+        labels = [str(x) for x in direction.labels[:-1]]  # without the "nan" of code -1
+        out["direction"] = pd.Categorical.from_codes(direction.codes, labels)
     n = len(out)
     codes = np.full(n, -1, dtype=np.int32)  # series label, as a categorical's codes
     change = np.zeros(n, dtype=np.int8)  # 0 "", 1 regression, 2 improvement
@@ -671,4 +753,5 @@ def _verdict_frame(
     out["change"] = pd.Categorical.from_codes(change, verdicts)
     for col, values in numbers.items():
         out[col] = values
+    out.attrs = attrs
     return out

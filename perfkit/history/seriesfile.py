@@ -9,19 +9,125 @@ label); an optional ``date`` column is kept. JSON may be an object of equal-leng
 
 from __future__ import annotations
 
+import csv
 import json
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from perfkit.errors import ResultsFormatError
-from perfkit.history.series import no_gc
+from perfkit.history.series import Table, _Text, no_gc
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 LABEL_COLUMNS = ("commit", "date")
+# the texts pandas' read_csv reads as missing (its na_values defaults): a commit column
+# holding one is left to pandas
+PANDAS_NA = frozenset(
+    [
+        "#N/A",
+        "#N/A N/A",
+        "#NA",
+        "-1.#IND",
+        "-1.#QNAN",
+        "-NaN",
+        "-nan",
+        "1.#IND",
+        "1.#QNAN",
+        "<NA>",
+        "N/A",
+        "NA",
+        "NULL",
+        "NaN",
+        "None",
+        "n/a",
+        "nan",
+        "null",
+    ]
+) | {""}
+
+
+def read_csv_table(path: Path | str) -> Table | pd.DataFrame:
+    """:func:`read_csv`'s history as a :class:`Table`, read without pandas (by pyarrow's
+    multi-threaded CSV reader) when the file is plain: a header of distinct names, a
+    ``commit`` column or none, no ``date`` column, every metric column read as numbers
+    or empty. Any other file (and any error) is left to :func:`read_csv`, which gives
+    the DataFrame (or its error)."""
+    wide = _read_plain_csv(Path(path))
+    if wide is None:
+        return read_csv(path)
+    commits, metrics, values = wide
+    return _table(commits, metrics, values, str(path))
+
+
+def _read_plain_csv(path: Path) -> tuple[list[str], list[str], np.ndarray] | None:
+    """(commits, metric names, values (metrics x commits)) of a plain CSV file, or None
+    when it is not one (see :func:`read_csv_table`) or pyarrow cannot read it."""
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+    except ImportError:  # pragma: no cover - pyarrow is a dependency (the store)
+        return None
+    try:
+        with path.open("rb") as f:
+            first = f.readline()
+        names = next(csv.reader([first.decode("utf-8")]))
+    except (OSError, UnicodeDecodeError, csv.Error, StopIteration):
+        return None
+    if (
+        first.startswith(b"\xef\xbb\xbf")  # a byte-order mark: pandas' handling
+        or "date" in names
+        or len(set(names)) != len(names)  # pandas renames duplicates
+        or any(not n or n != n.strip() for n in names)
+    ):
+        return None
+    types = {"commit": pa.string()} if "commit" in names else {}
+    try:
+        table = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(column_types=types))
+    except (pa.ArrowException, OSError, ValueError):
+        return None
+    if table.num_rows == 0 or table.column_names != names:
+        return None
+    metrics = [n for n in names if n != "commit"]
+    values = np.empty((len(metrics), table.num_rows))
+    for i, name in enumerate(metrics):
+        column = _floats(table.column(name).combine_chunks(), pa)
+        if column is None:
+            return None
+        values[i] = column
+    if "commit" in names:
+        commits = table.column("commit").to_pylist()
+        if len(set(commits)) != len(commits) or any(c in PANDAS_NA for c in commits):
+            return None  # duplicates: read_csv's error; missing: pandas reads "nan"
+    else:
+        commits = [str(i) for i in range(table.num_rows)]
+    return commits, metrics, values
+
+
+def _floats(array, pa) -> np.ndarray | None:
+    """A pyarrow int64, double or null array as float64 (null: NaN), straight from its
+    buffers (``to_numpy`` imports pandas); None for any other type."""
+    n = len(array)
+    if pa.types.is_null(array.type):
+        return np.full(n, np.nan)
+    if not (pa.types.is_int64(array.type) or pa.types.is_float64(array.type)):
+        return None
+    validity, data = array.buffers()
+    dtype = np.int64 if pa.types.is_int64(array.type) else np.float64
+    raw = np.frombuffer(data, dtype=dtype, count=n, offset=8 * array.offset)
+    out = raw.astype(float)
+    if array.null_count:
+        bits = np.unpackbits(np.frombuffer(validity, dtype=np.uint8), bitorder="little")
+        out[bits[array.offset : array.offset + n] == 0] = np.nan
+    return out
 
 
 def read_csv(path: Path | str) -> pd.DataFrame:
+    import pandas as pd
+
     path = Path(path)
     try:
         # low_memory=False: one pass, not chunks concatenated column by column (half the CPU)
@@ -33,6 +139,8 @@ def read_csv(path: Path | str) -> pd.DataFrame:
 
 
 def read_json(path: Path | str) -> pd.DataFrame:
+    import pandas as pd
+
     path = Path(path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -54,6 +162,8 @@ def read_json(path: Path | str) -> pd.DataFrame:
 
 def to_history(raw: pd.DataFrame, source: str) -> pd.DataFrame:
     """Wide table (rows = commits, columns = metrics) -> tidy history rows."""
+    import pandas as pd
+
     positions = [i for i, c in enumerate(raw.columns) if str(c) not in LABEL_COLUMNS]
     metrics = [raw.columns[i] for i in positions]
     if raw.empty or not metrics:
@@ -83,14 +193,65 @@ def to_history(raw: pd.DataFrame, source: str) -> pd.DataFrame:
                 f"{source}: metric {metric!r} row {int(bad.idxmax()) + 1}: not a number"
             )
         values[i] = numbers.to_numpy(float)
+    dates = raw["date"].astype(str).to_numpy() if "date" in raw.columns else None
+    _check_values(values, source)
+    return _frame(commits.astype(str).tolist(), metrics, values, dates)
+
+
+def _check_values(values: np.ndarray, source: str) -> None:
+    if not np.isfinite(values).any():
+        raise ResultsFormatError(f"{source}: no numeric values")
+
+
+def _table(commits: list[str], metrics: Sequence, values: np.ndarray, source: str) -> Table:
+    """The history of a wide table (``values``: metrics x commits, no dates) as a
+    :class:`Table`: the columns :func:`_frame` would hold, as codes and arrays."""
+    _check_values(values, source)
+    k, n = values.shape
+    flat = values.ravel()
+    blank = _Text(np.zeros(n * k, dtype=np.int8), np.asarray(["", "nan"], dtype=object))
+    text = {
+        "commit": _Text(np.tile(np.arange(n), k), np.asarray([*commits, "nan"], dtype=object)),
+        "name": _Text(
+            np.repeat(np.arange(k), n), np.asarray([*(str(m) for m in metrics), "nan"], object)
+        ),
+        "machine": blank,
+        "environment": blank,
+        "unit": blank,
+        "direction": _Text(blank.codes, np.asarray(["lower_is_better", "nan"], dtype=object)),
+        "version": _Text(blank.codes, np.asarray(["", ""], dtype=object)),
+    }
+    numbers = {
+        "order": np.tile(np.arange(n, dtype=np.int64), k),
+        "n": np.ones(n * k),
+        "median": flat,
+        "q25": flat,
+        "q75": flat,
+    }
+    return Table(
+        n * k,
+        text,
+        numbers,
+        to_frame=lambda: _frame(commits, metrics, values, None),
+        attrs={"skipped_commits": []},
+    )
+
+
+def _frame(
+    commits: list[str], metrics: Sequence, values: np.ndarray, dates: np.ndarray | None
+) -> pd.DataFrame:
+    """The tidy history rows of a wide table (``values``: metrics x commits)."""
+    import pandas as pd
+
+    k, n = values.shape
     # categoricals: a million-row table of repeated labels costs codes, not strings
     names = pd.Categorical.from_codes(np.repeat(np.arange(k), n), [str(m) for m in metrics])
     flat = values.ravel()
     out = pd.DataFrame(
         {
-            "commit": pd.Categorical.from_codes(np.tile(np.arange(n), k), commits.astype(str)),
+            "commit": pd.Categorical.from_codes(np.tile(np.arange(n), k), commits),
             "order": np.tile(np.arange(n), k),
-            "date": np.tile(raw["date"].astype(str).to_numpy(), k) if "date" in raw.columns else "",
+            "date": np.tile(dates, k) if dates is not None else "",
             "benchmark": names,
             "name": names,
             "parameters": _constant("", n * k),
@@ -108,13 +269,13 @@ def to_history(raw: pd.DataFrame, source: str) -> pd.DataFrame:
             "error": _constant("", n * k),
         }
     )
-    if not np.isfinite(flat).any():
-        raise ResultsFormatError(f"{source}: no numeric values")
     out.attrs["skipped_commits"] = []
     return out
 
 
 def _constant(text: str, size: int) -> pd.Categorical:
+    import pandas as pd
+
     return pd.Categorical.from_codes(np.zeros(size, dtype=np.int8), [text])
 
 

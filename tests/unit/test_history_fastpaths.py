@@ -44,18 +44,24 @@ labels = st.sampled_from(["b", "a", "", "c d", "nan", "a1"])
 
 @settings(max_examples=100, deadline=None)
 @given(st.lists(labels, min_size=1, max_size=40), st.booleans())
-def test_categorical_codes_match_factorizing_the_text(values, missing):
+def test_text_codes_match_factorizing_the_text(values, missing):
     plain = pd.Series(values, dtype=object)
-    want_codes, want_uniques = pd.factorize(history._text(plain), sort=True)
+    want_codes, want_uniques = pd.factorize(plain.astype(str).to_numpy(object), sort=True)
     want = [str(want_uniques[c]) for c in want_codes]
     for column in (plain, plain.astype("category")):
-        codes, uniques = history._codes(column)
+        text = history._Text.of(column)
+        codes, uniques = text.factorize()
         assert [str(uniques[c]) for c in codes] == want
         assert list(uniques) == sorted(uniques)
+        assert text.take(np.arange(len(values))[::-1]).values() == values[::-1]
     cat = pd.Series(values + [None] * missing, dtype=object).astype("category")
-    codes, uniques = history._codes(cat)
-    assert [str(uniques[c]) for c in codes] == history._text(cat).tolist()  # missing: "nan"
-    vc, vu = history._version_codes(cat)
+    codes, uniques = history._Text.of(cat).factorize()
+    assert [str(uniques[c]) for c in codes] == values + ["nan"] * missing  # missing: "nan"
+    df = pd.DataFrame(
+        {"commit": "c", "order": 0, "name": "b", "median": 1.0, "version": cat},
+        index=range(len(cat)),
+    )
+    vc, vu = history._table(df).text["version"].factorize()
     assert [str(vu[c]) for c in vc] == values + [""] * missing
 
 
