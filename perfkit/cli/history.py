@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -177,7 +179,7 @@ def _read(
 ) -> pd.DataFrame | history.Table:
     if csv_file:
         progress(f"reading {csv_file}")
-        return seriesfile.read_csv_table(csv_file)  # plain numbers: no pandas
+        return _while_loading_kernels(seriesfile.read_csv_table, csv_file)
     if json_file:
         progress(f"reading {json_file}")
         return seriesfile.read_json(json_file)
@@ -191,6 +193,34 @@ def _read(
         where = f" for machine {machine}" if machine else ""
         raise HistoryError(f"{results_dir}: no results{where} for commits in {order.source}")
     return df
+
+
+def _while_loading_kernels(read: Callable[[Path], object], path: Path):
+    """``read(path)`` in a thread while this one loads the cached change-point kernels:
+    numba's first call (its typing and lowering registries, about 0.25 s of Python) and
+    pyarrow's CSV reader (which releases the GIL) overlap. With a cold or no numba cache
+    the kernels compile (minutes) later, after the file has been read and checked."""
+    from perfkit.history import changepoint, ranksegment
+
+    if ranksegment.cache_state() != "warm":
+        return read(path)
+    out: dict[str, object] = {}
+
+    def work() -> None:
+        try:
+            out["table"] = read(path)
+        except BaseException as exc:  # re-raised in the calling thread
+            out["error"] = exc
+
+    thread = threading.Thread(target=work, name="perfkit-read", daemon=True)
+    thread.start()
+    try:
+        changepoint.load_kernels()
+    finally:
+        thread.join()
+    if "error" in out:
+        raise out["error"]  # type: ignore[misc]
+    return out["table"]
 
 
 def _from_store(
