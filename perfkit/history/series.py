@@ -410,7 +410,8 @@ def _analyse(table: Table, config: Config | None, options: HistoryOptions) -> Hi
         min_effect=options.min_effect,
     )
     for (i, _), cps in zip(inputs, found, strict=True):
-        results[i] = _replace_cps(results[i], cps)
+        if cps:
+            results[i] = _replace_cps(results[i], cps)
     build = functools.partial(
         _verdict_frame, table, direction, perm, bounds, tuple(results), rows, attrs
     )
@@ -530,7 +531,12 @@ class _Text:
 
             return pd.factorize(self.labels, sort=True)
         uniques, inverse = np.unique(self.labels, return_inverse=True)
-        return inverse.reshape(-1)[self.codes], uniques
+        inverse = inverse.reshape(-1)
+        if np.array_equal(inverse, np.arange(inverse.size)) and (
+            self.codes.size == 0 or self.codes.min() >= 0
+        ):
+            return self.codes, uniques  # labels sorted and distinct: the codes as they are
+        return inverse[self.codes], uniques
 
     def at(self, i: int) -> str:
         return str(self.labels[i] if self.codes is None else self.labels[self.codes[i]])
@@ -566,14 +572,13 @@ class _Columns:
             c: table.text[c].take(perm)
             for c in ("name", "machine", "environment", "unit", "direction")
         }
-        nums = {
-            c: np.asarray(table.numbers[c], dtype=float)[perm]  # a copy: n is clipped below
-            for c in ("n", "median", "q25", "q75")
-        }
-        np.maximum(nums["n"], 1.0, out=nums["n"])  # a count below 1 counts as 1 (NaN stays)
+        nums = {"n": _counts(table.numbers["n"], perm)}
+        for c in ("median", "q25", "q75"):  # the quartiles of plain series: the medians
+            same = c != "median" and table.numbers[c] is table.numbers["median"]
+            nums[c] = nums["median"] if same else np.asarray(table.numbers[c], float)[perm]
         lists = {"median": nums["median"].tolist()}
         for c in ("q25", "q75"):  # no quartiles (CSV, one sample): the medians' very list
-            if np.array_equal(nums[c], nums["median"], equal_nan=True):
+            if nums[c] is nums["median"] or np.array_equal(nums[c], nums["median"], equal_nan=True):
                 nums[c], lists[c] = nums["median"], lists["median"]
             else:
                 lists[c] = nums[c].tolist()
@@ -586,6 +591,17 @@ class _Columns:
             q25_list=lists["q25"],
             q75_list=lists["q75"],
         )
+
+
+def _counts(n: np.ndarray, perm: np.ndarray) -> np.ndarray:
+    """Sample counts in the order ``perm``, a count below 1 as 1 (NaN stays NaN); a
+    constant column broadcast from one value (a plain series' counts) stays one value."""
+    n = np.asarray(n, dtype=float)
+    if n.ndim == 1 and n.strides == (0,) and n.size:
+        return np.broadcast_to(np.maximum(n[0], 1.0), perm.shape)
+    out = n[perm]
+    np.maximum(out, 1.0, out=out)
+    return out
 
 
 def _int_objects(values: np.ndarray) -> list[int]:
@@ -647,9 +663,12 @@ def _sort_rows(order: np.ndarray, keys: list[np.ndarray]) -> np.ndarray:
     if math.prod(sizes) >= 2**62 or any(k.size and k.min() < 0 for k in keys):  # -1: missing
         return np.lexsort((order, *reversed(keys)))
     composite = np.zeros(order.size, dtype=np.int64)
-    for k, size in zip(keys, sizes[1:], strict=True):
-        composite = (composite + k) * size
-    return np.argsort(composite + (order - lo), kind="stable")
+    for k, size in zip(keys, sizes[1:], strict=True):  # in place: no million-row temporaries
+        composite += k
+        composite *= size
+    composite += order
+    composite -= lo
+    return np.argsort(composite, kind="stable")
 
 
 def _label(name: str, machine: str, env: str) -> str:
@@ -707,7 +726,22 @@ def _series_input(result: SeriesResult, cols: _Columns, idx: np.ndarray) -> chan
 
 
 def _replace_cps(result: SeriesResult, cps: Sequence[ChangePoint]) -> SeriesResult:
-    return replace(result, change_points=tuple(cps))
+    r = result  # the constructor, not dataclasses.replace: 4x faster, a thousand times
+    return SeriesResult(
+        r.series,
+        r.name,
+        r.machine,
+        r.environment,
+        r.unit,
+        r.direction,
+        r.commits,
+        r.orders,
+        r.median,
+        r.q25,
+        r.q75,
+        tuple(cps),
+        r.too_short,
+    )
 
 
 def _verdict_frame(

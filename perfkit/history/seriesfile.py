@@ -210,10 +210,12 @@ def _table(commits: list[str], metrics: Sequence, values: np.ndarray, source: st
     k, n = values.shape
     flat = values.ravel()
     blank = _Text(np.zeros(n * k, dtype=np.int8), np.asarray(["", "nan"], dtype=object))
+    positions = np.tile(np.arange(n, dtype=np.int64), k)  # commit codes and history order
     text = {
-        "commit": _Text(np.tile(np.arange(n), k), np.asarray([*commits, "nan"], dtype=object)),
+        "commit": _Text(positions, np.asarray([*commits, "nan"], dtype=object)),
         "name": _Text(
-            np.repeat(np.arange(k), n), np.asarray([*(str(m) for m in metrics), "nan"], object)
+            np.repeat(np.arange(k, dtype=np.int32), n),
+            np.asarray([*(str(m) for m in metrics), "nan"], dtype=object),
         ),
         "machine": blank,
         "environment": blank,
@@ -222,8 +224,8 @@ def _table(commits: list[str], metrics: Sequence, values: np.ndarray, source: st
         "version": _Text(blank.codes, np.asarray(["", ""], dtype=object)),
     }
     numbers = {
-        "order": np.tile(np.arange(n, dtype=np.int64), k),
-        "n": np.ones(n * k),
+        "order": positions,
+        "n": np.broadcast_to(1.0, (n * k,)),  # one value, no million-row array
         "median": flat,
         "q25": flat,
         "q75": flat,
