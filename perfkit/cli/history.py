@@ -3,6 +3,7 @@ history of every benchmark."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import tempfile
@@ -179,7 +180,9 @@ def _read(
 ) -> pd.DataFrame | history.Table:
     if csv_file:
         progress(f"reading {csv_file}")
-        return _while_loading_kernels(seriesfile.read_csv_table, csv_file)
+        # one core reads while the other loads the kernels
+        read = functools.partial(seriesfile.read_csv_table, use_threads=False)
+        return _while_loading_kernels(read, csv_file)
     if json_file:
         progress(f"reading {json_file}")
         return seriesfile.read_json(json_file)

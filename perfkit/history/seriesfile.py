@@ -50,20 +50,23 @@ PANDAS_NA = frozenset(
 ) | {""}
 
 
-def read_csv_table(path: Path | str) -> Table | pd.DataFrame:
+def read_csv_table(path: Path | str, *, use_threads: bool = True) -> Table | pd.DataFrame:
     """:func:`read_csv`'s history as a :class:`Table`, read without pandas (by pyarrow's
     multi-threaded CSV reader) when the file is plain: a header of distinct names, a
     ``commit`` column or none, no ``date`` column, every metric column read as numbers
     or empty. Any other file (and any error) is left to :func:`read_csv`, which gives
-    the DataFrame (or its error)."""
-    wide = _read_plain_csv(Path(path))
+    the DataFrame (or its error). ``use_threads``: pyarrow parses on all cores (False:
+    in the calling thread, when another thread has other work for the other cores)."""
+    wide = _read_plain_csv(Path(path), use_threads)
     if wide is None:
         return read_csv(path)
     commits, metrics, values = wide
     return _table(commits, metrics, values, str(path))
 
 
-def _read_plain_csv(path: Path) -> tuple[list[str], list[str], np.ndarray] | None:
+def _read_plain_csv(
+    path: Path, use_threads: bool = True
+) -> tuple[list[str], list[str], np.ndarray] | None:
     """(commits, metric names, values (metrics x commits)) of a plain CSV file, or None
     when it is not one (see :func:`read_csv_table`) or pyarrow cannot read it."""
     try:
@@ -86,7 +89,11 @@ def _read_plain_csv(path: Path) -> tuple[list[str], list[str], np.ndarray] | Non
         return None
     types = {"commit": pa.string()} if "commit" in names else {}
     try:
-        table = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(column_types=types))
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(use_threads=use_threads),
+            convert_options=pacsv.ConvertOptions(column_types=types),
+        )
     except (pa.ArrowException, OSError, ValueError):
         return None
     if table.num_rows == 0 or table.column_names != names:

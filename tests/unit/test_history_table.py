@@ -1,0 +1,181 @@
+"""Plain CSV series without pandas (issue 17: the CLI within 2x of the detector): the
+Table read by pyarrow gives the history the DataFrame gives, and anything unusual goes
+to pandas."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from perfkit.config import Config
+from perfkit.history import report as historyreport
+from perfkit.history import series as history
+from perfkit.history import seriesfile
+from perfkit.model import Direction
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _same_analysis(a: history.HistoryResult, b: history.HistoryResult) -> None:
+    da, db = historyreport.to_dict(a), historyreport.to_dict(b)
+    da.pop("generated_at"), db.pop("generated_at")
+    assert json.dumps(da, sort_keys=True) == json.dumps(db, sort_keys=True)
+    pd.testing.assert_frame_equal(a.frame, b.frame)
+    assert a.frame.attrs == b.frame.attrs
+
+
+def _steps(n: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    x = np.exp(0.02 * rng.standard_normal((n, 4)))
+    x[n // 2 :, 0] *= 1.5
+    x[n - 3 :, 2] *= 3.0
+    wide = pd.DataFrame(x, columns=["zeta.b", "alpha.a", "mid", "<b>x"])
+    wide["ints"] = rng.integers(100, 110, n)
+    return wide
+
+
+LAYOUTS = {
+    "commit first": lambda w: w.assign(commit=[f"c{i}" for i in range(len(w))])[
+        ["commit", *w.columns]
+    ],
+    "commit last": lambda w: w.assign(commit=[f"{i:040x}" for i in range(len(w))]),
+    "no commit": lambda w: w,
+    "holes": lambda w: w.mask(np.arange(w.size).reshape(w.shape) % 7 == 3),
+    "empty column": lambda w: w.assign(empty=np.nan),
+}
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_plain_csv_table_gives_the_dataframes_history(tmp_path, layout):
+    path = tmp_path / "s.csv"
+    LAYOUTS[layout](_steps(60, 1)).to_csv(path, index=False)
+    table = seriesfile.read_csv_table(path)
+    assert isinstance(table, history.Table)  # the pandas-free path was taken
+    assert len(table) == len(seriesfile.read_csv(path))
+    fast, slow = history.analyse(table), history.analyse(seriesfile.read_csv(path))
+    assert any(s.change_points for s in fast.series)  # a history with verdicts to compare
+    _same_analysis(fast, slow)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(
+        st.lists(
+            st.one_of(st.floats(-1e6, 1e6, allow_nan=False), st.integers(-1000, 1000), st.none()),
+            min_size=3,
+            max_size=3,
+        ),
+        min_size=1,
+        max_size=25,
+    ),
+    st.booleans(),
+)
+def test_any_plain_numbers_read_alike(tmp_path_factory, rows, threads):
+    path = tmp_path_factory.mktemp("csv") / "s.csv"
+    text = ["commit,a,b,c"] + [
+        ",".join([f"k{i}", *("" if v is None else repr(v) for v in row)])
+        for i, row in enumerate(rows)
+    ]
+    path.write_text("\n".join(text) + "\n")
+    try:
+        want = seriesfile.read_csv(path)
+    except Exception as exc:  # e.g. no numeric values: the same error either way
+        with pytest.raises(type(exc)):
+            seriesfile.read_csv_table(path, use_threads=threads)
+        return
+    table = seriesfile.read_csv_table(path, use_threads=threads)
+    _same_analysis(history.analyse(table), history.analyse(want))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "commit,date,a\nx,2026-01-01,1\ny,2026-01-02,2\n",  # a date column
+        "commit,date,a\nx,20260101,1\ny,20260102,2\n",  # a date column of numbers
+        "commit,a,a\nx,1,2\ny,2,3\n",  # duplicate names: pandas renames them
+        "commit,a\nx,1\ny,fast\n",  # words among the numbers
+        "commit,a\nNA,1\ny,2\n",  # pandas reads the commit as missing
+        "commit,a\nx,true\ny,false\n",  # not numbers
+        "\ufeffcommit,a\nx,1\ny,2\n",  # a byte-order mark
+        "commit, a\nx,1\ny,2\n",  # a name with blanks around it
+        "commit,a\nx,1\nx,2\n",  # duplicate commits: read_csv's error
+        "commit,a\n",  # no rows
+    ],
+)
+def test_anything_unusual_is_left_to_pandas(tmp_path, text):
+    path = tmp_path / "s.csv"
+    path.write_text(text, encoding="utf-8")
+    assert seriesfile._read_plain_csv(path) is None
+    try:
+        want = seriesfile.read_csv(path)
+    except Exception as exc:
+        with pytest.raises(type(exc)):
+            seriesfile.read_csv_table(path)
+        return
+    got = seriesfile.read_csv_table(path)
+    assert isinstance(got, pd.DataFrame)
+    pd.testing.assert_frame_equal(got, want)
+
+
+def test_pandas_missing_texts_are_the_ones_left_to_pandas():
+    from pandas._libs.parsers import STR_NA_VALUES
+
+    assert frozenset(STR_NA_VALUES) == seriesfile.PANDAS_NA
+
+
+def test_direction_overrides_on_a_table_match_the_dataframe(tmp_path):
+    path = tmp_path / "s.csv"
+    LAYOUTS["commit first"](_steps(60, 2)).to_csv(path, index=False)
+    config = Config(
+        direction=(("alpha.*", Direction.HIGHER_IS_BETTER), ("zeta.*", Direction.HIGHER_IS_BETTER))
+    )
+    fast = history.analyse(seriesfile.read_csv_table(path), config)
+    slow = history.analyse(seriesfile.read_csv(path), config)
+    _same_analysis(fast, slow)
+    directions = {s.name: s.direction for s in fast.series}
+    assert directions["zeta.b"] is Direction.HIGHER_IS_BETTER
+    assert directions["mid"] is Direction.LOWER_IS_BETTER
+
+
+def test_history_cli_on_plain_csv_imports_no_pandas_and_exports_the_table(tmp_path):
+    path = tmp_path / "s.csv"
+    LAYOUTS["commit first"](_steps(60, 3)).to_csv(path, index=False)
+    code = (
+        "import sys; from perfkit.cli import main; "
+        f"rc = main(['-q', 'history', '--csv', {str(path)!r}, '--out', {str(tmp_path / 'o')!r}]);"
+        "print(rc, 'pandas' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    assert out.stdout.split()[-2:] == ["0", "False"], out.stdout + out.stderr
+    from perfkit.cli import main
+
+    export = tmp_path / "t.csv"
+    assert (
+        main(
+            [
+                "-q",
+                "history",
+                "--csv",
+                str(path),
+                "--out",
+                str(tmp_path / "o2"),
+                "--export",
+                str(export),
+            ]
+        )
+        == 0
+    )
+    want = history.analyse(seriesfile.read_csv(path)).frame
+    got = pd.read_csv(export, keep_default_na=False)
+    assert len(got) == len(want) and set(got["series"]) == set(map(str, want["series"]))
+    assert (got["change"] != "").sum() == (want["change"] != "").sum() > 0
