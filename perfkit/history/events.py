@@ -140,6 +140,8 @@ def _clusters(counts: Mapping[int, int]) -> dict[int, list[int]]:
 
 
 def _measured(result) -> np.ndarray:
+    if getattr(result, "measured", None) is not None:  # counted by analyse, from arrays
+        return result.measured
     orders = [np.asarray(s.orders, dtype=np.int64) for s in result.series if s.orders]
     if not orders:
         return np.zeros(0, np.int64)

@@ -105,6 +105,9 @@ class HistoryResult:
     environment_info: Mapping[str, Mapping[str, str]] = field(
         default_factory=dict, compare=False, hash=False
     )
+    # series measured at each history position (np.bincount of every series' orders);
+    # None: counted from the series when needed
+    measured: np.ndarray | None = field(default=None, compare=False, hash=False, repr=False)
 
     @functools.cached_property
     def frame(self) -> pd.DataFrame:
@@ -426,6 +429,7 @@ def _analyse(table: Table, config: Config | None, options: HistoryOptions) -> Hi
         unreadable,  # type: ignore[arg-type]
         str(attrs.get("order_source", "")),
         attrs.get("environment_info") or {},
+        _measured(cols.order_array, rows),
     )
     from perfkit.history import events as historyevents
 
@@ -552,6 +556,7 @@ class _Columns:
 
     commit: list
     order: list
+    order_array: np.ndarray  # the same positions as int64
     name: _Text
     machine: _Text
     environment: _Text
@@ -576,6 +581,7 @@ class _Columns:
         for c in ("median", "q25", "q75"):  # the quartiles of plain series: the medians
             same = c != "median" and table.numbers[c] is table.numbers["median"]
             nums[c] = nums["median"] if same else np.asarray(table.numbers[c], float)[perm]
+        order = np.asarray(table.numbers["order"], dtype=np.int64)[perm]
         lists = {"median": nums["median"].tolist()}
         for c in ("q25", "q75"):  # no quartiles (CSV, one sample): the medians' very list
             if nums[c] is nums["median"] or np.array_equal(nums[c], nums["median"], equal_nan=True):
@@ -584,13 +590,21 @@ class _Columns:
                 lists[c] = nums[c].tolist()
         return cls(
             commit=table.text["commit"].take(perm).values(),
-            order=_int_objects(np.asarray(table.numbers["order"], dtype=np.int64)[perm]),
+            order=_int_objects(order),
+            order_array=order,
             **text,
             **nums,
             median_list=lists["median"],
             q25_list=lists["q25"],
             q75_list=lists["q75"],
         )
+
+
+def _measured(order: np.ndarray, rows: list[np.ndarray]) -> np.ndarray:
+    """How many series have a point at each history position (``rows``: each series'
+    valid rows, positions into ``order``)."""
+    valid = np.concatenate(rows) if rows else np.zeros(0, np.int64)
+    return np.bincount(order[valid]) if valid.size else np.zeros(0, np.int64)
 
 
 def _counts(n: np.ndarray, perm: np.ndarray) -> np.ndarray:

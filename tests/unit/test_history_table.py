@@ -179,3 +179,19 @@ def test_history_cli_on_plain_csv_imports_no_pandas_and_exports_the_table(tmp_pa
     got = pd.read_csv(export, keep_default_na=False)
     assert len(got) == len(want) and set(got["series"]) == set(map(str, want["series"]))
     assert (got["change"] != "").sum() == (want["change"] != "").sum() > 0
+
+
+def test_measured_counts_from_arrays_are_the_series_orders(tmp_path):
+    from perfkit.history import events
+
+    path = tmp_path / "s.csv"
+    wide = LAYOUTS["holes"](_steps(40, 4))
+    wide["short"] = np.where(np.arange(40) < 3, 1.0, np.nan)  # too short to analyse
+    wide.to_csv(path, index=False)
+    for table in (seriesfile.read_csv_table(path), seriesfile.read_csv(path)):
+        result = history.analyse(table)
+        assert any(s.too_short for s in result.series)
+        want = np.bincount(np.concatenate([np.asarray(s.orders) for s in result.series]))
+        assert result.measured is not None
+        assert events._measured(result).tolist() == want.tolist()
+        assert int(want.max()) > int(want.min())  # the holes: not every series everywhere
