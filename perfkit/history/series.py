@@ -343,6 +343,10 @@ class Table:
     numbers: Mapping[str, np.ndarray]
     to_frame: Callable[[], pd.DataFrame] = field(compare=False, repr=False)
     attrs: dict = field(default_factory=dict, compare=False)
+    # > 0: the rows are series after series, ``block`` rows each in history order, with
+    # distinct names and blank machine, environment and version (a wide table's columns):
+    # the series are found without sorting the rows
+    block: int = 0
 
     def __len__(self) -> int:
         return self.size
@@ -393,7 +397,7 @@ def _analyse(table: Table, config: Config | None, options: HistoryOptions) -> Hi
     if config is not None and config.direction:
         direction = _directions(config, table)
         table = replace(table, text={**table.text, "direction": direction})
-    perm, bounds = _series_bounds(table)
+    perm, bounds = _block_bounds(table) if table.block else _series_bounds(table)
     need = changepoint.min_points(options.min_size)
     inputs, results, rows = [], [], []
     cols = _Columns.of(table, perm)
@@ -525,6 +529,8 @@ class _Text:
         """The column in the order ``perm``."""
         if self.codes is None:
             return _Text(None, self.labels[perm])
+        if self.codes.ndim == 1 and self.codes.strides == (0,) and self.codes.size:
+            return _Text(np.broadcast_to(self.codes[0], perm.shape), self.labels)  # constant
         return _Text(self.codes[perm], self.labels)
 
     def factorize(self) -> tuple[np.ndarray, np.ndarray]:
@@ -666,6 +672,17 @@ def _series_bounds(table: Table) -> tuple[np.ndarray, list[tuple[int, int, str]]
                 (ra, rb, base if len(runs) == 1 else f"{base} [version {tag} ({i}/{len(runs)})]")
             )
     return perm, out
+
+
+def _block_bounds(table: Table) -> tuple[np.ndarray, list[tuple[int, int, str]]]:
+    """:func:`_series_bounds` of a table of equal blocks (``Table.block``): the blocks
+    ordered by name, each one series."""
+    n = table.block
+    names = table.text["name"]
+    labels = [names.at(start) for start in range(0, table.size, n)]
+    by_name = sorted(range(len(labels)), key=labels.__getitem__)
+    perm = (np.asarray(by_name, dtype=np.int64)[:, None] * n + np.arange(n)).ravel()
+    return perm, [(j * n, (j + 1) * n, labels[i]) for j, i in enumerate(by_name)]
 
 
 def _sort_rows(order: np.ndarray, keys: list[np.ndarray]) -> np.ndarray:

@@ -96,7 +96,7 @@ def _read_plain_csv(
         )
     except (pa.ArrowException, OSError, ValueError):
         return None
-    if table.num_rows == 0 or table.column_names != names:
+    if table.num_rows == 0 or table.column_names != names or names == ["commit"]:
         return None
     metrics = [n for n in names if n != "commit"]
     values = np.empty((len(metrics), table.num_rows))
@@ -216,7 +216,7 @@ def _table(commits: list[str], metrics: Sequence, values: np.ndarray, source: st
     _check_values(values, source)
     k, n = values.shape
     flat = values.ravel()
-    blank = _Text(np.zeros(n * k, dtype=np.int8), np.asarray(["", "nan"], dtype=object))
+    blank = _Text(np.broadcast_to(np.int8(0), (n * k,)), np.asarray(["", "nan"], dtype=object))
     positions = np.tile(np.arange(n, dtype=np.int64), k)  # commit codes and history order
     text = {
         "commit": _Text(positions, np.asarray([*commits, "nan"], dtype=object)),
@@ -243,6 +243,7 @@ def _table(commits: list[str], metrics: Sequence, values: np.ndarray, source: st
         numbers,
         to_frame=lambda: _frame(commits, metrics, values, None),
         attrs={"skipped_commits": []},
+        block=n,
     )
 
 

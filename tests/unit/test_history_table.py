@@ -108,6 +108,7 @@ def test_any_plain_numbers_read_alike(tmp_path_factory, rows, threads):
         "commit, a\nx,1\ny,2\n",  # a name with blanks around it
         "commit,a\nx,1\nx,2\n",  # duplicate commits: read_csv's error
         "commit,a\n",  # no rows
+        "commit\nx\ny\n",  # no metrics
     ],
 )
 def test_anything_unusual_is_left_to_pandas(tmp_path, text):
@@ -195,3 +196,16 @@ def test_measured_counts_from_arrays_are_the_series_orders(tmp_path):
         assert result.measured is not None
         assert events._measured(result).tolist() == want.tolist()
         assert int(want.max()) > int(want.min())  # the holes: not every series everywhere
+
+
+@pytest.mark.parametrize("layout", ["commit first", "no commit", "holes"])
+def test_a_wide_tables_blocks_are_its_sorted_series(tmp_path, layout):
+    path = tmp_path / "s.csv"
+    LAYOUTS[layout](_steps(30, 5)).to_csv(path, index=False)
+    table = seriesfile.read_csv_table(path)
+    assert table.block == 30
+    perm, bounds = history._block_bounds(table)
+    want_perm, want_bounds = history._series_bounds(table)
+    assert perm.tolist() == want_perm.tolist()
+    assert bounds == want_bounds
+    assert [label for _, _, label in bounds] == sorted(label for _, _, label in bounds)
