@@ -575,6 +575,11 @@ class _Columns:
     median_list: list
     q25_list: list
     q75_list: list
+    # > 0: every series is a whole block of this many rows, each block with the same
+    # commits and positions, and ``commit`` and ``order`` hold one block's (row i: i % cycle)
+    cycle: int = 0
+    commit_tuple: tuple = ()  # one block's commits and positions, shared by full series
+    order_tuple: tuple = ()
 
     @classmethod
     def of(cls, table: Table, perm: np.ndarray) -> _Columns:
@@ -594,16 +599,40 @@ class _Columns:
                 nums[c], lists[c] = nums["median"], lists["median"]
             else:
                 lists[c] = nums[c].tolist()
+        cycle = _cycle(table)
+        if cycle:  # one block's commits and positions stand for all (no million-row lists)
+            commit = table.text["commit"].take(np.arange(cycle)).values()
+            order_list = _int_objects(np.asarray(table.numbers["order"][:cycle], np.int64))
+        else:
+            commit = table.text["commit"].take(perm).values()
+            order_list = _int_objects(order)
         return cls(
-            commit=table.text["commit"].take(perm).values(),
-            order=_int_objects(order),
+            commit=commit,
+            order=order_list,
             order_array=order,
             **text,
             **nums,
             median_list=lists["median"],
             q25_list=lists["q25"],
             q75_list=lists["q75"],
+            cycle=cycle,
+            commit_tuple=tuple(commit) if cycle else (),
+            order_tuple=tuple(order_list) if cycle else (),
         )
+
+
+def _cycle(table: Table) -> int:
+    """``table.block`` when every block has the same commits and positions (a wide table's
+    columns), else 0."""
+    n, codes = table.block, table.text["commit"].codes
+    if not n or codes is None or table.size % n:
+        return 0
+    order = np.asarray(table.numbers["order"])
+    for column in (codes, order):
+        blocks = column.reshape(-1, n)
+        if not np.array_equal(blocks, np.broadcast_to(column[:n], blocks.shape)):
+            return 0
+    return n
 
 
 def _measured(order: np.ndarray, rows: list[np.ndarray]) -> np.ndarray:
@@ -726,6 +755,14 @@ def _series_result(label: str, cols: _Columns, idx: np.ndarray, too_short: bool)
     def text(column: _Text) -> str:
         return "" if first is None else column.at(first)
 
+    if not cols.cycle:
+        commits, orders = take(cols.commit), take(cols.order)
+    elif idx.size == cols.cycle:  # a whole block: its commits and positions, shared
+        commits, orders = cols.commit_tuple, cols.order_tuple
+    else:
+        rel = (idx % cols.cycle).tolist()
+        commits = tuple(cols.commit[i] for i in rel)
+        orders = tuple(cols.order[i] for i in rel)
     median = take(cols.median_list)
     return SeriesResult(
         series=label,
@@ -734,8 +771,8 @@ def _series_result(label: str, cols: _Columns, idx: np.ndarray, too_short: bool)
         environment=text(cols.environment),
         unit=text(cols.unit),
         direction=direction,
-        commits=take(cols.commit),
-        orders=take(cols.order),
+        commits=commits,
+        orders=orders,
         median=median,
         q25=median if cols.q25_list is cols.median_list else take(cols.q25_list),
         q75=median if cols.q75_list is cols.median_list else take(cols.q75_list),

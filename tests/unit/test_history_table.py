@@ -28,6 +28,8 @@ def _same_analysis(a: history.HistoryResult, b: history.HistoryResult) -> None:
     da, db = historyreport.to_dict(a), historyreport.to_dict(b)
     da.pop("generated_at"), db.pop("generated_at")
     assert json.dumps(da, sort_keys=True) == json.dumps(db, sort_keys=True)
+    assert a.series == b.series  # every field: commits, orders, values, change points
+    assert a.measured.tolist() == b.measured.tolist()
     pd.testing.assert_frame_equal(a.frame, b.frame)
     assert a.frame.attrs == b.frame.attrs
 
