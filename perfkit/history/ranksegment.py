@@ -28,11 +28,34 @@ the detrended windows) with the Moses distribution-free confidence interval.
 
 from __future__ import annotations
 
+import importlib
 import math
 import os
+import sys
 
-import numba as nb
 import numpy as np
+
+
+def _import_numba():
+    """``import numba``, without the two imports it makes only in case: scipy, imported
+    to check its version (30 ms; the kernels use no scipy, and a later ``import scipy``
+    is unaffected), and yaml, used only to read a ``.numba_config.yaml`` file (15 ms;
+    imported when there is one in the current directory)."""
+    if "numba" in sys.modules:
+        return sys.modules["numba"]
+    hide = ["scipy"] + ([] if os.path.exists(".numba_config.yaml") else ["yaml"])
+    hide = [name for name in hide if name not in sys.modules]
+    for name in hide:
+        sys.modules[name] = None  # type: ignore[assignment]  # import -> ImportError
+    try:
+        return importlib.import_module("numba")
+    finally:
+        for name in hide:
+            if name in sys.modules and sys.modules[name] is None:
+                del sys.modules[name]
+
+
+nb = _import_numba()
 
 _SQRT2 = math.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)

@@ -211,3 +211,20 @@ def test_a_wide_tables_blocks_are_its_sorted_series(tmp_path, layout):
     assert perm.tolist() == want_perm.tolist()
     assert bounds == want_bounds
     assert [label for _, _, label in bounds] == sorted(label for _, _, label in bounds)
+
+
+@pytest.mark.parametrize("numba_config", [False, True])
+def test_numba_is_imported_without_scipy_and_yaml_unless_its_config_needs_yaml(
+    tmp_path, numba_config
+):
+    if numba_config:
+        (tmp_path / ".numba_config.yaml").write_text("# no settings\n")
+    code = (
+        "import sys; import perfkit.history.ranksegment; "
+        "print('scipy' in sys.modules, 'yaml' in sys.modules); "
+        "import scipy, yaml, numba; print(numba.core.config._HAVE_YAML)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, check=True
+    )
+    assert out.stdout.split() == ["False", str(numba_config), str(numba_config)], out.stderr
