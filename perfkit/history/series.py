@@ -433,7 +433,7 @@ def _analyse(table: Table, config: Config | None, options: HistoryOptions) -> Hi
         unreadable,  # type: ignore[arg-type]
         str(attrs.get("order_source", "")),
         attrs.get("environment_info") or {},
-        _measured(cols.order_array, rows),
+        _measured(cols, rows),
     )
     from perfkit.history import events as historyevents
 
@@ -592,7 +592,6 @@ class _Columns:
         for c in ("median", "q25", "q75"):  # the quartiles of plain series: the medians
             same = c != "median" and table.numbers[c] is table.numbers["median"]
             nums[c] = nums["median"] if same else np.asarray(table.numbers[c], float)[perm]
-        order = np.asarray(table.numbers["order"], dtype=np.int64)[perm]
         lists = {"median": nums["median"].tolist()}
         for c in ("q25", "q75"):  # no quartiles (CSV, one sample): the medians' very list
             if nums[c] is nums["median"] or np.array_equal(nums[c], nums["median"], equal_nan=True):
@@ -601,15 +600,16 @@ class _Columns:
                 lists[c] = nums[c].tolist()
         cycle = _cycle(table)
         if cycle:  # one block's commits and positions stand for all (no million-row lists)
+            order = np.asarray(table.numbers["order"][:cycle], dtype=np.int64)
             commit = table.text["commit"].take(np.arange(cycle)).values()
-            order_list = _int_objects(np.asarray(table.numbers["order"][:cycle], np.int64))
         else:
+            order = np.asarray(table.numbers["order"], dtype=np.int64)[perm]
             commit = table.text["commit"].take(perm).values()
-            order_list = _int_objects(order)
+        order_list = _int_objects(order)
         return cls(
             commit=commit,
             order=order_list,
-            order_array=order,
+            order_array=order,  # with a cycle: one block's
             **text,
             **nums,
             median_list=lists["median"],
@@ -635,9 +635,14 @@ def _cycle(table: Table) -> int:
     return n
 
 
-def _measured(order: np.ndarray, rows: list[np.ndarray]) -> np.ndarray:
+def _measured(cols: _Columns, rows: list[np.ndarray]) -> np.ndarray:
     """How many series have a point at each history position (``rows``: each series'
-    valid rows, positions into ``order``)."""
+    valid rows, positions into ``cols``), up to the last position measured."""
+    if cols.cycle:  # every series a block: count each block position's valid points
+        valid = np.isfinite(cols.median).reshape(-1, cols.cycle).sum(axis=0)
+        counts = np.bincount(cols.order_array, weights=valid).astype(np.int64)
+        return np.trim_zeros(counts, "b")
+    order = cols.order_array
     valid = np.concatenate(rows) if rows else np.zeros(0, np.int64)
     return np.bincount(order[valid]) if valid.size else np.zeros(0, np.int64)
 
@@ -783,6 +788,8 @@ def _series_result(label: str, cols: _Columns, idx: np.ndarray, too_short: bool)
 def _series_input(result: SeriesResult, cols: _Columns, idx: np.ndarray) -> changepoint.SeriesInput:
     no_spread = cols.q25 is cols.median and cols.q75 is cols.median  # weights all equal
     spreads = None if no_spread else (cols.q75[idx] - cols.q25[idx]) / 1.349
+    if idx.size and int(idx[-1]) - int(idx[0]) + 1 == idx.size:  # every point: views
+        idx = slice(int(idx[0]), int(idx[0]) + idx.size)  # type: ignore[assignment]
     return changepoint.SeriesInput(
         values=cols.median[idx],
         spreads=spreads,
