@@ -401,8 +401,10 @@ def _analyse(table: Table, config: Config | None, options: HistoryOptions) -> Hi
     need = changepoint.min_points(options.min_size)
     inputs, results, rows = [], [], []
     cols = _Columns.of(table, perm)
+    finite = np.isfinite(cols.median)
     for start, stop, label in bounds:
-        idx = start + np.flatnonzero(np.isfinite(cols.median[start:stop]))
+        here = finite[start:stop]
+        idx = np.arange(start, stop) if here.all() else start + np.flatnonzero(here)
         result = _series_result(label, cols, idx, too_short=idx.size < need)
         results.append(result)
         rows.append(idx)
