@@ -194,9 +194,11 @@ def _read(
 ) -> pd.DataFrame | history.Table:
     if csv_file:
         progress(f"reading {csv_file}")
-        # one core reads while the other loads the kernels
-        read = functools.partial(seriesfile.read_csv_table, use_threads=False)
-        return _while_loading_kernels(read, csv_file)
+        # one core parses (pyarrow, without the GIL) while the other loads the kernels;
+        # the columns are then converted here (Python work, no longer contended)
+        parse = functools.partial(seriesfile.parse_plain_csv, use_threads=False)
+        parsed = _while_loading_kernels(parse, csv_file)
+        return seriesfile.read_csv_table(csv_file, parsed=parsed)
     if json_file:
         progress(f"reading {json_file}")
         return seriesfile.read_json(json_file)
@@ -215,8 +217,10 @@ def _read(
 def _while_loading_kernels(read: Callable[[Path], object], path: Path):
     """``read(path)`` in a thread while this one loads the cached change-point kernels:
     numba's first call (its typing and lowering registries, about 0.25 s of Python) and
-    pyarrow's CSV reader (which releases the GIL) overlap. With a cold or no numba cache
-    the kernels compile (minutes) later, after the file has been read and checked."""
+    pyarrow's CSV parser (which releases the GIL) overlap. ``read`` should be mostly
+    GIL-free: Python work in it waits for the GIL this thread holds (up to the switch
+    interval, 5 ms, each time). With a cold or no numba cache the kernels compile
+    (minutes) later, after the file has been read and checked."""
     from perfkit.history import changepoint, ranksegment
 
     if ranksegment.cache_state() != "warm":

@@ -50,14 +50,23 @@ PANDAS_NA = frozenset(
 ) | {""}
 
 
-def read_csv_table(path: Path | str, *, use_threads: bool = True) -> Table | pd.DataFrame:
+_NOT_PARSED = object()
+
+
+def read_csv_table(
+    path: Path | str, *, use_threads: bool = True, parsed: object = _NOT_PARSED
+) -> Table | pd.DataFrame:
     """:func:`read_csv`'s history as a :class:`Table`, read without pandas (by pyarrow's
     multi-threaded CSV reader) when the file is plain: a header of distinct names, a
     ``commit`` column or none, no ``date`` column, every metric column read as numbers
     or empty. Any other file (and any error) is left to :func:`read_csv`, which gives
     the DataFrame (or its error). ``use_threads``: pyarrow parses on all cores (False:
-    in the calling thread, when another thread has other work for the other cores)."""
-    wide = _read_plain_csv(Path(path), use_threads)
+    in the calling thread, when another thread has other work for the other cores).
+    ``parsed``: what :func:`parse_plain_csv` gave for ``path`` (e.g. in another thread)."""
+    path = Path(path)
+    if parsed is _NOT_PARSED:
+        parsed = parse_plain_csv(path, use_threads=use_threads)
+    wide = None if parsed is None else _plain_columns(parsed)
     if wide is None:
         return read_csv(path)
     commits, metrics, values = wide
@@ -69,6 +78,16 @@ def _read_plain_csv(
 ) -> tuple[list[str], list[str], np.ndarray] | None:
     """(commits, metric names, values (metrics x commits)) of a plain CSV file, or None
     when it is not one (see :func:`read_csv_table`) or pyarrow cannot read it."""
+    parsed = parse_plain_csv(path, use_threads=use_threads)
+    return None if parsed is None else _plain_columns(parsed)
+
+
+def parse_plain_csv(path: Path | str, *, use_threads: bool = True):
+    """The pyarrow table of a CSV file whose header is plain (see :func:`read_csv_table`),
+    else None: the part of reading that runs without the GIL (pyarrow's parser), so that
+    another thread can run Python meanwhile; :func:`read_csv_table` (``parsed=``) does
+    the rest."""
+    path = Path(path)
     try:
         import pyarrow as pa
         import pyarrow.csv as pacsv
@@ -98,6 +117,15 @@ def _read_plain_csv(
         return None
     if table.num_rows == 0 or table.column_names != names or names == ["commit"]:
         return None
+    return table
+
+
+def _plain_columns(table) -> tuple[list[str], list[str], np.ndarray] | None:
+    """(commits, metric names, values (metrics x commits)) of a parsed plain CSV, or None
+    when a metric column is not numbers or the commits are not plain labels."""
+    import pyarrow as pa
+
+    names = table.column_names
     metrics = [n for n in names if n != "commit"]
     values = np.empty((len(metrics), table.num_rows))
     for i, name in enumerate(metrics):

@@ -230,3 +230,21 @@ def test_numba_is_imported_without_scipy_and_yaml_unless_its_config_needs_yaml(
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, check=True
     )
     assert out.stdout.split() == ["False", str(numba_config), str(numba_config)], out.stderr
+
+
+def test_a_file_parsed_elsewhere_reads_as_the_file(tmp_path):
+    path = tmp_path / "s.csv"
+    LAYOUTS["holes"](_steps(40, 6)).to_csv(path, index=False)
+    parsed = seriesfile.parse_plain_csv(path, use_threads=False)
+    assert parsed is not None
+    _same_analysis(
+        history.analyse(seriesfile.read_csv_table(path, parsed=parsed)),
+        history.analyse(seriesfile.read_csv(path)),
+    )
+    missing = tmp_path / "m.csv"
+    missing.write_text("commit,a\nNA,1\ny,2\n")  # a plain header; pandas reads NA as missing
+    parsed = seriesfile.parse_plain_csv(missing)
+    assert parsed is not None
+    got = seriesfile.read_csv_table(missing, parsed=parsed)
+    assert isinstance(got, pd.DataFrame)
+    pd.testing.assert_frame_equal(got, seriesfile.read_csv(missing))
