@@ -241,10 +241,10 @@ def test_a_file_parsed_elsewhere_reads_as_the_file(tmp_path):
         history.analyse(seriesfile.read_csv_table(path, parsed=parsed)),
         history.analyse(seriesfile.read_csv(path)),
     )
-    missing = tmp_path / "m.csv"
-    missing.write_text("commit,a\nNA,1\ny,2\n")  # a plain header; pandas reads NA as missing
-    parsed = seriesfile.parse_plain_csv(missing)
+    flags = tmp_path / "f.csv"
+    flags.write_text("commit,a,b\nx,true,1\ny,false,2\n")  # a plain header, a bool column
+    parsed = seriesfile.parse_plain_csv(flags)
     assert parsed is not None
-    got = seriesfile.read_csv_table(missing, parsed=parsed)
+    got = seriesfile.read_csv_table(flags, parsed=parsed)
     assert isinstance(got, pd.DataFrame)
-    pd.testing.assert_frame_equal(got, seriesfile.read_csv(missing))
+    pd.testing.assert_frame_equal(got, seriesfile.read_csv(flags))
