@@ -110,7 +110,9 @@ def parse_plain_csv(path: Path | str, *, use_threads: bool = True):
     try:
         table = pacsv.read_csv(
             path,
-            read_options=pacsv.ReadOptions(use_threads=use_threads),
+            read_options=pacsv.ReadOptions(
+                use_threads=use_threads, **_one_block(path, use_threads)
+            ),
             convert_options=pacsv.ConvertOptions(column_types=types),
         )
     except (pa.ArrowException, OSError, ValueError):
@@ -118,6 +120,14 @@ def parse_plain_csv(path: Path | str, *, use_threads: bool = True):
     if table.num_rows == 0 or table.column_names != names or names == ["commit"]:
         return None
     return table
+
+
+def _one_block(path: Path, use_threads: bool) -> dict[str, int]:
+    """Read options for one block, so each column is one chunk (no concatenation per
+    column afterwards), when the parse runs in one thread anyway."""
+    if use_threads:
+        return {}
+    return {"block_size": min(max(path.stat().st_size + 1, 1 << 20), 1 << 30)}
 
 
 def _plain_columns(table) -> tuple[list[str], list[str], np.ndarray] | None:
