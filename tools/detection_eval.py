@@ -693,6 +693,65 @@ def sample_positions(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def effects(rows: list[dict], scale: float) -> str:
+    """Per body, from perfkit's stored processes at one condition: the slowdown the
+    condition really caused (mean over trials of the log difference of the sides' mean
+    process values), the spread between the processes the verdict keeps (median pooled
+    sd), the processes a side kept (median), and the processes a side that 80 % power at that effect needs
+    (two-sided 5 %, unpaired normal approximation: 2 * ((1.96 + 0.84) * sd / effect)^2).
+    Shows whether a power bar is reachable on the measured noise at all."""
+    import numpy as np
+
+    from perfkit.model import BenchmarkKind, Direction, Measurement
+    from perfkit.verdict.stats import _keep, _process_values, _width  # the verdict's own
+
+    config = Config()
+
+    def values(runs: list) -> list[float]:
+        m = Measurement(
+            name="b",
+            benchmark="b",
+            kind=BenchmarkKind.TIME,
+            unit="seconds",
+            runs=tuple(tuple(x) for x in runs if x),
+            runs_known=True,
+        )
+        return _process_values(m, Direction.LOWER_IS_BETTER)[0]
+
+    by_body: dict[str, dict[str, list]] = {}
+    for r in rows:
+        if r.get("tool") != "perfkit" or "runs" not in r or r.get("scale") != scale:
+            continue
+        for name, base_runs in r["runs"]["base"].items():
+            x, y = values(base_runs), values(r["runs"]["head"][name])
+            if len(x) < 2 or len(y) < 2:
+                continue
+            # the processes the verdict keeps (disturbed ones set aside)
+            width = _width(x, y, math.log1p(config.stats.disturbed), 1.0, config.stats.prior_sigma)
+            x = [v for v, k in zip(x, _keep(x, width, 1.0, True), strict=True) if k]
+            y = [v for v, k in zip(y, _keep(y, width, 1.0, True), strict=True) if k]
+            body = by_body.setdefault(name.rsplit(".", 1)[-1], {"d": [], "sd": [], "n": []})
+            body["d"].append(float(np.mean(y) - np.mean(x)))
+            pooled = (np.var(x, ddof=1) * (len(x) - 1) + np.var(y, ddof=1) * (len(y) - 1)) / (
+                len(x) + len(y) - 2
+            )
+            body["sd"].append(math.sqrt(pooled))
+            body["n"].append((len(x) + len(y)) / 2)
+    lines = [
+        f"| body (condition x{scale:g}) | trials | effect | process sd | processes kept | "
+        "needed for 80 % power |",
+        "|---|---|---|---|---|---|",
+    ]
+    for body, v in sorted(by_body.items()):
+        effect, sd = float(np.mean(v["d"])), float(np.median(v["sd"]))
+        need = 2 * ((1.96 + 0.84) * sd / effect) ** 2 if effect > 0 else math.inf
+        lines.append(
+            f"| {body} | {len(v['d'])} | {math.expm1(effect) * 100:+.1f} % | {sd * 100:.1f} % | "
+            f"{np.median(v['n']):.0f} | {need:.0f} |"
+        )
+    return "\n".join(lines)
+
+
 def save(out: Path, rows: list[dict], scales: list[float], trials: int) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(
@@ -758,6 +817,13 @@ def main() -> int:
     )
     ap.add_argument("--budget", type=float, default=Protocol().budget, help="with --replay")
     ap.add_argument(
+        "--effects",
+        type=float,
+        metavar="SCALE",
+        help="with --table-only: per body, the effect condition SCALE really caused, the "
+        "process spread, and the processes a side 80 %% power needs",
+    )
+    ap.add_argument(
         "--sample-positions",
         action="store_true",
         help="with --table-only: median excess of each sample position over the process's best",
@@ -776,6 +842,9 @@ def main() -> int:
             rows = replay(rows, protocol, Config())
         if args.resample:
             rows = resample(rows, None if args.fixed_stages else protocol, Config(), args.resample)
+        if args.effects:
+            print(effects(rows, args.effects))
+            return 0
         print(sample_positions(rows) if args.sample_positions else markdown(rows, data["scales"]))
         if not args.sample_positions and spend_summary(rows):
             print(spend_summary(rows))
