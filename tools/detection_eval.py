@@ -347,9 +347,11 @@ def pyperf_flags(rounds, work: Path) -> dict[str, str]:
     return flags
 
 
-def rejudge(rows: list[dict], config: Config) -> list[dict]:
+def rejudge(rows: list[dict], config: Config, alone: bool = False) -> list[dict]:
     """perfkit's verdicts recomputed with the current statistics from the stored samples
-    (its own protocol's processes; asv's rounds as asv's result files hold them)."""
+    (its own protocol's processes; asv's rounds as asv's result files hold them);
+    ``alone``: each benchmark of perfkit's protocol judged by itself, as a run with one
+    benchmark selected would be (no correction across the suite to spread a false alarm)."""
     from perfkit.model import BenchmarkKind, Measurement
 
     def side(samples_by_name: dict, session: str | None, known: bool) -> list[Measurement]:
@@ -394,9 +396,13 @@ def rejudge(rows: list[dict], config: Config) -> list[dict]:
             continue  # recomputed below from the asv row's rounds
         r = dict(r)
         if r["tool"] == "perfkit" and "runs" in r:
-            got = compare(
-                side(r["runs"]["base"], "s", True), side(r["runs"]["head"], "s", True), config
-            )
+            base, head = side(r["runs"]["base"], "s", True), side(r["runs"]["head"], "s", True)
+            if alone:
+                got = [
+                    c for b, h in zip(base, head, strict=True) for c in compare([b], [h], config)
+                ]
+            else:
+                got = compare(base, head, config)
             r["verdicts"] = {c.name: c.verdict.value for c in got}
         elif r["tool"] == "asv compare" and "rounds" in r:
             got = compare(files_side(r["rounds"]["base"]), files_side(r["rounds"]["head"]), config)
@@ -817,6 +823,11 @@ def main() -> int:
     )
     ap.add_argument("--budget", type=float, default=Protocol().budget, help="with --replay")
     ap.add_argument(
+        "--one-at-a-time",
+        action="store_true",
+        help="with --rejudge: judge each benchmark of perfkit's protocol by itself",
+    )
+    ap.add_argument(
         "--effects",
         type=float,
         metavar="SCALE",
@@ -836,7 +847,9 @@ def main() -> int:
             r for extra in args.also for r in json.loads(extra.read_text())["rows"]
         ]
         if args.rejudge or args.replay:
-            rows = rejudge(truncate(rows, args.max_rounds, args.max_samples), Config())
+            rows = rejudge(
+                truncate(rows, args.max_rounds, args.max_samples), Config(), args.one_at_a_time
+            )
         protocol = Protocol(rounds=args.rounds, extra_rounds=args.extra_rounds, budget=args.budget)
         if args.replay:
             rows = replay(rows, protocol, Config())
