@@ -347,9 +347,11 @@ def pyperf_flags(rounds, work: Path) -> dict[str, str]:
     return flags
 
 
-def rejudge(rows: list[dict], config: Config) -> list[dict]:
+def rejudge(rows: list[dict], config: Config, alone: bool = False) -> list[dict]:
     """perfkit's verdicts recomputed with the current statistics from the stored samples
-    (its own protocol's processes; asv's rounds as asv's result files hold them)."""
+    (its own protocol's processes; asv's rounds as asv's result files hold them);
+    ``alone``: each benchmark of perfkit's protocol judged by itself, as a run with one
+    benchmark selected would be (no correction across the suite to spread a false alarm)."""
     from perfkit.model import BenchmarkKind, Measurement
 
     def side(samples_by_name: dict, session: str | None, known: bool) -> list[Measurement]:
@@ -394,9 +396,13 @@ def rejudge(rows: list[dict], config: Config) -> list[dict]:
             continue  # recomputed below from the asv row's rounds
         r = dict(r)
         if r["tool"] == "perfkit" and "runs" in r:
-            got = compare(
-                side(r["runs"]["base"], "s", True), side(r["runs"]["head"], "s", True), config
-            )
+            base, head = side(r["runs"]["base"], "s", True), side(r["runs"]["head"], "s", True)
+            if alone:
+                got = [
+                    c for b, h in zip(base, head, strict=True) for c in compare([b], [h], config)
+                ]
+            else:
+                got = compare(base, head, config)
             r["verdicts"] = {c.name: c.verdict.value for c in got}
         elif r["tool"] == "asv compare" and "rounds" in r:
             got = compare(files_side(r["rounds"]["base"]), files_side(r["rounds"]["head"]), config)
@@ -693,6 +699,65 @@ def sample_positions(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def effects(rows: list[dict], scale: float) -> str:
+    """Per body, from perfkit's stored processes at one condition: the slowdown the
+    condition really caused (mean over trials of the log difference of the sides' mean
+    process values), the spread between the processes the verdict keeps (median pooled
+    sd), the processes a side kept (median), and the processes a side that 80 % power at that effect needs
+    (two-sided 5 %, unpaired normal approximation: 2 * ((1.96 + 0.84) * sd / effect)^2).
+    Shows whether a power bar is reachable on the measured noise at all."""
+    import numpy as np
+
+    from perfkit.model import BenchmarkKind, Direction, Measurement
+    from perfkit.verdict.stats import _keep, _process_values, _width  # the verdict's own
+
+    config = Config()
+
+    def values(runs: list) -> list[float]:
+        m = Measurement(
+            name="b",
+            benchmark="b",
+            kind=BenchmarkKind.TIME,
+            unit="seconds",
+            runs=tuple(tuple(x) for x in runs if x),
+            runs_known=True,
+        )
+        return _process_values(m, Direction.LOWER_IS_BETTER)[0]
+
+    by_body: dict[str, dict[str, list]] = {}
+    for r in rows:
+        if r.get("tool") != "perfkit" or "runs" not in r or r.get("scale") != scale:
+            continue
+        for name, base_runs in r["runs"]["base"].items():
+            x, y = values(base_runs), values(r["runs"]["head"][name])
+            if len(x) < 2 or len(y) < 2:
+                continue
+            # the processes the verdict keeps (disturbed ones set aside)
+            width = _width(x, y, math.log1p(config.stats.disturbed), 1.0, config.stats.prior_sigma)
+            x = [v for v, k in zip(x, _keep(x, width, 1.0, True), strict=True) if k]
+            y = [v for v, k in zip(y, _keep(y, width, 1.0, True), strict=True) if k]
+            body = by_body.setdefault(name.rsplit(".", 1)[-1], {"d": [], "sd": [], "n": []})
+            body["d"].append(float(np.mean(y) - np.mean(x)))
+            pooled = (np.var(x, ddof=1) * (len(x) - 1) + np.var(y, ddof=1) * (len(y) - 1)) / (
+                len(x) + len(y) - 2
+            )
+            body["sd"].append(math.sqrt(pooled))
+            body["n"].append((len(x) + len(y)) / 2)
+    lines = [
+        f"| body (condition x{scale:g}) | trials | effect | process sd | processes kept | "
+        "needed for 80 % power |",
+        "|---|---|---|---|---|---|",
+    ]
+    for body, v in sorted(by_body.items()):
+        effect, sd = float(np.mean(v["d"])), float(np.median(v["sd"]))
+        need = 2 * ((1.96 + 0.84) * sd / effect) ** 2 if effect > 0 else math.inf
+        lines.append(
+            f"| {body} | {len(v['d'])} | {math.expm1(effect) * 100:+.1f} % | {sd * 100:.1f} % | "
+            f"{np.median(v['n']):.0f} | {need:.0f} |"
+        )
+    return "\n".join(lines)
+
+
 def save(out: Path, rows: list[dict], scales: list[float], trials: int) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(
@@ -758,6 +823,18 @@ def main() -> int:
     )
     ap.add_argument("--budget", type=float, default=Protocol().budget, help="with --replay")
     ap.add_argument(
+        "--one-at-a-time",
+        action="store_true",
+        help="with --rejudge: judge each benchmark of perfkit's protocol by itself",
+    )
+    ap.add_argument(
+        "--effects",
+        type=float,
+        metavar="SCALE",
+        help="with --table-only: per body, the effect condition SCALE really caused, the "
+        "process spread, and the processes a side 80 %% power needs",
+    )
+    ap.add_argument(
         "--sample-positions",
         action="store_true",
         help="with --table-only: median excess of each sample position over the process's best",
@@ -770,12 +847,17 @@ def main() -> int:
             r for extra in args.also for r in json.loads(extra.read_text())["rows"]
         ]
         if args.rejudge or args.replay:
-            rows = rejudge(truncate(rows, args.max_rounds, args.max_samples), Config())
+            rows = rejudge(
+                truncate(rows, args.max_rounds, args.max_samples), Config(), args.one_at_a_time
+            )
         protocol = Protocol(rounds=args.rounds, extra_rounds=args.extra_rounds, budget=args.budget)
         if args.replay:
             rows = replay(rows, protocol, Config())
         if args.resample:
             rows = resample(rows, None if args.fixed_stages else protocol, Config(), args.resample)
+        if args.effects:
+            print(effects(rows, args.effects))
+            return 0
         print(sample_positions(rows) if args.sample_positions else markdown(rows, data["scales"]))
         if not args.sample_positions and spend_summary(rows):
             print(spend_summary(rows))

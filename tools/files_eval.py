@@ -17,6 +17,7 @@ trial, A->A2 (A/A), A->B5, A->B10 and A->X with the three tools and prints the t
 
     python tools/files_eval.py collect --data /tmp/files-eval --trials 2   # repeat over time
     python tools/files_eval.py judge --data /tmp/files-eval --json /tmp/files-eval.json
+    python tools/files_eval.py roc --data /tmp/files-eval    # detection at a false-alarm budget
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
 import os
 import random
 import re
@@ -374,11 +376,54 @@ def per_trial(rows: list[dict], tools: tuple[str, ...]) -> str:
     return "\n".join(lines)
 
 
+def roc(data: Path, budgets: tuple[float, ...] = (0.01, 0.05, 0.10, 0.30)) -> str:
+    """What perfkit's evidence could catch at a given false-alarm rate: every comparison
+    ranked by its p-value (signed by its direction; the threshold rule and the correction
+    across the run left out), the cut placed where the A/A pairs allow each budget. Shows
+    whether a detection bar is reachable on this data at all, and where asv's operating
+    point (its false-alarm rate) lies on perfkit's curve."""
+    from perfkit.ingest import load
+    from perfkit.verdict.stats import compare
+
+    labels = json.loads((data / "commits.json").read_text())
+    evidence: dict[str, list[float]] = {"A/A": [], "+5 %": [], "+10 %": []}
+    with tempfile.TemporaryDirectory(prefix="files-roc-") as tmp:
+        for trial in sorted(data.glob("trial-*")):
+            if not (trial / "done").exists():
+                continue
+            for base, head, cond in PAIRS:
+                if cond not in evidence:
+                    continue
+                _work, fb, fh = pair_dir(Path(tmp), trial, labels, base, head)
+                for c in compare(load(fb), load(fh)):
+                    if c.evidence is None:
+                        continue
+                    strength = -math.log10(max(c.evidence.p_value, 1e-300))
+                    evidence[cond].append(math.copysign(strength, math.log(c.evidence.ratio)))
+    aa = sorted(abs(v) for v in evidence["A/A"])
+    lines = [
+        "| A/A flagged (budget) | p below | +10 % caught | +5 % caught | wrong direction at +10 % |",
+        "|---|---|---|---|---|",
+    ]
+    n = len(aa)
+    for budget in budgets:
+        allowed = int(budget * n)
+        cut = aa[n - allowed - 1] if allowed < n else 0.0
+        flagged = sum(v > cut for v in aa)
+        caught = {c: sum(v > cut for v in evidence[c]) for c in ("+10 %", "+5 %")}
+        wrong = sum(v < -cut for v in evidence["+10 %"])
+        lines.append(
+            f"| {flagged}/{n} ({budget:.0%}) | {10**-cut:.2g} | {caught['+10 %']}/"
+            f"{len(evidence['+10 %'])} | {caught['+5 %']}/{len(evidence['+5 %'])} | {wrong} |"
+        )
+    return "\n".join(lines)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    ap.add_argument("step", choices=("collect", "judge"))
+    ap.add_argument("step", choices=("collect", "judge", "roc"))
     ap.add_argument(
         "--data", type=Path, action="append", help="collected trials (repeatable for judge)"
     )
@@ -394,6 +439,9 @@ def main() -> int:
     data = args.data or [Path("/tmp/files-eval")]
     if args.step == "collect":
         collect(data[0], args.trials)
+        return 0
+    if args.step == "roc":
+        print(roc(data[0]))
         return 0
     tools = tuple(t for t in args.tools.split(",") if t)
     rows = [

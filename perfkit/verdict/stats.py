@@ -6,7 +6,8 @@ The method, in short (README "Statistics" has the long form):
   summarised by the mean of its better half of samples, so a burst of noise inside one
   process cannot pose as many independent observations, and a neighbour slowing part of
   a process down does not move its value. Disturbed processes (far slower than the
-  side's best) are set aside, never more than half of them.
+  side's best: 10 %, or six times the benchmark's own process spread where that is wider
+  than typical) are set aside, never more than half of them.
 * **Paired** when both sides come from one perfkit measuring session with the same number
   of runs (run k of base and of head ran next to each other, so slow drift cancels) and
   enough pairs are free of disturbed processes: the estimate is the mean of the per-pair
@@ -17,6 +18,9 @@ The method, in short (README "Statistics" has the long form):
   process-to-process noise typical of a shared machine (``stats.prior_sigma``, 3 %) and
   ``d0`` its weight in processes (``stats.prior_df``). Two processes that happen to agree
   cannot create false confidence, and a side with a single process relies on the prior.
+  Where the processes spread wider than the prior (their variance beyond it at the 5 %
+  level), their own variance and degrees of freedom stand alone: the prior must not pull
+  a benchmark whose processes truly spread 6 % towards 3 %.
 * Sides measured in different sessions (a stored baseline, two files from elsewhere) also
   differ by whatever moved the machine in between, which no number of processes within
   a session reveals: their variance gains ``2 * session_sigma^2`` (3 % by default), so
@@ -59,7 +63,7 @@ import numpy as np
 
 # Student's t and the normal quantile from scipy.special: scipy.stats' distribution
 # objects cost ~1 s more on 20,000 benchmarks for the same numbers
-from scipy.special import ndtri, stdtr, stdtrit
+from scipy.special import chdtrc, ndtri, stdtr, stdtrit
 
 from perfkit.config import Config
 from perfkit.model import (
@@ -87,6 +91,13 @@ CLEAR = math.log1p(0.0005)
 # from this many benchmarks of files perfkit did not measure, the shift between the files
 # read from the run replaces the prior session_sigma (``_load_shift``)
 LOAD_FROM = 5
+# a process is set aside as disturbed only beyond this many of its benchmark's own process
+# spread, read from sides of at least SPREAD_FROM processes (``_width``): a symmetric
+# spread is the benchmark, not a neighbour
+SPREAD_WIDTH = 6.0
+SPREAD_FROM = 5
+# the data overrule the prior when their variance lies beyond it at this level (``_tests``)
+PRIOR_CONFLICT = 0.05
 
 
 @dataclass(frozen=True)
@@ -223,7 +234,15 @@ def _ss(v: list[float]) -> float:
 
 
 def _keep(values: list[float], width: float, sign: float, pad: bool) -> list[bool]:
-    """``undisturbed`` on a plain list (``sign`` -1 for a throughput)."""
+    """Mask of the processes that were not disturbed: within ``width`` (log) of the side's
+    best one, and (``pad``) never fewer than the better half; ``sign`` -1 for a throughput,
+    where a disturbed process shows a *lower* value.
+
+    A fresh interpreter sometimes runs 1.3-2x slower for its whole life (another tenant
+    on the same core); such a process says nothing about the code, so it is set aside.
+    The better half is always kept because the best process can be the odd one out too
+    (a lucky memory layout can make a memory-bound kernel 3x faster): one lucky process
+    must not become the reference."""
     if len(values) < 3:  # of two processes, which one is the odd one out?
         return [True] * len(values)
     worse = [sign * v for v in values]
@@ -233,20 +252,36 @@ def _keep(values: list[float], width: float, sign: float, pad: bool) -> list[boo
     return [w <= cut for w in worse]
 
 
-def undisturbed(
-    values: np.ndarray, width: float, direction: Direction, *, pad: bool = True
-) -> np.ndarray:
-    """Mask of the processes that were not disturbed: within ``width`` (log) of the
-    side's best one, and never fewer than the better half.
+@functools.lru_cache(maxsize=256)
+def _half_fraction(n: int) -> float:
+    """E[sample variance of the smaller half of n standard normal values]: what keeping
+    the better half leaves of a symmetric spread's variance (by simulation, fixed seed)."""
+    draws = np.sort(np.random.default_rng(0).standard_normal((20_000, n)), axis=1)
+    return float(draws[:, : (n + 1) // 2].var(axis=1, ddof=1).mean())
 
-    A fresh interpreter sometimes runs 1.3-2x slower for its whole life (another tenant
-    on the same core); such a process says nothing about the code, so it is set aside.
-    The better half is always kept because the best process can be the odd one out too
-    (a lucky memory layout can make a memory-bound kernel 3x faster): one lucky process
-    must not become the reference. For a throughput (higher is better) a disturbed
-    process shows a *lower* value. ``pad=False``: only the processes within ``width``."""
-    sign = -1.0 if direction is Direction.HIGHER_IS_BETTER else 1.0
-    return np.array(_keep([float(v) for v in values], width, sign, pad), dtype=bool)
+
+def _width(x: list[float], y: list[float], width: float, sign: float, typical: float) -> float:
+    """The disturbed width of one benchmark: ``width``, or ``SPREAD_WIDTH`` times the
+    process spread its better halves show, whichever is larger.
+
+    Some benchmarks' processes spread symmetrically (memory-layout sensitive kernels:
+    sd 4-10 % between processes of identical code). A fixed width then sets aside each
+    side's slow tail as "disturbed", the kept fast tails understate the variance, and
+    identical code was flagged 15-20 % of the time (tools/process_spread_sim.py). The
+    better halves are what disturbance leaves alone (it only ever slows processes down),
+    so their spread, scaled up by what halving removes, is the benchmark's own. It counts
+    only when wider than the typical process noise (``typical``, the prior) and read from
+    sides of at least ``SPREAD_FROM`` processes: the better half of fewer says too little
+    (on the file evaluation it set aside almost nothing and lost detections)."""
+    ss = weight = 0.0
+    for side in (x, y):
+        if len(side) >= SPREAD_FROM:
+            better = sorted(sign * v for v in side)[: (len(side) + 1) // 2]
+            ss += _ss(better)
+            weight += (len(better) - 1) * _half_fraction(len(side))
+    spread = math.sqrt(ss / weight) if weight else 0.0
+    # only a spread wider than the typical process noise (the prior) is the benchmark's own
+    return max(width, SPREAD_WIDTH * spread) if spread > typical else width
 
 
 def measured_together(base: Measurement, head: Measurement, config: Config) -> bool:
@@ -275,7 +310,7 @@ def _summarise(
             _process_values(head, direction),
         )
     prior = max(config.stats.prior_sigma**2, wx, wy)
-    width = math.log1p(config.stats.disturbed)
+    width = _width(x, y, math.log1p(config.stats.disturbed), sign, config.stats.prior_sigma)
     keep_x, keep_y = _keep(x, width, sign, True), _keep(y, width, sign, True)
     clean_x, clean_y = _keep(x, width, sign, False), _keep(y, width, sign, False)
     clean_shift = _mean(_pick(y, clean_y)) - _mean(_pick(x, clean_x))
@@ -618,11 +653,18 @@ def _tests(s: list[_Summary], config: Config, extra: np.ndarray) -> tuple[np.nda
     d0, conf = config.stats.prior_df, config.stats.confidence
     est = np.array([x.estimate for x in s])
     df = np.array([x.df for x in s], dtype=float)
-    s2 = (df * np.array([x.var_data for x in s]) + d0 * np.array([x.var_prior for x in s])) / (
-        df + d0
-    )
+    data = np.array([x.var_data for x in s])
+    prior = np.array([x.var_prior for x in s])
+    s2 = (df * data + d0 * prior) / (df + d0)
+    # the prior guards against a few processes agreeing by chance; it must not pull a
+    # benchmark whose processes spread wider than it back towards it (memory-layout
+    # sensitive kernels: sd 4-10 %, tools/process_spread_sim.py): where the data's variance
+    # lies beyond the prior's at level PRIOR_CONFLICT, the data stand alone
+    with np.errstate(divide="ignore", invalid="ignore"):
+        wide = (df > 0) & (chdtrc(df, df * data / prior) < PRIOR_CONFLICT)
+    s2 = np.where(wide, data, s2)
+    dof = np.maximum(np.where(wide, df, df + d0), 1.0)
     se = np.sqrt(s2 * np.array([x.scale for x in s]) + extra)
-    dof = np.maximum(df + d0, 1.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         t = np.where(se > 0, est / se, np.where(est == 0, 0.0, np.inf))
     p = np.clip(2 * stdtr(dof, -np.abs(t)), 0.0, 1.0)

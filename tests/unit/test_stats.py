@@ -321,7 +321,7 @@ def test_a_side_padded_with_disturbed_processes_does_not_make_a_change_up():
         runs=[proc(1.10 + 0.01 * i) for i in range(5)] + [proc(1.75 + 0.01 * i) for i in range(5)]
     )
     c = one(base, head)
-    assert c.evidence.ratio < 0.9  # what the padded better halves say
+    assert c.evidence.ratio < 0.95  # what the padded better halves say: "improvement"
     assert c.verdict is Verdict.INCONCLUSIVE
 
 
