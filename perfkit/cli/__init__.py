@@ -240,10 +240,18 @@ def main(argv: list[str] | None = None) -> int:
     return result if isinstance(result, int) else EXIT_OK
 
 
+# True in the console script (``entry``), whose process ends when the command returns:
+# a command may then skip work that only a long-lived process needs (``perfkit history``
+# leaves the garbage collector off rather than let it walk the run's objects once more).
+QUICK_EXIT = False
+
+
 def entry() -> None:
     """The ``perfkit`` console script: :func:`main`, then a quick exit. Once numba (and
     LLVM) are loaded, interpreter teardown takes 0.6 s and more on a loaded machine; every
     command has finished its work and closed its files by now, so flush and leave."""
+    global QUICK_EXIT
+    QUICK_EXIT = True
     code = main()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):  # a closed or broken pipe

@@ -248,3 +248,22 @@ def test_a_file_parsed_elsewhere_reads_as_the_file(tmp_path):
     got = seriesfile.read_csv_table(flags, parsed=parsed)
     assert isinstance(got, pd.DataFrame)
     pd.testing.assert_frame_equal(got, seriesfile.read_csv(flags))
+
+
+def test_the_collector_is_back_after_a_run_unless_the_process_exits_next(tmp_path, monkeypatch):
+    import gc
+
+    import perfkit.cli as cli
+
+    path = tmp_path / "s.csv"
+    LAYOUTS["commit first"](_steps(40, 7)).to_csv(path, index=False)
+    args = ["-q", "history", "--csv", str(path), "--out", str(tmp_path / "o")]
+    assert gc.isenabled()
+    assert cli.main(args) == 0
+    assert gc.isenabled()  # in-process (tests, library use): restored
+    monkeypatch.setattr(cli, "QUICK_EXIT", True)  # the console script: os._exit follows
+    try:
+        assert cli.main(args) == 0
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
