@@ -160,6 +160,23 @@ def _rebased_away_result(results: Path) -> str:
     return ghost
 
 
+def _levels(results: Path, shas: list[str]) -> str:
+    """Each commit's measured value (ms), for a failure message: a change point one or two
+    commits off was seen once in a full run and not reproduced in six more; the values say
+    whether the measurement or the detector moved it."""
+    got = {}
+    for path in results.glob("*/*-*.json"):
+        if path.name == "machine.json":
+            continue
+        data = json.loads(path.read_text())
+        row = data["results"].get(BENCH)
+        if row:
+            got[data["commit_hash"]] = row[data["result_columns"].index("result")][0]
+    return " ".join(
+        f"{i}:{got[c] * 1e3:.1f}" if got.get(c) else f"{i}:-" for i, c in enumerate(shas)
+    )
+
+
 def test_history_finds_exactly_the_slow_commit(measured_repo, tmp_path, capsys):
     root, shas, results = measured_repo
     ghost = _rebased_away_result(results)
@@ -187,7 +204,7 @@ def test_history_finds_exactly_the_slow_commit(measured_repo, tmp_path, capsys):
     (series,) = [s for s in data["series"] if s["series"].startswith(BENCH)]
     assert [(cp["commit"], cp["verdict"]) for cp in series["change_points"]] == [
         (shas[SLOW_AT], "regression")
-    ]
+    ], _levels(results, shas)
     assert 1.6 < series["change_points"][0]["ratio"] < 3.0  # 2x the work (2.66 seen at load 8)
     assert data["skipped_commits"] == [ghost] and ghost[:12] in captured.err
     assert (tmp_path / "out" / "index.html").exists()

@@ -81,6 +81,19 @@ def test_the_issue_case_is_inconclusive_both_ways():
         assert c.evidence.ci_low < 1 < c.evidence.ci_high  # the interval holds "no change"
 
 
+def test_a_slow_mode_1_2x_away_is_another_mode_too():
+    """Measured (file evaluation, trial 8, 11:08 UTC 2026-12-07, quiet machine): the regex
+    body of identical code, per-process values in us. Two of A's four processes ran in a
+    fast mode 1.21x away, none of A2's; with a mode gap of 1.25x that was a 22 % Critical
+    regression (p_adj 7e-5), in both directions."""
+    a = [2732.5, 2732.9, 2278.3, 2230.7]
+    a2 = [2756.1, 2761.4, 2758.1, 2743.1]
+    for base, head in ((a, a2), (a2, a)):
+        c = one(side(base), side(head))
+        assert c.verdict is Verdict.INCONCLUSIVE, c.message
+        assert "speed modes" in c.message
+
+
 def test_the_issue_case_stays_inconclusive_among_other_benchmarks():
     rng = np.random.default_rng(3)
     base = [side(A, name="case"), *(side([1.0] * 4, name=f"o{i}", rng=rng) for i in range(11))]
