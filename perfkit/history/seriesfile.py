@@ -214,6 +214,12 @@ def to_history(raw: pd.DataFrame, source: str) -> pd.DataFrame:
     if raw.empty or not metrics:
         raise ResultsFormatError(f"{source}: no metric columns and rows to read")
     commits = raw["commit"] if "commit" in raw.columns else pd.Series(range(len(raw))).astype(str)
+    missing = np.flatnonzero(commits.isna().to_numpy())
+    if len(missing):  # an empty cell, or a text pandas reads as missing ("NA", "null", ...)
+        raise ResultsFormatError(
+            f"{source}: line {missing[0] + 2} has no commit (empty or a missing-value text "
+            "such as NA): name every row's commit"
+        )
     if commits.duplicated().any():
         dup = commits[commits.duplicated()].iloc[0]
         raise ResultsFormatError(f"{source}: commit {dup!r} appears more than once")

@@ -260,6 +260,16 @@ def test_cli_history_bad_input_exit_2(tmp_path, capsys):
     assert "Traceback" not in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("cell", ["", "NA", "null"])
+def test_cli_history_csv_row_without_a_commit_is_bad_input(tmp_path, capsys, cell):
+    """A commit cell pandas reads as missing was an internal error (exit 3) before."""
+    path = tmp_path / "s.csv"
+    path.write_text(f"commit,a,b\nc1,1.0,2.0\n{cell},1.1,2.1\nc3,1.0,2.0\n")
+    assert main(["history", "--csv", str(path), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "line 3 has no commit" in err and "Traceback" not in err
+
+
 def test_config_overrides_direction():
     from perfkit.config import Config
 
