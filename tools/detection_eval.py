@@ -52,6 +52,7 @@ from perfkit.measure.protocol import (  # noqa: E402
     allowed_processes,
     measure_spent,
 )
+from perfkit.model import BenchmarkKind, Measurement  # noqa: E402
 from perfkit.verdict.stats import compare  # noqa: E402
 
 BODIES = '''
@@ -347,26 +348,27 @@ def pyperf_flags(rounds, work: Path) -> dict[str, str]:
     return flags
 
 
+def timed(name: str, runs, session: str | None = "s", known: bool = True) -> Measurement:
+    """A stored time benchmark's processes as a Measurement (empty processes left out)."""
+    return Measurement(
+        name=name,
+        benchmark=name,
+        kind=BenchmarkKind.TIME,
+        unit="seconds",
+        session=session,
+        runs=tuple(tuple(x) for x in runs if x),
+        runs_known=known,
+    )
+
+
 def rejudge(rows: list[dict], config: Config, alone: bool = False) -> list[dict]:
     """perfkit's verdicts recomputed with the current statistics from the stored samples
     (its own protocol's processes; asv's rounds as asv's result files hold them);
     ``alone``: each benchmark of perfkit's protocol judged by itself, as a run with one
     benchmark selected would be (no correction across the suite to spread a false alarm)."""
-    from perfkit.model import BenchmarkKind, Measurement
 
     def side(samples_by_name: dict, session: str | None, known: bool) -> list[Measurement]:
-        return [
-            Measurement(
-                name=n,
-                benchmark=n,
-                kind=BenchmarkKind.TIME,
-                unit="seconds",
-                session=session,
-                runs=tuple(tuple(r) for r in runs if r),
-                runs_known=known,
-            )
-            for n, runs in samples_by_name.items()
-        ]
+        return [timed(n, runs, session, known) for n, runs in samples_by_name.items()]
 
     def files_side(rounds: list[dict]) -> list[Measurement]:
         """What `perfkit continuous` reads from asv's merged file (rounds appended, the
@@ -470,7 +472,6 @@ def replay(rows: list[dict], protocol: Protocol, config: Config) -> list[dict]:
     cap, so the replay under-states detection and over-states the budget used). CPU is
     the stored run's, scaled by the processes used."""
     from perfkit.measure.protocol import sequential
-    from perfkit.model import BenchmarkKind, Measurement
 
     out = []
     for r in rows:
@@ -484,18 +485,7 @@ def replay(rows: list[dict], protocol: Protocol, config: Config) -> list[dict]:
         censored: set[str] = set()
 
         def side(label: str, stored=stored, done=done) -> list[Measurement]:
-            return [
-                Measurement(
-                    name=n,
-                    benchmark=n,
-                    kind=BenchmarkKind.TIME,
-                    unit="seconds",
-                    session="s",
-                    runs=tuple(tuple(x) for x in stored[label][n][: done[n]] if x),
-                    runs_known=True,
-                )
-                for n in done
-            ]
+            return [timed(n, stored[label][n][: done[n]]) for n in done]
 
         def more(picked: list[str], rounds: range, have=have, done=done, censored=censored):
             for n in picked:
@@ -537,7 +527,7 @@ def resample(
     import random
 
     from perfkit.measure.protocol import is_suspect, sequential
-    from perfkit.model import BenchmarkKind, Measurement, Verdict
+    from perfkit.model import Verdict
 
     rng = random.Random(seed)
     pools = [
@@ -565,18 +555,7 @@ def resample(
                 done = {n: rounds for n in pool}
 
                 def side(label: str, drawn=drawn, done=done) -> list[Measurement]:
-                    return [
-                        Measurement(
-                            name=n,
-                            benchmark=n,
-                            kind=BenchmarkKind.TIME,
-                            unit="seconds",
-                            session="s",
-                            runs=tuple(tuple(x) for x in drawn[label][n][: done[n]]),
-                            runs_known=True,
-                        )
-                        for n in done
-                    ]
+                    return [timed(n, drawn[label][n][: done[n]]) for n in done]
 
                 def both(side=side):
                     return side("base"), side("head")
@@ -703,26 +682,19 @@ def effects(rows: list[dict], scale: float) -> str:
     """Per body, from perfkit's stored processes at one condition: the slowdown the
     condition really caused (mean over trials of the log difference of the sides' mean
     process values), the spread between the processes the verdict keeps (median pooled
-    sd), the processes a side kept (median), and the processes a side that 80 % power at that effect needs
-    (two-sided 5 %, unpaired normal approximation: 2 * ((1.96 + 0.84) * sd / effect)^2).
+    sd), the processes a side kept (median), and the processes a side that 80 % power at
+    that effect needs (two-sided 5 %, unpaired normal approximation:
+    2 * ((1.96 + 0.84) * sd / effect)^2).
     Shows whether a power bar is reachable on the measured noise at all."""
     import numpy as np
 
-    from perfkit.model import BenchmarkKind, Direction, Measurement
+    from perfkit.model import Direction
     from perfkit.verdict.stats import _keep, _process_values, _width  # the verdict's own
 
     config = Config()
 
     def values(runs: list) -> list[float]:
-        m = Measurement(
-            name="b",
-            benchmark="b",
-            kind=BenchmarkKind.TIME,
-            unit="seconds",
-            runs=tuple(tuple(x) for x in runs if x),
-            runs_known=True,
-        )
-        return _process_values(m, Direction.LOWER_IS_BETTER)[0]
+        return _process_values(timed("b", runs, None), Direction.LOWER_IS_BETTER)[0]
 
     by_body: dict[str, dict[str, list]] = {}
     for r in rows:
