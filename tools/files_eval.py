@@ -18,6 +18,7 @@ trial, A->A2 (A/A), A->B5, A->B10 and A->X with the three tools and prints the t
     python tools/files_eval.py collect --data /tmp/files-eval --trials 2   # repeat over time
     python tools/files_eval.py judge --data /tmp/files-eval --json /tmp/files-eval.json
     python tools/files_eval.py roc --data /tmp/files-eval    # detection at a false-alarm budget
+    python tools/files_eval.py scaled --data /tmp/files-eval # A2's file x 1.1 ... x 2
 """
 
 from __future__ import annotations
@@ -419,16 +420,57 @@ def roc(data: Path, budgets: tuple[float, ...] = (0.01, 0.05, 0.10, 0.30)) -> st
     return "\n".join(lines)
 
 
+def scaled(data: Path, factors: tuple[float, ...], tools: tuple[str, ...]) -> str:
+    """Known slowdowns measured one after the other: the head is A2's file (identical code,
+    its own ``asv run``) with every sample x k, so each pair carries the real shift between
+    two sequential runs plus a slowdown of exactly k. A flag the other way is a wrong
+    direction."""
+    labels = json.loads((data / "commits.json").read_text())
+    caught = {(t, k): [0, 0, 0] for t in tools for k in factors}  # caught, wrong, of
+    with tempfile.TemporaryDirectory(prefix="files-scaled-") as tmp:
+        for trial in sorted(data.glob("trial-*")):
+            if not (trial / "done").exists():
+                continue
+            for k in factors:
+                work, fb, _fh = pair_dir(Path(tmp), trial, labels, "A", "A2")
+                fs = result_file(trial / "A2", labels["A2"])
+                for f in work.glob(f"*/{labels['A2'][:8]}-*.json"):
+                    f.unlink()
+                dest = work / fb.parent.name / f"{labels['X'][:8]}-{fs.name.split('-', 1)[1]}"
+                scaled_copy(fs, dest, labels["X"], k)
+                got = {}
+                if "perfkit compare" in tools:
+                    got["perfkit compare"] = perfkit_flags(fb, dest, work)[0]
+                if "asv compare" in tools:
+                    got["asv compare"] = asv_flags(data, work, labels, "A", "X")
+                for tool, flags in got.items():
+                    cell = caught[tool, k]
+                    cell[0] += sum(v == "regression" for v in flags.values())
+                    cell[1] += sum(v == "improvement" for v in flags.values())
+                    cell[2] += len(flags)
+    lines = [
+        "| A2's file x | " + " | ".join(f"{t}: caught (wrong)" for t in tools) + " |",
+        "|---" * (len(tools) + 1) + "|",
+    ]
+    for k in factors:
+        cells = [f"{caught[t, k][0]}/{caught[t, k][2]} ({caught[t, k][1]})" for t in tools]
+        lines.append(f"| {k:g} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    ap.add_argument("step", choices=("collect", "judge", "roc"))
+    ap.add_argument("step", choices=("collect", "judge", "roc", "scaled"))
     ap.add_argument(
         "--data", type=Path, action="append", help="collected trials (repeatable for judge)"
     )
     ap.add_argument("--config", type=Path, help="judge: a perfkit.toml for perfkit compare")
     ap.add_argument("--trials", type=int, default=1)
+    ap.add_argument(
+        "--factors", default="1.1,1.2,1.3,1.5,2", help="scaled: the slowdowns applied to A2"
+    )
     ap.add_argument("--json", type=Path, help="judge: write the verdicts here")
     ap.add_argument("--tools", default=",".join(TOOLS))
     ap.add_argument(
@@ -444,6 +486,10 @@ def main() -> int:
         print(roc(data[0]))
         return 0
     tools = tuple(t for t in args.tools.split(",") if t)
+    if args.step == "scaled":
+        factors = tuple(float(k) for k in args.factors.split(","))
+        print(scaled(data[0], factors, tuple(t for t in tools if t != "pyperf compare_to")))
+        return 0
     rows = [
         r for d in data for r in judge(d, tools, args.config and args.config.resolve(), args.reuse)
     ]

@@ -83,9 +83,12 @@ MODE_GAP = math.log(1.2)
 # on perfkit's own sides the mode-swap reading stands only while "every process of the
 # slower side ran in the other mode" is at least this likely at the faster side's rate
 MODE_SWAP_BELIEF = 1e-3
-# shares of the level of the two readings of foreign sides (weighted Bonferroni): the
-# process reading, and the rank reading (k-th fastest process against k-th fastest)
-RANK_WEIGHT = (0.95, 0.05)
+# shares of the level of the other readings of foreign sides (weighted Bonferroni; the
+# process reading has the rest): the rank reading (k-th fastest process against k-th
+# fastest) and the best-sample reading (each process's best sample), which shares the
+# level equally with the process reading: on sequential files neither is the better one
+# everywhere (load scatters the process values, a speed mode moves both)
+READING_WEIGHT = {"rank": 0.05, "best": 0.475}
 # how far from zero (log) the near end of an interval must be for a change to be called:
 # what rounds to +0.1 % in a message (an interval "+0.0 to +9.9 %" is not a regression)
 CLEAR = math.log1p(0.0005)
@@ -133,14 +136,18 @@ class _Summary:
     clean: _Summary | None = None
     # a side of one process: no verdict (it may have run in the other speed mode)
     single: bool = False
+    # the best-sample reading (foreign sides): each process's best sample, which a
+    # neighbour's load moves least, with its own mode-swap guard in ``alt`` (None: none)
+    best: _Summary | None = None
 
 
-_Values = tuple[list[float], float, float]  # log process values, within variance, best log
+# log process values, within variance, log of each process's best sample
+_Values = tuple[list[float], float, list[float]]
 
 
 def _process_values(m: Measurement, direction: Direction) -> _Values:
     """Log location per run (the mean of its better half of samples), the mean sampling
-    variance of such a location, and the log of the side's best sample.
+    variance of such a location, and the log of each run's best sample.
 
     Other tenants of a shared machine only ever slow a sample down, never speed it up, so
     the slower half of a process's samples mostly measures them; the better half is the
@@ -152,11 +159,12 @@ def _process_values(m: Measurement, direction: Direction) -> _Values:
         # the common case (every process took the same number of samples), in one go
         values, within, best = _batch_values([runs], direction)
         return values[0], within[0], best[0]
-    values, within = [], []
+    values, within, bests = [], [], []
     for run in runs:
         logs = np.sort(np.log(run))
         if direction is Direction.HIGHER_IS_BETTER:
             logs = logs[::-1]
+        bests.append(float(logs[0]))
         if not m.runs_known:
             values.append(float(np.median(logs)))
             if len(logs) > 1:
@@ -166,12 +174,7 @@ def _process_values(m: Measurement, direction: Direction) -> _Values:
         values.append(float(best.mean()))
         if len(best) > 1:
             within.append(best.var(ddof=1) / len(best))
-    pick = max if direction is Direction.HIGHER_IS_BETTER else min
-    return (
-        values,
-        float(np.mean(within)) if within else 0.0,
-        math.log(pick(pick(r) for r in runs)),
-    )
+    return values, float(np.mean(within)) if within else 0.0, bests
 
 
 def _batch_values(
@@ -186,12 +189,7 @@ def _batch_values(
     k = (logs.shape[2] + 1) // 2
     best = logs[:, :, :k]
     within = (best.var(axis=2, ddof=1) / k).mean(axis=1)
-    top = (
-        logs[:, :, 0].max(axis=1)
-        if direction is Direction.HIGHER_IS_BETTER
-        else logs[:, :, 0].min(axis=1)
-    )
-    return best.mean(axis=2).tolist(), within.tolist(), top.tolist()
+    return best.mean(axis=2).tolist(), within.tolist(), logs[:, :, 0].tolist()
 
 
 def _all_values(pairs: list[tuple[Measurement, Measurement]], config: Config) -> dict[int, _Values]:
@@ -357,11 +355,45 @@ def _summarise(
     # its own scatter holds the processes' sampling noise (sorting does not absorb it):
     # the prior only guards against a few processes agreeing by chance
     qq = _rank_reading(x, y, config.stats.prior_sigma**2, extra)
+    # the best of n samples falls as n grows: only sides whose processes took as many
+    # samples each are compared by their best samples
+    counts = {len(r) for r in base.runs} | {len(r) for r in head.runs}
+    best = _best_reading(bx, by, sign, config, extra) if len(counts) == 1 else None
     # the best sample of a side is what load moves least (other tenants only ever slow a
     # sample down): log(head's best / base's best)
+    top = min if sign > 0 else max
     return _unpaired(
-        xs, ys, prior, extra, consistent=consistent, alt=alt, qq=qq, best_shift=by - bx
+        xs,
+        ys,
+        prior,
+        extra,
+        consistent=consistent,
+        alt=alt,
+        qq=qq,
+        best_shift=top(by) - top(bx),
+        best=best,
     )
+
+
+def _best_reading(
+    bx: list[float], by: list[float], sign: float, config: Config, extra: float
+) -> _Summary | None:
+    """Each process's best sample against the other side's (foreign sides of at least 2
+    processes each). A neighbour's load slows most samples of a process but rarely all of
+    them, so under load the best samples still show the code where the process values
+    scatter 2-4x; a process in the machine's slow speed mode is slow in every sample, so
+    the same disturbed-process rule and mode-swap guard apply as to the process values."""
+    if min(len(bx), len(by)) < 2:
+        return None
+    # the prior of a process's best sample is the process noise alone: the sampling
+    # variance of a better-half mean (which load inflates) says nothing about it
+    prior = config.stats.prior_sigma**2
+    width = math.log1p(config.stats.disturbed)
+    kx, ky = _keep(bx, width, sign, True), _keep(by, width, sign, True)
+    xs, ys = _pick(bx, kx), _pick(by, ky)
+    estimate = _mean(ys) - _mean(xs)
+    alt = _mode_swap(bx, by, kx, ky, estimate, config.stats.prior_sigma, sign, prior, extra)
+    return _unpaired(xs, ys, prior, extra, alt=alt)
 
 
 @functools.lru_cache(maxsize=64)
@@ -691,21 +723,43 @@ def _decide(pending, b, h, config: Config):
     low = np.minimum.reduce([est - half, est_alt - half_alt, est_cl - half_cl])
     high = np.maximum.reduce([est + half, est_alt + half_alt, est_cl + half_cl])
     mde = np.maximum.reduce([mde, mde_alt, mde_cl])
-    # the rank reading (foreign sides of as many processes) may show the change where the
-    # processes of a side disagree: either reading may call it, by a weighted Bonferroni
-    # (the main reading at 95 % of the level, the rank reading at 5 %: min(p / 0.95,
-    # p_rank / 0.05)); the estimate and interval are then those of the reading that decided
-    has_qq = np.array([x.qq is not None for x in s])
-    rank = np.zeros(len(s), dtype=bool)
-    if has_qq.any():
-        est_q, p_q, half_q, mde_q = _tests([x.qq or x for x in s], config, load)
-        combined = np.minimum(np.minimum(p / RANK_WEIGHT[0], p_q / RANK_WEIGHT[1]), 1.0)
-        rank = has_qq & (p_q / RANK_WEIGHT[1] < p / RANK_WEIGHT[0])
-        p = np.where(has_qq, combined, p)
-        est = np.where(rank, est_q, est)
-        low = np.where(rank, est_q - half_q, low)
-        high = np.where(rank, est_q + half_q, high)
-        mde = np.where(has_qq, np.minimum(mde, mde_q), mde)
+    # on foreign sides two more readings may call the change, by a weighted Bonferroni
+    # (each reading at its share of the level: min over readings of p / weight): the rank
+    # reading (sides of as many processes) where the processes of a side disagree, and
+    # the best-sample reading where load scattered the process values; the estimate and
+    # interval are then those of the reading that decided
+    others = []  # (reading, its summaries, estimate, p, interval low, high, mde)
+    if any(x.qq is not None for x in s):
+        e, p_q, h_q, m_q = _tests([x.qq or x for x in s], config, load)
+        others.append(("rank", [x.qq for x in s], e, p_q, e - h_q, e + h_q, m_q))
+    if any(x.best is not None for x in s):
+        # with the best samples' own mode-swap guard, as for the process values
+        bests = [x.best for x in s]
+        e, p1, h1, m1 = _tests([b or x for b, x in zip(bests, s, strict=True)], config, load)
+        swap = [(b.alt or b) if b is not None else x for b, x in zip(bests, s, strict=True)]
+        e2, p2, h2, m2 = _tests(swap, config, load)
+        lo_b, hi_b = np.minimum(e - h1, e2 - h2), np.maximum(e + h1, e2 + h2)
+        others.append(("best", bests, e, np.maximum(p1, p2), lo_b, hi_b, np.maximum(m1, m2)))
+    decided = np.full(len(s), "", dtype=object)
+    if others:
+        score = p / (
+            1.0
+            - sum(
+                np.where([r is not None for r in present], READING_WEIGHT[key], 0.0)
+                for key, present, *_ in others
+            )
+        )
+        for key, present, est_r, p_r, low_r, high_r, mde_r in others:
+            has = np.array([r is not None for r in present])
+            score_r = np.where(has, p_r / READING_WEIGHT[key], np.inf)
+            wins = score_r < score
+            score = np.minimum(score, score_r)
+            decided = np.where(wins, key, decided)
+            est = np.where(wins, est_r, est)
+            low = np.where(wins, low_r, low)
+            high = np.where(wins, high_r, high)
+            mde = np.where(has, np.minimum(mde, mde_r), mde)
+        p = np.minimum(score, 1.0)
     p_adj = benjamini_hochberg(p)
     conf = config.stats.confidence
     results = []
@@ -724,7 +778,11 @@ def _decide(pending, b, h, config: Config):
             method += "; also the undisturbed processes alone"
         if summ.qq is not None:
             method += "; or the rank reading (k-th fastest process against k-th fastest)"
-            if rank[i]:
+            if decided[i] == "rank":
+                method += ", which decided"
+        if summ.best is not None:
+            method += "; or the best-sample reading (each process's best sample)"
+            if decided[i] == "best":
                 method += ", which decided"
         if summ.best_shift is not None:
             method += (
