@@ -378,12 +378,13 @@ def _summarise(
 def _best_reading(
     bx: list[float], by: list[float], sign: float, config: Config, extra: float
 ) -> _Summary | None:
-    """Each process's best sample against the other side's (foreign sides of at least 2
-    processes each). A neighbour's load slows most samples of a process but rarely all of
+    """Each process's best sample against the other side's (foreign sides of at least 3
+    processes each, as for the rank reading: of two processes neither can be set aside,
+    so no mode-swap guard could stand). A neighbour's load slows most samples of a process but rarely all of
     them, so under load the best samples still show the code where the process values
     scatter 2-4x; a process in the machine's slow speed mode is slow in every sample, so
     the same disturbed-process rule and mode-swap guard apply as to the process values."""
-    if min(len(bx), len(by)) < 2:
+    if min(len(bx), len(by)) < 3:
         return None
     # the prior of a process's best sample is the process noise alone: the sampling
     # variance of a better-half mean (which load inflates) says nothing about it
