@@ -4,6 +4,7 @@ sensitive kernels do this) rather than only ever being slowed down?
 
     python tools/process_spread_sim.py [--draws 400] [--seed 7]
     python tools/process_spread_sim.py --disturbed 10 --prior-sigma 0.06   # the diagnosis
+    python tools/process_spread_sim.py --files     # sides from two files (no session)
 
 A fixed 10 % disturbed width and a fixed 3 % prior flagged such code 10-22 % of the time;
 since the benchmark's own spread widens the width and the data can overrule the prior,
@@ -28,7 +29,7 @@ from perfkit.model import BenchmarkKind, Measurement, Verdict  # noqa: E402
 from perfkit.verdict.stats import compare  # noqa: E402
 
 
-def side(rng, runs: int, samples: int, sd: float) -> Measurement:
+def side(rng, runs: int, samples: int, sd: float, session: str | None = "s") -> Measurement:
     out = tuple(
         tuple(math.exp(rng.normal(0, sd)) * np.exp(np.abs(rng.normal(0, 0.01, samples))))
         for _ in range(runs)
@@ -36,7 +37,7 @@ def side(rng, runs: int, samples: int, sd: float) -> Measurement:
     m = Measurement(
         name="b", benchmark="b", kind=BenchmarkKind.TIME, unit="seconds", runs=out, runs_known=True
     )
-    return replace(m, session="s")
+    return replace(m, session=session)
 
 
 def main() -> int:
@@ -47,6 +48,9 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--disturbed", type=float, help="stats.disturbed (10: nothing set aside)")
     ap.add_argument("--prior-sigma", type=float, help="stats.prior_sigma (default 0.03)")
+    ap.add_argument(
+        "--files", action="store_true", help="sides from files (no session), not one session"
+    )
     args = ap.parse_args()
     stats = Config().stats
     for key in ("disturbed", "prior_sigma"):
@@ -65,7 +69,9 @@ def main() -> int:
             for sd in sds:
                 flagged = 0
                 for _ in range(args.draws):
-                    base, head = side(rng, runs, samples, sd), side(rng, runs, samples, sd)
+                    session = None if args.files else "s"
+                    base = side(rng, runs, samples, sd, session)
+                    head = side(rng, runs, samples, sd, session)
                     (c,) = compare([base], [head], config)
                     flagged += c.verdict in (Verdict.REGRESSION, Verdict.IMPROVEMENT)
                 cells.append(f"{flagged / args.draws:.1%}")

@@ -380,8 +380,8 @@ def _best_reading(
 ) -> _Summary | None:
     """Each process's best sample against the other side's (foreign sides of at least 3
     processes each, as for the rank reading: of two processes neither can be set aside,
-    so no mode-swap guard could stand). A neighbour's load slows most samples of a process but rarely all of
-    them, so under load the best samples still show the code where the process values
+    so no mode-swap guard could stand). A neighbour's load slows most samples of a process
+    but rarely all of them, so under load the best samples still show the code where the process values
     scatter 2-4x; a process in the machine's slow speed mode is slow in every sample, so
     the same disturbed-process rule and mode-swap guard apply as to the process values."""
     if min(len(bx), len(by)) < 3:
@@ -389,7 +389,9 @@ def _best_reading(
     # the prior of a process's best sample is the process noise alone: the sampling
     # variance of a better-half mean (which load inflates) says nothing about it
     prior = config.stats.prior_sigma**2
-    width = math.log1p(config.stats.disturbed)
+    # the disturbed width as for the process values: wider where the benchmark's own
+    # process spread is (a fixed width would set a symmetric spread's slow tail aside)
+    width = _width(bx, by, math.log1p(config.stats.disturbed), sign, config.stats.prior_sigma)
     kx, ky = _keep(bx, width, sign, True), _keep(by, width, sign, True)
     xs, ys = _pick(bx, kx), _pick(by, ky)
     estimate = _mean(ys) - _mean(xs)
