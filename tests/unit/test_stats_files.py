@@ -224,3 +224,19 @@ def test_identical_code_from_loaded_files_is_flagged_at_most_at_the_nominal_rate
         head = _suite(_loaded_side(rng, v) for v in levels)
         flagged += sum(c.verdict in FLAGS for c in compare(base, head))
     assert flagged / 300 <= 0.05 + 3 * math.sqrt(0.05 * 0.95 / 300)
+
+
+def test_the_best_sample_reading_needs_three_processes_of_as_many_samples():
+    """Of two processes neither can be set aside (no mode-swap guard could stand), and the
+    best of 10 samples sits lower than the best of 5 of the same code: neither pair gets
+    the best-sample reading; 3 processes of 10 samples a side do."""
+    rng = np.random.default_rng(13)
+
+    def reading(base_runs, head_runs):
+        (c,) = compare([measurement(base_runs)], [measurement(head_runs)])
+        return "best-sample reading" in c.evidence.method
+
+    assert not reading(_loaded_side(rng, 1.0, 2), _loaded_side(rng, 1.5, 2))
+    uneven = [process(rng, 1.5, k=5) for _ in range(4)]
+    assert not reading(_loaded_side(rng, 1.0), uneven)
+    assert reading(_loaded_side(rng, 1.0, 3), _loaded_side(rng, 1.5, 3))
