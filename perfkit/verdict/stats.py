@@ -356,9 +356,11 @@ def _summarise(
     # the prior only guards against a few processes agreeing by chance
     qq = _rank_reading(x, y, config.stats.prior_sigma**2, extra)
     # the best of n samples falls as n grows: only sides whose processes took as many
-    # samples each are compared by their best samples
+    # samples each are compared by their best samples, and of at most 2 samples the best
+    # is the better half itself (the process reading already)
     counts = {len(r) for r in base.runs} | {len(r) for r in head.runs}
-    best = _best_reading(bx, by, sign, config, extra) if len(counts) == 1 else None
+    same = len(counts) == 1 and min(counts) >= 3
+    best = _best_reading(bx, by, sign, config, extra) if same else None
     # the best sample of a side is what load moves least (other tenants only ever slow a
     # sample down): log(head's best / base's best)
     top = min if sign > 0 else max

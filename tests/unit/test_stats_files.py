@@ -227,9 +227,10 @@ def test_identical_code_from_loaded_files_is_flagged_at_most_at_the_nominal_rate
 
 
 def test_the_best_sample_reading_needs_three_processes_of_as_many_samples():
-    """Of two processes neither can be set aside (no mode-swap guard could stand), and the
-    best of 10 samples sits lower than the best of 5 of the same code: neither pair gets
-    the best-sample reading; 3 processes of 10 samples a side do."""
+    """Of two processes neither can be set aside (no mode-swap guard could stand), the
+    best of 10 samples sits lower than the best of 5 of the same code, and of 2 samples
+    the best is the better half itself: none of these pairs gets the best-sample reading;
+    3 processes of 10 samples a side do."""
     rng = np.random.default_rng(13)
 
     def reading(base_runs, head_runs):
@@ -239,4 +240,6 @@ def test_the_best_sample_reading_needs_three_processes_of_as_many_samples():
     assert not reading(_loaded_side(rng, 1.0, 2), _loaded_side(rng, 1.5, 2))
     uneven = [process(rng, 1.5, k=5) for _ in range(4)]
     assert not reading(_loaded_side(rng, 1.0), uneven)
+    two = [process(rng, 1.5, k=2) for _ in range(4)]  # the best of 2 is the better half
+    assert not reading([process(rng, 1.0, k=2) for _ in range(4)], two)
     assert reading(_loaded_side(rng, 1.0, 3), _loaded_side(rng, 1.5, 3))
