@@ -135,8 +135,11 @@ def test_swapping_sides_swaps_the_verdict(seed, scale, paired):
 
 
 @settings(max_examples=30, deadline=None)
-@given(st.integers(0, 2**32), st.floats(1.0, 1.045))
+@given(st.integers(0, 2**32), st.floats(1.0, 1.04))
 def test_below_threshold_is_never_a_regression_however_many_samples(seed, scale):
+    # up to 4 %: at 4.5 % the interval of 40 steady processes (about +-0.4 %) can still
+    # touch 5.00 % (hypothesis found 4.57 % [4.13, 5.00005]), and a change whose interval
+    # reaches the threshold is rightly not "shown smaller" than it
     rng = np.random.default_rng(seed)
     base = m(runs=noisy(rng, runs=40, proc_sd=0.001, sample_sd=0.001))
     head = m(runs=noisy(rng, scale, runs=40, proc_sd=0.001, sample_sd=0.001))
