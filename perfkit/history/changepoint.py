@@ -107,8 +107,9 @@ def detect_many(
     x = np.concatenate([p[0] for p in prepared]) if prepared else np.empty(0)
     w = np.concatenate([p[1] for p in prepared]) if prepared else np.empty(0)
     z = _normal_quantile(0.5 + confidence / 2.0)
-    with _first_call():
-        table, found = rs.segment_many(x, w, offsets, min_size, alpha, window, z, min_effect)
+    args = (x, w, offsets, min_size, alpha, window, z, min_effect)
+    with _first_call(args):
+        table, found = rs.segment_many(*args)
     out: list[list[ChangePoint]] = []
     for i, item in enumerate(inputs):
         rows = table[offsets[i] : offsets[i] + found[i]]
@@ -127,10 +128,12 @@ _BLAS_PROBE = "scipy.linalg.cython_blas"
 
 
 @contextmanager
-def _first_call() -> Iterator[None]:
+def _first_call(args: tuple) -> Iterator[None]:
     """Around the first kernel call of the process (numba loads or compiles the kernels
-    then): no BLAS probe, and the garbage collector paused while numba builds its
-    registries (hundreds of passes over a heap that may already hold a large history)."""
+    then): no BLAS probe, the cached kernel loaded without numba's target refresh
+    (:func:`_load_cached`), and the garbage collector paused
+    meanwhile (numba's registries, when they are built, take hundreds of passes over a
+    heap that may already hold a large history)."""
     if "numba.np.arraymath" in sys.modules:  # not the first call
         yield
         return
@@ -138,10 +141,51 @@ def _first_call() -> Iterator[None]:
     gc.disable()
     try:
         _skip_blas_probe()
+        _load_cached(args)
         yield
     finally:
         if was:
             gc.enable()
+
+
+def _load_cached(args: tuple) -> bool:
+    """Load the compiled kernel (``ranksegment.segment_many``) for ``args`` from numba's
+    cache without building numba's whole CPU target first; True if it is now loaded.
+
+    The first call of a compiled function makes numba refresh its target: import the
+    lowering implementations of everything numba can compile and install them and the
+    typing templates in its registries (0.1-0.15 s of CPU), although code loaded from the
+    cache needs none of it (only the runtime's symbols, and the modules of the code's
+    environments, which loading imports). This does what ``Dispatcher.compile`` does on a
+    cache hit, less that refresh. Compiling anything later still refreshes first (numba's
+    compiler does it itself), so a function compiled afterwards in the process (e.g. with
+    ``np.dot``) is unaffected. False, having changed nothing, when nothing is cached for
+    these types (or this numba's internals differ): the call then compiles or loads as
+    usual."""
+    from perfkit.history.ranksegment import segment_many as kernel  # not a wrapper of it
+
+    try:
+        from numba.core.compiler_lock import global_compiler_lock
+        from numba.core.runtime import nrt
+
+        load = kernel._cache._load_overload  # the load, without load_overload's refresh
+        sig = tuple(kernel.typeof_pyval(a) for a in args)
+    except (AttributeError, ImportError):
+        return False
+    if sig in kernel.overloads:
+        return True
+    if rs.cache_state() != "warm":
+        return False
+    with global_compiler_lock:
+        nrt.rtsys.initialize(kernel.targetctx)  # the one step of the refresh it needs
+        cres = load(sig, kernel.targetctx)
+        if cres is None:
+            return False
+        kernel._cache_hits[sig] += 1
+        if not cres.objectmode:
+            kernel.targetctx.insert_user_function(cres.entry_point, cres.fndesc, [cres.library])
+        kernel.add_overload(cres)
+    return True
 
 
 def _skip_blas_probe() -> None:

@@ -188,3 +188,39 @@ def test_first_kernel_call_skips_the_scipy_blas_probe_and_leaves_blas_usable():
     """
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+def test_cached_kernel_loads_without_numba_target_refresh_and_gives_the_same_results():
+    """In a fresh interpreter with a warm cache, the first kernel call loads the cached
+    code without numba's target refresh (none of its lowering modules imported), and
+    the change points equal those of a process where the refresh ran first."""
+    import json
+    import subprocess
+    import sys
+
+    warm = "from perfkit.history import changepoint; changepoint.load_kernels()"
+    subprocess.run([sys.executable, "-c", warm], check=True, capture_output=True)
+    code = """if True:
+        import json, sys
+        import numpy as np
+        from perfkit.history import changepoint, ranksegment
+        if sys.argv[1] == "refresh":
+            ranksegment.segment_many.targetctx.refresh()
+        rng = np.random.default_rng(3)
+        series = [rng.normal(10, 1, 300) + 5 * (np.arange(300) >= 150 + k) for k in range(20)]
+        found = changepoint.detect_many([changepoint.SeriesInput(s) for s in series])
+        print(json.dumps({
+            "refreshed": "numba.cpython.cmathimpl" in sys.modules,
+            "cps": [[(c.index, c.p_value, c.ratio, c.ci_low, c.ci_high) for c in f] for f in found],
+        }))
+    """
+    out = {}
+    for mode in ("plain", "refresh"):
+        proc = subprocess.run(
+            [sys.executable, "-c", code, mode], capture_output=True, text=True, check=True
+        )
+        out[mode] = json.loads(proc.stdout)
+    assert out["plain"]["refreshed"] is False
+    assert out["refresh"]["refreshed"] is True
+    assert out["plain"]["cps"] == out["refresh"]["cps"]
+    assert all(len(f) == 1 for f in out["plain"]["cps"])
