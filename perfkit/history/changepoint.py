@@ -33,13 +33,15 @@ import numpy as np
 
 from perfkit.errors import HistoryError
 from perfkit.history import ranksegment as rs
+from perfkit.history.defaults import (
+    DEFAULT_ALPHA,
+    DEFAULT_CONFIDENCE,
+    DEFAULT_MIN_EFFECT,
+    DEFAULT_MIN_SIZE,
+    DEFAULT_WINDOW,
+)
 from perfkit.model import ChangePoint, Direction, Verdict
 
-DEFAULT_ALPHA = 0.001
-DEFAULT_MIN_SIZE = 5
-DEFAULT_WINDOW = 30
-DEFAULT_CONFIDENCE = 0.95
-DEFAULT_MIN_EFFECT = 1.0
 _WEIGHT_CLIP = 4.0
 
 
@@ -105,7 +107,10 @@ def detect_many(
     lengths = np.array([p[0].size for p in prepared], dtype=np.int64)
     offsets = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
     x = np.concatenate([p[0] for p in prepared]) if prepared else np.empty(0)
-    w = np.concatenate([p[1] for p in prepared]) if prepared else np.empty(0)
+    if all(p[1] is None for p in prepared):  # equal weights throughout: one array of ones
+        w = np.ones(x.size)
+    else:
+        w = np.concatenate([np.ones(p[0].size) if p[1] is None else p[1] for p in prepared])
     z = _normal_quantile(0.5 + confidence / 2.0)
     args = (x, w, offsets, min_size, alpha, window, z, min_effect)
     with _first_call(args):
@@ -113,7 +118,8 @@ def detect_many(
     out: list[list[ChangePoint]] = []
     for i, item in enumerate(inputs):
         rows = table[offsets[i] : offsets[i] + found[i]]
-        out.append([_change_point(row, item, prepared[i][2], min_size) for row in rows])
+        valid, positions = prepared[i][0].size, prepared[i][2]
+        out.append([_change_point(row, item, positions, valid, min_size) for row in rows])
     return out
 
 
@@ -223,8 +229,9 @@ def _check_options(alpha: float, min_size: int, window: int, confidence: float) 
         raise HistoryError(f"confidence must be in (0, 1), got {confidence}")
 
 
-def _prepare(item: SeriesInput) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(values, weights, original positions) of the valid points of one series."""
+def _prepare(item: SeriesInput) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """(values, weights, original positions) of the valid points of one series; weights
+    None when they are all equal, positions None when every point is valid (0, 1, ...)."""
     x = np.asarray(item.values, dtype=np.float64).ravel()
     valid = np.isfinite(x)
     counts = None if item.counts is None else np.asarray(item.counts, dtype=np.float64).ravel()
@@ -240,11 +247,13 @@ def _prepare(item: SeriesInput) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         raise HistoryError(
             f"series {item.name or '?'}: {len(item.commits)} commits for {x.size} values"
         )
-    keep = np.flatnonzero(valid)
-    x = x[keep]
-    if spreads is None or counts is None or not np.any(spreads[keep] > 0):
-        return x, np.ones(x.size), keep  # no within-commit spread: equal weights
-    return x, _weights(x, spreads[keep], counts[keep]), keep
+    keep = None if valid.all() else np.flatnonzero(valid)  # None: all (no copies)
+    if keep is not None:
+        x = x[keep]
+    take = slice(None) if keep is None else keep
+    if spreads is None or counts is None or not np.any(spreads[take] > 0):
+        return x, None, keep  # no within-commit spread: equal weights
+    return x, _weights(x, spreads[take], counts[take]), keep
 
 
 def _weights(x: np.ndarray, spreads: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -271,11 +280,12 @@ def _weights(x: np.ndarray, spreads: np.ndarray, counts: np.ndarray) -> np.ndarr
 
 
 def _change_point(
-    row: np.ndarray, item: SeriesInput, positions: np.ndarray, min_size: int
+    row: np.ndarray, item: SeriesInput, positions: np.ndarray | None, valid: int, min_size: int
 ) -> ChangePoint:
+    """``positions``: the original position of each of the ``valid`` points (None: all)."""
     at = int(row[rs.COL_INDEX])
-    index = int(positions[at])
-    after = positions.size - at
+    index = at if positions is None else int(positions[at])
+    after = valid - at
     delta, level = float(row[rs.COL_DELTA]), float(row[rs.COL_LEVEL])
     ratio, low, high = _ratio(level, delta, float(row[rs.COL_LOW]), float(row[rs.COL_HIGH]))
     worse = delta > 0 if item.direction is Direction.LOWER_IS_BETTER else delta < 0

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from perfkit.atomic import write_bytes_atomic, write_text_atomic
+from perfkit.history.defaults import FORMATS
 from perfkit.history.events import ShiftEvent
 from perfkit.history.series import HistoryResult, SeriesResult, no_gc
 from perfkit.model import ChangePoint, Verdict
@@ -33,7 +34,6 @@ if TYPE_CHECKING:
     import jinja2
 
 SCHEMA_VERSION = 2  # 2: events, ranked change points, provisional, unreadable files
-FORMATS = ("json", "html", "all")
 METHOD = "rank binary segmentation + drift-corrected window test (perfkit.history.changepoint)"
 
 
