@@ -584,16 +584,18 @@ class _Columns:
     order_tuple: tuple = ()
 
     @classmethod
-    def of(cls, table: Table, perm: np.ndarray) -> _Columns:
-        """Columns of ``table`` in the order ``perm`` (series by series, oldest first)."""
+    def of(cls, table: Table, perm: np.ndarray | None) -> _Columns:
+        """Columns of ``table`` in the order ``perm`` (series by series, oldest first;
+        None: in the table's own order, which already has them so)."""
         text = {
-            c: table.text[c].take(perm)
+            c: table.text[c] if perm is None else table.text[c].take(perm)
             for c in ("name", "machine", "environment", "unit", "direction")
         }
-        nums = {"n": _counts(table.numbers["n"], perm)}
+        nums = {"n": _counts(table.numbers["n"], perm, table.size)}
         for c in ("median", "q25", "q75"):  # the quartiles of plain series: the medians
             same = c != "median" and table.numbers[c] is table.numbers["median"]
-            nums[c] = nums["median"] if same else np.asarray(table.numbers[c], float)[perm]
+            column = np.asarray(table.numbers[c], float)
+            nums[c] = nums["median"] if same else column if perm is None else column[perm]
         lists = {"median": nums["median"].tolist()}
         for c in ("q25", "q75"):  # no quartiles (CSV, one sample): the medians' very list
             if nums[c] is nums["median"] or np.array_equal(nums[c], nums["median"], equal_nan=True):
@@ -604,6 +606,9 @@ class _Columns:
         if cycle:  # one block's commits and positions stand for all (no million-row lists)
             order = np.asarray(table.numbers["order"][:cycle], dtype=np.int64)
             commit = table.text["commit"].take(np.arange(cycle)).values()
+        elif perm is None:
+            order = np.asarray(table.numbers["order"], dtype=np.int64)
+            commit = table.text["commit"].values()
         else:
             order = np.asarray(table.numbers["order"], dtype=np.int64)[perm]
             commit = table.text["commit"].take(perm).values()
@@ -649,13 +654,14 @@ def _measured(cols: _Columns, rows: list[np.ndarray]) -> np.ndarray:
     return np.bincount(order[valid]) if valid.size else np.zeros(0, np.int64)
 
 
-def _counts(n: np.ndarray, perm: np.ndarray) -> np.ndarray:
-    """Sample counts in the order ``perm``, a count below 1 as 1 (NaN stays NaN); a
-    constant column broadcast from one value (a plain series' counts) stays one value."""
+def _counts(n: np.ndarray, perm: np.ndarray | None, size: int) -> np.ndarray:
+    """Sample counts in the order ``perm`` (None: as they are), a count below 1 as 1 (NaN
+    stays NaN); a constant column broadcast from one value (a plain series' counts)
+    stays one value."""
     n = np.asarray(n, dtype=float)
     if n.ndim == 1 and n.strides == (0,) and n.size:
-        return np.broadcast_to(np.maximum(n[0], 1.0), perm.shape)
-    out = n[perm]
+        return np.broadcast_to(np.maximum(n[0], 1.0), (size,))
+    out = n.copy() if perm is None else n[perm]
     np.maximum(out, 1.0, out=out)
     return out
 
@@ -710,15 +716,15 @@ def _series_bounds(table: Table) -> tuple[np.ndarray, list[tuple[int, int, str]]
     return perm, out
 
 
-def _block_bounds(table: Table) -> tuple[np.ndarray, list[tuple[int, int, str]]]:
-    """:func:`_series_bounds` of a table of equal blocks (``Table.block``): the blocks
-    ordered by name, each one series."""
+def _block_bounds(table: Table) -> tuple[None, list[tuple[int, int, str]]]:
+    """:func:`_series_bounds` of a table of equal blocks (``Table.block``): each block one
+    series, in the order of their names; the rows stay where they are (perm None: the
+    bounds are the blocks' own rows, no reordered copy of the table)."""
     n = table.block
     names = table.text["name"]
     labels = [names.at(start) for start in range(0, table.size, n)]
     by_name = sorted(range(len(labels)), key=labels.__getitem__)
-    perm = (np.asarray(by_name, dtype=np.int64)[:, None] * n + np.arange(n)).ravel()
-    return perm, [(j * n, (j + 1) * n, labels[i]) for j, i in enumerate(by_name)]
+    return None, [(i * n, (i + 1) * n, labels[i]) for i in by_name]
 
 
 def _sort_rows(order: np.ndarray, keys: list[np.ndarray]) -> np.ndarray:
@@ -824,7 +830,7 @@ def _replace_cps(result: SeriesResult, cps: Sequence[ChangePoint]) -> SeriesResu
 def _verdict_frame(
     table: Table,
     direction: _Text | None,
-    perm: np.ndarray,
+    perm: np.ndarray | None,
     bounds: list[tuple[int, int, str]],
     results: Sequence[SeriesResult],
     rows: list[np.ndarray],
@@ -847,10 +853,11 @@ def _verdict_frame(
     change = np.zeros(n, dtype=np.int8)  # 0 "", 1 regression, 2 improvement
     numbers = {c: np.full(n, math.nan) for c in VERDICT_COLUMNS[2:]}
     verdicts = ["", str(Verdict.REGRESSION), str(Verdict.IMPROVEMENT)]
+    at = np.arange(n) if perm is None else perm  # the table's row of each analysed row
     for i, ((start, stop, _), result, idx) in enumerate(zip(bounds, results, rows, strict=True)):
-        codes[perm[start:stop]] = i
+        codes[at[start:stop]] = i
         for cp in result.change_points:
-            row = perm[idx[cp.index]]
+            row = at[idx[cp.index]]
             change[row] = verdicts.index(str(cp.verdict))
             values = (cp.ratio, cp.ci_low, cp.ci_high, cp.p_value)
             for col, value in zip(VERDICT_COLUMNS[2:], values, strict=True):
