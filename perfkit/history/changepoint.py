@@ -116,8 +116,9 @@ def detect_many(
     with _first_call(args):
         table, found = rs.segment_many(*args)
     out: list[list[ChangePoint]] = []
+    starts, counts = offsets[:-1].tolist(), found.tolist()  # Python ints: no numpy scalars
     for i, item in enumerate(inputs):
-        rows = table[offsets[i] : offsets[i] + found[i]]
+        rows = table[starts[i] : starts[i] + counts[i]].tolist() if counts[i] else []
         valid, positions = prepared[i][0].size, prepared[i][2]
         out.append([_change_point(row, item, positions, valid, min_size) for row in rows])
     return out
@@ -280,9 +281,10 @@ def _weights(x: np.ndarray, spreads: np.ndarray, counts: np.ndarray) -> np.ndarr
 
 
 def _change_point(
-    row: np.ndarray, item: SeriesInput, positions: np.ndarray | None, valid: int, min_size: int
+    row: Sequence[float], item: SeriesInput, positions: np.ndarray | None, valid: int, min_size: int
 ) -> ChangePoint:
-    """``positions``: the original position of each of the ``valid`` points (None: all)."""
+    """One row of the kernel's table as a change point; ``positions``: the original
+    position of each of the ``valid`` points (None: all)."""
     at = int(row[rs.COL_INDEX])
     index = at if positions is None else int(positions[at])
     after = valid - at
