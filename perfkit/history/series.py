@@ -70,9 +70,55 @@ class HistoryOptions:
     confidence: float = changepoint.DEFAULT_CONFIDENCE
 
 
+class Values(Sequence[float]):
+    """A series' values (medians or quartiles, in commit order): a read-only sequence of
+    floats over a numpy array, equal to the tuple of the same floats (and hashed alike).
+    A history of a million points would otherwise make a million float objects that only
+    the plots read (``np.asarray(values)`` gives the array itself, without a copy)."""
+
+    __slots__ = ("_array",)
+
+    def __init__(self, values: np.ndarray | Sequence[float]) -> None:
+        array = np.array(values, dtype=float) if not isinstance(values, np.ndarray) else values
+        array = array.view()
+        array.flags.writeable = False
+        self._array = array
+
+    def __len__(self) -> int:
+        return self._array.shape[0]
+
+    def __getitem__(self, i):  # an int: a float; a slice: a tuple, as a tuple's would be
+        if isinstance(i, slice):
+            return tuple(self._array[i].tolist())
+        return float(self._array[i])
+
+    def __iter__(self) -> Iterator[float]:
+        return iter(self._array.tolist())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Values | tuple | list):
+            return self._array.tolist() == list(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self._array.tolist()))
+
+    def __repr__(self) -> str:
+        return repr(tuple(self._array.tolist()))
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        if dtype is None and not copy:
+            return self._array
+        return np.array(self._array, dtype=dtype, copy=True)
+
+    def __reduce__(self):
+        return (Values, (np.array(self._array),))
+
+
 @dataclass(frozen=True)
 class SeriesResult:
-    """One series (benchmark x machine x environment x version) and its change points."""
+    """One series (benchmark x machine x environment x version) and its change points;
+    its values as :class:`Values` (sequences of floats over numpy arrays)."""
 
     series: str
     name: str
@@ -82,9 +128,9 @@ class SeriesResult:
     direction: Direction
     commits: tuple[str, ...]
     orders: tuple[int, ...]
-    median: tuple[float, ...]
-    q25: tuple[float, ...]
-    q75: tuple[float, ...]
+    median: Values
+    q25: Values
+    q75: Values
     change_points: tuple[ChangePoint, ...] = ()
     too_short: bool = False
 
@@ -560,7 +606,8 @@ class _Text:
 @dataclass(frozen=True)
 class _Columns:
     """The sorted history table's columns (one extraction, many slices): numbers as numpy
-    arrays, and as Python lists for the per-series tuples (one ``tolist`` per column)."""
+    arrays (q25 and q75 the medians' very array when they equal them), commits and
+    positions as Python lists for the per-series tuples (one ``tolist`` per column)."""
 
     commit: list
     order: list
@@ -574,9 +621,6 @@ class _Columns:
     median: np.ndarray
     q25: np.ndarray
     q75: np.ndarray
-    median_list: list
-    q25_list: list
-    q75_list: list
     # > 0: every series is a whole block of this many rows, each block with the same
     # commits and positions, and ``commit`` and ``order`` hold one block's (row i: i % cycle)
     cycle: int = 0
@@ -596,12 +640,9 @@ class _Columns:
             same = c != "median" and table.numbers[c] is table.numbers["median"]
             column = np.asarray(table.numbers[c], float)
             nums[c] = nums["median"] if same else column if perm is None else column[perm]
-        lists = {"median": nums["median"].tolist()}
-        for c in ("q25", "q75"):  # no quartiles (CSV, one sample): the medians' very list
+        for c in ("q25", "q75"):  # no quartiles (CSV, one sample): the medians' very array
             if nums[c] is nums["median"] or np.array_equal(nums[c], nums["median"], equal_nan=True):
-                nums[c], lists[c] = nums["median"], lists["median"]
-            else:
-                lists[c] = nums[c].tolist()
+                nums[c] = nums["median"]
         cycle = _cycle(table)
         if cycle:  # one block's commits and positions stand for all (no million-row lists)
             order = np.asarray(table.numbers["order"][:cycle], dtype=np.int64)
@@ -619,9 +660,6 @@ class _Columns:
             order_array=order,  # with a cycle: one block's
             **text,
             **nums,
-            median_list=lists["median"],
-            q25_list=lists["q25"],
-            q75_list=lists["q75"],
             cycle=cycle,
             commit_tuple=tuple(commit) if cycle else (),
             order_tuple=tuple(order_list) if cycle else (),
@@ -754,6 +792,7 @@ def _series_result(label: str, cols: _Columns, idx: np.ndarray, too_short: bool)
     direction = (
         Direction(cols.direction.at(first)) if first is not None else Direction.LOWER_IS_BETTER
     )
+    pick: slice | np.ndarray = idx
     if idx.size and int(idx[-1]) - first + 1 == idx.size:  # every point valid: slices
         pick = slice(first, first + idx.size)
 
@@ -776,7 +815,7 @@ def _series_result(label: str, cols: _Columns, idx: np.ndarray, too_short: bool)
         rel = (idx % cols.cycle).tolist()
         commits = tuple(cols.commit[i] for i in rel)
         orders = tuple(cols.order[i] for i in rel)
-    median = take(cols.median_list)
+    median = Values(cols.median[pick])  # a view (or the valid points' copy): no floats
     return SeriesResult(
         series=label,
         name=text(cols.name),
@@ -787,8 +826,8 @@ def _series_result(label: str, cols: _Columns, idx: np.ndarray, too_short: bool)
         commits=commits,
         orders=orders,
         median=median,
-        q25=median if cols.q25_list is cols.median_list else take(cols.q25_list),
-        q75=median if cols.q75_list is cols.median_list else take(cols.q75_list),
+        q25=median if cols.q25 is cols.median else Values(cols.q25[pick]),
+        q75=median if cols.q75 is cols.median else Values(cols.q75[pick]),
         too_short=too_short,
     )
 

@@ -224,3 +224,23 @@ def test_cached_kernel_loads_without_numba_target_refresh_and_gives_the_same_res
     assert out["refresh"]["refreshed"] is True
     assert out["plain"]["cps"] == out["refresh"]["cps"]
     assert all(len(f) == 1 for f in out["plain"]["cps"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(allow_nan=False), max_size=30), st.integers(-40, 40))
+def test_series_values_behave_as_the_tuple_of_their_floats(xs, i):
+    """A series' ``Values`` (no float object per point) equal, hash, index, slice and
+    iterate as the tuple of the same floats did; the array is shared, never writable."""
+    array = np.asarray(xs, dtype=float)
+    values, want = history.Values(array), tuple(xs)
+    assert values == want and want == values and list(values) == list(want)
+    assert hash(values) == hash(want) and len(values) == len(want)
+    assert values == history.Values(list(xs)) and repr(values) == repr(want)
+    assert values[1:-1] == want[1:-1] and values[::2] == want[::2]
+    if -len(want) <= i < len(want):
+        assert values[i] == want[i] and type(values[i]) is float
+    assert values != want + (0.0,)
+    if want:
+        assert values != want[:-1] + (-want[-1] if want[-1] else 1.0,)
+    assert np.asarray(values) is not array and not np.asarray(values).flags.writeable
+    assert array.flags.writeable and (not want or np.shares_memory(np.asarray(values), array))
