@@ -138,9 +138,9 @@ _BLAS_PROBE = "scipy.linalg.cython_blas"
 def _first_call(args: tuple) -> Iterator[None]:
     """Around the first kernel call of the process (numba loads or compiles the kernels
     then): no BLAS probe, the cached kernel loaded without numba's target refresh
-    (:func:`_load_cached`), and the garbage collector paused
-    meanwhile (numba's registries, when they are built, take hundreds of passes over a
-    heap that may already hold a large history)."""
+    (:func:`_load_cached`), and the garbage collector paused meanwhile (numba's
+    registries, when they are built, take hundreds of passes over a heap that may
+    already hold a large history)."""
     if "numba.np.arraymath" in sys.modules:  # not the first call
         yield
         return

@@ -96,7 +96,7 @@ class Values(Sequence[float]):
         return iter(self._array.tolist())
 
     def __eq__(self, other: object) -> bool:
-        if isinstance(other, Values | tuple | list):
+        if isinstance(other, Values | tuple):
             return self._array.tolist() == list(other)
         return NotImplemented
 

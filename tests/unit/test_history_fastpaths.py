@@ -244,3 +244,18 @@ def test_series_values_behave_as_the_tuple_of_their_floats(xs, i):
         assert values != want[:-1] + (-want[-1] if want[-1] else 1.0,)
     assert np.asarray(values) is not array and not np.asarray(values).flags.writeable
     assert array.flags.writeable and (not want or np.shares_memory(np.asarray(values), array))
+
+
+def test_the_history_command_module_imports_no_numba_so_the_csv_parse_starts_first():
+    """`perfkit history --csv` starts its parse thread before importing the analysis:
+    the command's module (its options, defaults and formats) must not import numba."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; import perfkit.cli.history as h; "
+        "print(sorted(m for m in ('numba', 'perfkit.history.series', 'pyarrow') "
+        "if m in sys.modules)); print(h.command.params[0].name)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.splitlines()[0] == "[]", proc.stdout
