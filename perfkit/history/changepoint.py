@@ -106,7 +106,7 @@ def detect_many(
     prepared = [_prepare(item) for item in inputs]
     lengths = np.array([p[0].size for p in prepared], dtype=np.int64)
     offsets = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
-    x = np.concatenate([p[0] for p in prepared]) if prepared else np.empty(0)
+    x = _joined([p[0] for p in prepared])
     if all(p[1] is None for p in prepared):  # equal weights throughout: one array of ones
         w = np.ones(x.size)
     else:
@@ -122,6 +122,29 @@ def detect_many(
         valid, positions = prepared[i][0].size, prepared[i][2]
         out.append([_change_point(row, item, positions, valid, min_size) for row in rows])
     return out
+
+
+def _joined(parts: list[np.ndarray]) -> np.ndarray:
+    """``np.concatenate(parts)``, or a view when the parts are consecutive pieces of one
+    contiguous float64 array, in order (the rows of a 2-D array, the series of a wide
+    table): no copy of the values (8 MB of new memory for 1,000 x 1,000). The kernel
+    only reads them."""
+    if len(parts) < 2:
+        return np.concatenate(parts) if parts else np.empty(0)
+    base = parts[0].base
+    if base is None or base.dtype != np.float64 or not base.flags.c_contiguous:
+        return np.concatenate(parts)
+    flat = base.reshape(-1)
+    origin = flat.__array_interface__["data"][0]
+    start = end = parts[0].__array_interface__["data"][0]
+    for p in parts:
+        if p.base is not base or not p.flags.c_contiguous or p.dtype != np.float64:
+            return np.concatenate(parts)
+        if p.__array_interface__["data"][0] != end:
+            return np.concatenate(parts)
+        end += p.nbytes
+    first = (start - origin) // flat.itemsize
+    return flat[first : first + (end - start) // flat.itemsize]
 
 
 def load_kernels() -> None:

@@ -456,6 +456,9 @@ def _analyse(table: Table, config: Config | None, options: HistoryOptions) -> Hi
         rows.append(idx)
         if not result.too_short:
             inputs.append((len(results) - 1, _series_input(result, cols, idx)))
+    # in the order of their rows (a wide table's series are visited by name): series that
+    # are consecutive pieces of one array go to the kernel without a copy (detect_many)
+    inputs.sort(key=lambda pair: int(rows[pair[0]][0]))
     found = changepoint.detect_many(
         [item for _, item in inputs],
         alpha=options.alpha,
