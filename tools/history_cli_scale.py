@@ -21,15 +21,23 @@ time; and the load average before and after.
 
 ``--own N`` also runs the same command N times in a child that times its main thread
 (``time.thread_time``, user + system) from the interpreter's start to the end of the
-command, less its time inside the kernel call ``segment_many`` (the parallel part, where
+command, less its time inside the kernel calls ``segment_many`` (the parallel part, where
 the main thread is one of the workers): the CLI's own single-core cost, which must stay
 below the detector's wall time for the CLI to be within 2x of it on an idle machine
 (where the kernel runs on every core). A busy machine disturbs it much less than wall time.
+A call that loads the kernel from numba's cache counts as own cost, as the loading is
+(before 2026-12-07, h2, it was left out: earlier own costs lack numba's first call).
+
+perfkit's ``.pyc`` files are written first (``compileall``), as a pip installation has them:
+with ``PYTHONDONTWRITEBYTECODE=1`` set (as in some shells and CI images) a checkout's modules
+are otherwise compiled from source in every process, 0.04-0.05 s of the CLI's time that an
+installed perfkit does not spend. ``--no-compile`` measures without them.
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
 import importlib
 import os
 import resource
@@ -60,6 +68,8 @@ def own_child(csv: str, out: str) -> None:
 
             @staticmethod
             def segment_many(*args):
+                if not kernels.segment_many.overloads:  # this call loads the kernel: own cost
+                    return kernels.segment_many(*args)
                 start = time.thread_time()
                 try:
                     return kernels.segment_many(*args)
@@ -70,6 +80,7 @@ def own_child(csv: str, out: str) -> None:
         return command
 
     cli.load = load_timed
+    cli.QUICK_EXIT = True  # as in the console script (``entry``), which exits right after
     code = cli.main(["-q", "history", "--csv", csv, "--format", "json", "--out", out])
     total = time.thread_time()
     print(f"own {total - inside[0]:.4f} total {total:.4f}", flush=True)
@@ -94,8 +105,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--dir", type=Path, default=Path("/tmp/history-scale"))
     parser.add_argument("--own", type=int, default=0, help="runs of the own-cost child")
+    parser.add_argument(
+        "--no-compile",
+        action="store_true",
+        help="do not write perfkit's .pyc files first (measure what a process that compiles "
+        "perfkit's sources on every start pays, e.g. with PYTHONDONTWRITEBYTECODE=1)",
+    )
     args = parser.parse_args(argv)
     args.dir.mkdir(parents=True, exist_ok=True)
+    import perfkit
+
+    package = Path(perfkit.__file__).parent
+    if not args.no_compile:  # as installed (pip writes them): no source compiled per run
+        compileall.compile_dir(str(package), quiet=1)
+    print(f"perfkit from {package} ({'sources' if args.no_compile else 'with .pyc files'})")
     inputs = make_inputs(args.series, args.commits, args.seed)
     values = np.vstack([np.asarray(i.values) for i in inputs])
     csv = args.dir / "series.csv"

@@ -20,13 +20,17 @@ from perfkit.atomic import write_text_atomic
 from perfkit.cli.options import config_option, progress_printer
 from perfkit.config import load_config
 from perfkit.errors import ConfigError, HistoryError
-from perfkit.history import commitorder, seriesfile
-from perfkit.history import report as historyreport
-from perfkit.history import series as history
+from perfkit.history import commitorder, defaults, seriesfile
 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from perfkit.history import series as history
+    from perfkit.history.report import HistoryFiles
+
+# the console script's last run, not freed: freeing a million floats and their tuples
+# takes 0.03 s that the process's exit does at no cost
+_KEPT: list[object] = []
 COMPILE_TIME = "about 1 minute of CPU, 1-3 minutes on a busy 2-core machine"  # docs/history.md
 
 
@@ -94,7 +98,7 @@ def _collector_paused(func):
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(historyreport.FORMATS),
+    type=click.Choice(defaults.FORMATS),
     default="json",
     show_default=True,
     help="What to write into --out: history.json, index.html with plots, or both "
@@ -124,14 +128,14 @@ def _collector_paused(func):
 @click.option(
     "--alpha",
     type=float,
-    default=history.HistoryOptions.alpha,
+    default=defaults.DEFAULT_ALPHA,
     show_default=True,
     help="Significance level per series (chance of a false change point in noise).",
 )
 @click.option(
     "--min-size",
     type=int,
-    default=history.HistoryOptions.min_size,
+    default=defaults.DEFAULT_MIN_SIZE,
     show_default=True,
     help="Fewest commits in a segment.",
 )
@@ -166,7 +170,14 @@ def command(
     if top < 0:
         raise ConfigError(f"--top {top}: must be 0 or more")
     progress = progress_printer()  # follows perfkit -q
-    df = _read(results_dir, machine, repo, order_from, csv_file, json_file, progress)
+    parsed = None
+    if csv_file:  # parsed from now on, while numba is imported and the kernels loaded
+        progress(f"reading {csv_file}")
+        parsed = _parse_in_thread(csv_file)
+    from perfkit.history import report as historyreport
+    from perfkit.history import series as history
+
+    df = _read(results_dir, machine, repo, order_from, csv_file, json_file, progress, parsed)
     _warn_unreadable(df.attrs.get("unreadable", ()))
     _announce_compile()
     progress(f"analysing {len(df)} results")
@@ -189,6 +200,8 @@ def command(
     if str(json_path) != "-":
         _summary(result, files, top)
     progress("done")
+    if cli_package.QUICK_EXIT:  # the process ends now: leave the run's objects to the exit
+        _KEPT.append((df, result))
     return 0
 
 
@@ -200,14 +213,14 @@ def _read(
     csv_file: Path | None,
     json_file: Path | None,
     progress,
+    parsed: Callable[[], object] | None = None,
 ) -> pd.DataFrame | history.Table:
-    if csv_file:
-        progress(f"reading {csv_file}")
-        # one core parses (pyarrow, without the GIL) while the other loads the kernels;
-        # the columns are then converted here (Python work, no longer contended)
-        parse = functools.partial(seriesfile.parse_plain_csv, use_threads=False)
-        parsed = _while_loading_kernels(parse, csv_file)
-        return seriesfile.read_csv_table(csv_file, parsed=parsed)
+    from perfkit.history import series as history
+
+    if csv_file and parsed is not None:
+        # the kernels are loaded while the other core finishes the parse; the columns are
+        # then converted here (Python work, no longer contended)
+        return seriesfile.read_csv_table(csv_file, parsed=_while_loading_kernels(parsed))
     if json_file:
         progress(f"reading {json_file}")
         return seriesfile.read_json(json_file)
@@ -223,34 +236,41 @@ def _read(
     return df
 
 
-def _while_loading_kernels(read: Callable[[Path], object], path: Path):
-    """``read(path)`` in a thread while this one loads the cached change-point kernels:
-    numba's first call (its typing and lowering registries, about 0.25 s of Python) and
-    pyarrow's CSV parser (which releases the GIL) overlap. ``read`` should be mostly
-    GIL-free: Python work in it waits for the GIL this thread holds (up to the switch
-    interval, 5 ms, each time). With a cold or no numba cache the kernels compile
-    (minutes) later, after the file has been read and checked."""
-    from perfkit.history import changepoint, ranksegment
-
-    if ranksegment.cache_state() != "warm":
-        return read(path)
+def _parse_in_thread(path: Path) -> Callable[[], object]:
+    """Start parsing the CSV file ``path`` in a thread (pyarrow's parser, one core, without
+    the GIL: :func:`perfkit.history.seriesfile.parse_plain_csv`); the function returned
+    waits for it and gives what it gave (or raises what it raised). Started before numba
+    is imported (0.25 s) and the kernels are loaded (0.2 s), so that on a machine with a
+    core to spare the parse costs no time of its own."""
     out: dict[str, object] = {}
 
     def work() -> None:
         try:
-            out["table"] = read(path)
+            out["table"] = seriesfile.parse_plain_csv(path, use_threads=False)
         except BaseException as exc:  # re-raised in the calling thread
             out["error"] = exc
 
     thread = threading.Thread(target=work, name="perfkit-read", daemon=True)
     thread.start()
-    try:
-        changepoint.load_kernels()
-    finally:
+
+    def result() -> object:
         thread.join()
-    if "error" in out:
-        raise out["error"]  # type: ignore[misc]
-    return out["table"]
+        if "error" in out:
+            raise out["error"]  # type: ignore[misc]
+        return out["table"]
+
+    return result
+
+
+def _while_loading_kernels(parsed: Callable[[], object]) -> object:
+    """``parsed()`` after loading the cached change-point kernels in this thread (numba's
+    first call), while the parse goes on in its own. With a cold or no numba cache the
+    kernels compile (minutes) later, after the file has been read and checked."""
+    from perfkit.history import changepoint, ranksegment
+
+    if ranksegment.cache_state() == "warm":
+        changepoint.load_kernels()
+    return parsed()
 
 
 def _from_store(
@@ -313,6 +333,8 @@ def _export(df: pd.DataFrame, path: Path) -> None:
 
 
 def _notes(result: history.HistoryResult) -> None:
+    from perfkit.history import changepoint
+
     for commit in result.skipped_commits[:5]:
         click.echo(
             f"perfkit: warning: results for commit {commit[:12]} skipped: "
@@ -326,7 +348,7 @@ def _notes(result: history.HistoryResult) -> None:
             err=True,
         )
     if result.too_short:
-        need = history.changepoint.min_points(result.options.min_size)
+        need = changepoint.min_points(result.options.min_size)
         click.echo(
             f"perfkit: note: {len(result.too_short)} series too short to analyse "
             f"(fewer than {need} points; listed in history.json)",
@@ -338,7 +360,9 @@ def _pct(ratio: float) -> str:
     return f"{(ratio - 1.0) * 100.0:+6.1f}%" if ratio == ratio else "   n/a "
 
 
-def _summary(result: history.HistoryResult, files: historyreport.HistoryFiles, top: int) -> None:
+def _summary(result: history.HistoryResult, files: HistoryFiles, top: int) -> None:
+    from perfkit.history import report as historyreport
+
     n_cps = sum(len(s.change_points) for s in result.series)
     click.echo(
         f"{len(result.series)} series, {n_cps} change points in {len(result.changed)} "

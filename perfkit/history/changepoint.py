@@ -33,13 +33,15 @@ import numpy as np
 
 from perfkit.errors import HistoryError
 from perfkit.history import ranksegment as rs
+from perfkit.history.defaults import (
+    DEFAULT_ALPHA,
+    DEFAULT_CONFIDENCE,
+    DEFAULT_MIN_EFFECT,
+    DEFAULT_MIN_SIZE,
+    DEFAULT_WINDOW,
+)
 from perfkit.model import ChangePoint, Direction, Verdict
 
-DEFAULT_ALPHA = 0.001
-DEFAULT_MIN_SIZE = 5
-DEFAULT_WINDOW = 30
-DEFAULT_CONFIDENCE = 0.95
-DEFAULT_MIN_EFFECT = 1.0
 _WEIGHT_CLIP = 4.0
 
 
@@ -104,16 +106,45 @@ def detect_many(
     prepared = [_prepare(item) for item in inputs]
     lengths = np.array([p[0].size for p in prepared], dtype=np.int64)
     offsets = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
-    x = np.concatenate([p[0] for p in prepared]) if prepared else np.empty(0)
-    w = np.concatenate([p[1] for p in prepared]) if prepared else np.empty(0)
+    x = _joined([p[0] for p in prepared])
+    if all(p[1] is None for p in prepared):  # equal weights throughout: one array of ones
+        w = np.ones(x.size)
+    else:
+        w = np.concatenate([np.ones(p[0].size) if p[1] is None else p[1] for p in prepared])
     z = _normal_quantile(0.5 + confidence / 2.0)
-    with _first_call():
-        table, found = rs.segment_many(x, w, offsets, min_size, alpha, window, z, min_effect)
+    args = (x, w, offsets, min_size, alpha, window, z, min_effect)
+    with _first_call(args):
+        table, found = rs.segment_many(*args)
     out: list[list[ChangePoint]] = []
+    starts, counts = offsets[:-1].tolist(), found.tolist()  # Python ints: no numpy scalars
     for i, item in enumerate(inputs):
-        rows = table[offsets[i] : offsets[i] + found[i]]
-        out.append([_change_point(row, item, prepared[i][2], min_size) for row in rows])
+        rows = table[starts[i] : starts[i] + counts[i]].tolist() if counts[i] else []
+        valid, positions = prepared[i][0].size, prepared[i][2]
+        out.append([_change_point(row, item, positions, valid, min_size) for row in rows])
     return out
+
+
+def _joined(parts: list[np.ndarray]) -> np.ndarray:
+    """``np.concatenate(parts)``, or a view when the parts are consecutive pieces of one
+    contiguous float64 array, in order (the rows of a 2-D array, the series of a wide
+    table): no copy of the values (8 MB of new memory for 1,000 x 1,000). The kernel
+    only reads them."""
+    if len(parts) < 2:
+        return np.concatenate(parts) if parts else np.empty(0)
+    base = parts[0].base
+    if base is None or base.dtype != np.float64 or not base.flags.c_contiguous:
+        return np.concatenate(parts)
+    flat = base.reshape(-1)
+    origin = flat.__array_interface__["data"][0]
+    start = end = parts[0].__array_interface__["data"][0]
+    for p in parts:
+        if p.base is not base or not p.flags.c_contiguous or p.dtype != np.float64:
+            return np.concatenate(parts)
+        if p.__array_interface__["data"][0] != end:
+            return np.concatenate(parts)
+        end += p.nbytes
+    first = (start - origin) // flat.itemsize
+    return flat[first : first + (end - start) // flat.itemsize]
 
 
 def load_kernels() -> None:
@@ -127,10 +158,12 @@ _BLAS_PROBE = "scipy.linalg.cython_blas"
 
 
 @contextmanager
-def _first_call() -> Iterator[None]:
+def _first_call(args: tuple) -> Iterator[None]:
     """Around the first kernel call of the process (numba loads or compiles the kernels
-    then): no BLAS probe, and the garbage collector paused while numba builds its
-    registries (hundreds of passes over a heap that may already hold a large history)."""
+    then): no BLAS probe, the cached kernel loaded without numba's target refresh
+    (:func:`_load_cached`), and the garbage collector paused meanwhile (numba's
+    registries, when they are built, take hundreds of passes over a heap that may
+    already hold a large history)."""
     if "numba.np.arraymath" in sys.modules:  # not the first call
         yield
         return
@@ -138,10 +171,51 @@ def _first_call() -> Iterator[None]:
     gc.disable()
     try:
         _skip_blas_probe()
+        _load_cached(args)
         yield
     finally:
         if was:
             gc.enable()
+
+
+def _load_cached(args: tuple) -> bool:
+    """Load the compiled kernel (``ranksegment.segment_many``) for ``args`` from numba's
+    cache without building numba's whole CPU target first; True if it is now loaded.
+
+    The first call of a compiled function makes numba refresh its target: import the
+    lowering implementations of everything numba can compile and install them and the
+    typing templates in its registries (0.1-0.15 s of CPU), although code loaded from the
+    cache needs none of it (only the runtime's symbols, and the modules of the code's
+    environments, which loading imports). This does what ``Dispatcher.compile`` does on a
+    cache hit, less that refresh. Compiling anything later still refreshes first (numba's
+    compiler does it itself), so a function compiled afterwards in the process (e.g. with
+    ``np.dot``) is unaffected. False, having changed nothing, when nothing is cached for
+    these types (or this numba's internals differ): the call then compiles or loads as
+    usual."""
+    from perfkit.history.ranksegment import segment_many as kernel  # not a wrapper of it
+
+    try:
+        from numba.core.compiler_lock import global_compiler_lock
+        from numba.core.runtime import nrt
+
+        load = kernel._cache._load_overload  # the load, without load_overload's refresh
+        sig = tuple(kernel.typeof_pyval(a) for a in args)
+    except (AttributeError, ImportError):
+        return False
+    if sig in kernel.overloads:
+        return True
+    if rs.cache_state() != "warm":
+        return False
+    with global_compiler_lock:
+        nrt.rtsys.initialize(kernel.targetctx)  # the one step of the refresh it needs
+        cres = load(sig, kernel.targetctx)
+        if cres is None:
+            return False
+        kernel._cache_hits[sig] += 1
+        if not cres.objectmode:
+            kernel.targetctx.insert_user_function(cres.entry_point, cres.fndesc, [cres.library])
+        kernel.add_overload(cres)
+    return True
 
 
 def _skip_blas_probe() -> None:
@@ -179,8 +253,9 @@ def _check_options(alpha: float, min_size: int, window: int, confidence: float) 
         raise HistoryError(f"confidence must be in (0, 1), got {confidence}")
 
 
-def _prepare(item: SeriesInput) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(values, weights, original positions) of the valid points of one series."""
+def _prepare(item: SeriesInput) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """(values, weights, original positions) of the valid points of one series; weights
+    None when they are all equal, positions None when every point is valid (0, 1, ...)."""
     x = np.asarray(item.values, dtype=np.float64).ravel()
     valid = np.isfinite(x)
     counts = None if item.counts is None else np.asarray(item.counts, dtype=np.float64).ravel()
@@ -196,11 +271,13 @@ def _prepare(item: SeriesInput) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         raise HistoryError(
             f"series {item.name or '?'}: {len(item.commits)} commits for {x.size} values"
         )
-    keep = np.flatnonzero(valid)
-    x = x[keep]
-    if spreads is None or counts is None or not np.any(spreads[keep] > 0):
-        return x, np.ones(x.size), keep  # no within-commit spread: equal weights
-    return x, _weights(x, spreads[keep], counts[keep]), keep
+    keep = None if valid.all() else np.flatnonzero(valid)  # None: all (no copies)
+    if keep is not None:
+        x = x[keep]
+    take = slice(None) if keep is None else keep
+    if spreads is None or counts is None or not np.any(spreads[take] > 0):
+        return x, None, keep  # no within-commit spread: equal weights
+    return x, _weights(x, spreads[take], counts[take]), keep
 
 
 def _weights(x: np.ndarray, spreads: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -227,11 +304,13 @@ def _weights(x: np.ndarray, spreads: np.ndarray, counts: np.ndarray) -> np.ndarr
 
 
 def _change_point(
-    row: np.ndarray, item: SeriesInput, positions: np.ndarray, min_size: int
+    row: Sequence[float], item: SeriesInput, positions: np.ndarray | None, valid: int, min_size: int
 ) -> ChangePoint:
+    """One row of the kernel's table as a change point; ``positions``: the original
+    position of each of the ``valid`` points (None: all)."""
     at = int(row[rs.COL_INDEX])
-    index = int(positions[at])
-    after = positions.size - at
+    index = at if positions is None else int(positions[at])
+    after = valid - at
     delta, level = float(row[rs.COL_DELTA]), float(row[rs.COL_LEVEL])
     ratio, low, high = _ratio(level, delta, float(row[rs.COL_LOW]), float(row[rs.COL_HIGH]))
     worse = delta > 0 if item.direction is Direction.LOWER_IS_BETTER else delta < 0

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from perfkit.atomic import write_bytes_atomic, write_text_atomic
+from perfkit.history.defaults import FORMATS
 from perfkit.history.events import ShiftEvent
 from perfkit.history.series import HistoryResult, SeriesResult, no_gc
 from perfkit.model import ChangePoint, Verdict
@@ -33,7 +34,6 @@ if TYPE_CHECKING:
     import jinja2
 
 SCHEMA_VERSION = 2  # 2: events, ranked change points, provisional, unreadable files
-FORMATS = ("json", "html", "all")
 METHOD = "rank binary segmentation + drift-corrected window test (perfkit.history.changepoint)"
 
 
@@ -114,6 +114,7 @@ def in_events(result: HistoryResult) -> dict[tuple[str, str], str]:
 def to_dict(result: HistoryResult) -> dict[str, Any]:
     o = result.options
     grouped = in_events(result)
+    cps = {id(cp): change_point_dict(cp) for s in result.series for cp in s.change_points}
     return {
         "version": SCHEMA_VERSION,
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -137,7 +138,7 @@ def to_dict(result: HistoryResult) -> dict[str, Any]:
                 "too_short": s.too_short,
                 "first_commit": s.commits[0] if s.commits else None,
                 "last_commit": s.commits[-1] if s.commits else None,
-                "change_points": [change_point_dict(cp) for cp in s.change_points],
+                "change_points": [cps[id(cp)] for cp in s.change_points],
             }
             for s in result.series
         ],
@@ -149,7 +150,7 @@ def to_dict(result: HistoryResult) -> dict[str, Any]:
         "change_points": [
             {
                 "series": s.series,
-                **change_point_dict(cp),
+                **cps[id(cp)],
                 "event": grouped.get((s.series, str(cp.commit))),
             }
             for s, cp in ranked(result)

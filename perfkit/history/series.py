@@ -70,9 +70,55 @@ class HistoryOptions:
     confidence: float = changepoint.DEFAULT_CONFIDENCE
 
 
+class Values(Sequence[float]):
+    """A series' values (medians or quartiles, in commit order): a read-only sequence of
+    floats over a numpy array, equal to the tuple of the same floats (and hashed alike).
+    A history of a million points would otherwise make a million float objects that only
+    the plots read (``np.asarray(values)`` gives the array itself, without a copy)."""
+
+    __slots__ = ("_array",)
+
+    def __init__(self, values: np.ndarray | Sequence[float]) -> None:
+        array = np.array(values, dtype=float) if not isinstance(values, np.ndarray) else values
+        array = array.view()
+        array.flags.writeable = False
+        self._array = array
+
+    def __len__(self) -> int:
+        return self._array.shape[0]
+
+    def __getitem__(self, i):  # an int: a float; a slice: a tuple, as a tuple's would be
+        if isinstance(i, slice):
+            return tuple(self._array[i].tolist())
+        return float(self._array[i])
+
+    def __iter__(self) -> Iterator[float]:
+        return iter(self._array.tolist())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Values | tuple):
+            return self._array.tolist() == list(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self._array.tolist()))
+
+    def __repr__(self) -> str:
+        return repr(tuple(self._array.tolist()))
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        if dtype is None and not copy:
+            return self._array
+        return np.array(self._array, dtype=dtype, copy=True)
+
+    def __reduce__(self):
+        return (Values, (np.array(self._array),))
+
+
 @dataclass(frozen=True)
 class SeriesResult:
-    """One series (benchmark x machine x environment x version) and its change points."""
+    """One series (benchmark x machine x environment x version) and its change points;
+    its values as :class:`Values` (sequences of floats over numpy arrays)."""
 
     series: str
     name: str
@@ -82,9 +128,9 @@ class SeriesResult:
     direction: Direction
     commits: tuple[str, ...]
     orders: tuple[int, ...]
-    median: tuple[float, ...]
-    q25: tuple[float, ...]
-    q75: tuple[float, ...]
+    median: Values
+    q25: Values
+    q75: Values
     change_points: tuple[ChangePoint, ...] = ()
     too_short: bool = False
 
@@ -410,6 +456,9 @@ def _analyse(table: Table, config: Config | None, options: HistoryOptions) -> Hi
         rows.append(idx)
         if not result.too_short:
             inputs.append((len(results) - 1, _series_input(result, cols, idx)))
+    # in the order of their rows (a wide table's series are visited by name): series that
+    # are consecutive pieces of one array go to the kernel without a copy (detect_many)
+    inputs.sort(key=lambda pair: int(rows[pair[0]][0]))
     found = changepoint.detect_many(
         [item for _, item in inputs],
         alpha=options.alpha,
@@ -560,7 +609,8 @@ class _Text:
 @dataclass(frozen=True)
 class _Columns:
     """The sorted history table's columns (one extraction, many slices): numbers as numpy
-    arrays, and as Python lists for the per-series tuples (one ``tolist`` per column)."""
+    arrays (q25 and q75 the medians' very array when they equal them), commits and
+    positions as Python lists for the per-series tuples (one ``tolist`` per column)."""
 
     commit: list
     order: list
@@ -574,9 +624,6 @@ class _Columns:
     median: np.ndarray
     q25: np.ndarray
     q75: np.ndarray
-    median_list: list
-    q25_list: list
-    q75_list: list
     # > 0: every series is a whole block of this many rows, each block with the same
     # commits and positions, and ``commit`` and ``order`` hold one block's (row i: i % cycle)
     cycle: int = 0
@@ -584,26 +631,28 @@ class _Columns:
     order_tuple: tuple = ()
 
     @classmethod
-    def of(cls, table: Table, perm: np.ndarray) -> _Columns:
-        """Columns of ``table`` in the order ``perm`` (series by series, oldest first)."""
+    def of(cls, table: Table, perm: np.ndarray | None) -> _Columns:
+        """Columns of ``table`` in the order ``perm`` (series by series, oldest first;
+        None: in the table's own order, which already has them so)."""
         text = {
-            c: table.text[c].take(perm)
+            c: table.text[c] if perm is None else table.text[c].take(perm)
             for c in ("name", "machine", "environment", "unit", "direction")
         }
-        nums = {"n": _counts(table.numbers["n"], perm)}
+        nums = {"n": _counts(table.numbers["n"], perm, table.size)}
         for c in ("median", "q25", "q75"):  # the quartiles of plain series: the medians
             same = c != "median" and table.numbers[c] is table.numbers["median"]
-            nums[c] = nums["median"] if same else np.asarray(table.numbers[c], float)[perm]
-        lists = {"median": nums["median"].tolist()}
-        for c in ("q25", "q75"):  # no quartiles (CSV, one sample): the medians' very list
+            column = np.asarray(table.numbers[c], float)
+            nums[c] = nums["median"] if same else column if perm is None else column[perm]
+        for c in ("q25", "q75"):  # no quartiles (CSV, one sample): the medians' very array
             if nums[c] is nums["median"] or np.array_equal(nums[c], nums["median"], equal_nan=True):
-                nums[c], lists[c] = nums["median"], lists["median"]
-            else:
-                lists[c] = nums[c].tolist()
+                nums[c] = nums["median"]
         cycle = _cycle(table)
         if cycle:  # one block's commits and positions stand for all (no million-row lists)
             order = np.asarray(table.numbers["order"][:cycle], dtype=np.int64)
             commit = table.text["commit"].take(np.arange(cycle)).values()
+        elif perm is None:
+            order = np.asarray(table.numbers["order"], dtype=np.int64)
+            commit = table.text["commit"].values()
         else:
             order = np.asarray(table.numbers["order"], dtype=np.int64)[perm]
             commit = table.text["commit"].take(perm).values()
@@ -614,9 +663,6 @@ class _Columns:
             order_array=order,  # with a cycle: one block's
             **text,
             **nums,
-            median_list=lists["median"],
-            q25_list=lists["q25"],
-            q75_list=lists["q75"],
             cycle=cycle,
             commit_tuple=tuple(commit) if cycle else (),
             order_tuple=tuple(order_list) if cycle else (),
@@ -649,13 +695,14 @@ def _measured(cols: _Columns, rows: list[np.ndarray]) -> np.ndarray:
     return np.bincount(order[valid]) if valid.size else np.zeros(0, np.int64)
 
 
-def _counts(n: np.ndarray, perm: np.ndarray) -> np.ndarray:
-    """Sample counts in the order ``perm``, a count below 1 as 1 (NaN stays NaN); a
-    constant column broadcast from one value (a plain series' counts) stays one value."""
+def _counts(n: np.ndarray, perm: np.ndarray | None, size: int) -> np.ndarray:
+    """Sample counts in the order ``perm`` (None: as they are), a count below 1 as 1 (NaN
+    stays NaN); a constant column broadcast from one value (a plain series' counts)
+    stays one value."""
     n = np.asarray(n, dtype=float)
     if n.ndim == 1 and n.strides == (0,) and n.size:
-        return np.broadcast_to(np.maximum(n[0], 1.0), perm.shape)
-    out = n[perm]
+        return np.broadcast_to(np.maximum(n[0], 1.0), (size,))
+    out = n.copy() if perm is None else n[perm]
     np.maximum(out, 1.0, out=out)
     return out
 
@@ -710,15 +757,15 @@ def _series_bounds(table: Table) -> tuple[np.ndarray, list[tuple[int, int, str]]
     return perm, out
 
 
-def _block_bounds(table: Table) -> tuple[np.ndarray, list[tuple[int, int, str]]]:
-    """:func:`_series_bounds` of a table of equal blocks (``Table.block``): the blocks
-    ordered by name, each one series."""
+def _block_bounds(table: Table) -> tuple[None, list[tuple[int, int, str]]]:
+    """:func:`_series_bounds` of a table of equal blocks (``Table.block``): each block one
+    series, in the order of their names; the rows stay where they are (perm None: the
+    bounds are the blocks' own rows, no reordered copy of the table)."""
     n = table.block
     names = table.text["name"]
     labels = [names.at(start) for start in range(0, table.size, n)]
     by_name = sorted(range(len(labels)), key=labels.__getitem__)
-    perm = (np.asarray(by_name, dtype=np.int64)[:, None] * n + np.arange(n)).ravel()
-    return perm, [(j * n, (j + 1) * n, labels[i]) for j, i in enumerate(by_name)]
+    return None, [(i * n, (i + 1) * n, labels[i]) for i in by_name]
 
 
 def _sort_rows(order: np.ndarray, keys: list[np.ndarray]) -> np.ndarray:
@@ -748,6 +795,7 @@ def _series_result(label: str, cols: _Columns, idx: np.ndarray, too_short: bool)
     direction = (
         Direction(cols.direction.at(first)) if first is not None else Direction.LOWER_IS_BETTER
     )
+    pick: slice | np.ndarray = idx
     if idx.size and int(idx[-1]) - first + 1 == idx.size:  # every point valid: slices
         pick = slice(first, first + idx.size)
 
@@ -770,7 +818,7 @@ def _series_result(label: str, cols: _Columns, idx: np.ndarray, too_short: bool)
         rel = (idx % cols.cycle).tolist()
         commits = tuple(cols.commit[i] for i in rel)
         orders = tuple(cols.order[i] for i in rel)
-    median = take(cols.median_list)
+    median = Values(cols.median[pick])  # a view (or the valid points' copy): no floats
     return SeriesResult(
         series=label,
         name=text(cols.name),
@@ -781,8 +829,8 @@ def _series_result(label: str, cols: _Columns, idx: np.ndarray, too_short: bool)
         commits=commits,
         orders=orders,
         median=median,
-        q25=median if cols.q25_list is cols.median_list else take(cols.q25_list),
-        q75=median if cols.q75_list is cols.median_list else take(cols.q75_list),
+        q25=median if cols.q25 is cols.median else Values(cols.q25[pick]),
+        q75=median if cols.q75 is cols.median else Values(cols.q75[pick]),
         too_short=too_short,
     )
 
@@ -824,7 +872,7 @@ def _replace_cps(result: SeriesResult, cps: Sequence[ChangePoint]) -> SeriesResu
 def _verdict_frame(
     table: Table,
     direction: _Text | None,
-    perm: np.ndarray,
+    perm: np.ndarray | None,
     bounds: list[tuple[int, int, str]],
     results: Sequence[SeriesResult],
     rows: list[np.ndarray],
@@ -847,10 +895,11 @@ def _verdict_frame(
     change = np.zeros(n, dtype=np.int8)  # 0 "", 1 regression, 2 improvement
     numbers = {c: np.full(n, math.nan) for c in VERDICT_COLUMNS[2:]}
     verdicts = ["", str(Verdict.REGRESSION), str(Verdict.IMPROVEMENT)]
+    at = np.arange(n) if perm is None else perm  # the table's row of each analysed row
     for i, ((start, stop, _), result, idx) in enumerate(zip(bounds, results, rows, strict=True)):
-        codes[perm[start:stop]] = i
+        codes[at[start:stop]] = i
         for cp in result.change_points:
-            row = perm[idx[cp.index]]
+            row = at[idx[cp.index]]
             change[row] = verdicts.index(str(cp.verdict))
             values = (cp.ratio, cp.ci_low, cp.ci_high, cp.p_value)
             for col, value in zip(VERDICT_COLUMNS[2:], values, strict=True):

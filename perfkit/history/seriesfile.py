@@ -18,10 +18,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from perfkit.errors import ResultsFormatError
-from perfkit.history.series import Table, _Text, no_gc
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from perfkit.history.series import Table
 
 LABEL_COLUMNS = ("commit", "date")
 # the texts pandas' read_csv reads as missing (its na_values defaults): a commit column
@@ -173,6 +174,8 @@ def _floats(array, pa) -> np.ndarray | None:
 def read_csv(path: Path | str) -> pd.DataFrame:
     import pandas as pd
 
+    from perfkit.history.series import no_gc
+
     path = Path(path)
     try:
         # low_memory=False: one pass, not chunks concatenated column by column (half the CPU)
@@ -257,6 +260,8 @@ def _check_values(values: np.ndarray, source: str) -> None:
 def _table(commits: list[str], metrics: Sequence, values: np.ndarray, source: str) -> Table:
     """The history of a wide table (``values``: metrics x commits, no dates) as a
     :class:`Table`: the columns :func:`_frame` would hold, as codes and arrays."""
+    from perfkit.history.series import Table, _Text
+
     _check_values(values, source)
     k, n = values.shape
     flat = values.ravel()

@@ -262,3 +262,21 @@ def test_tail_probability_is_monotone_and_bounded():
     assert ps[0] == 1.0
     assert all(a >= b for a, b in zip(ps, ps[1:], strict=False))
     assert 0.0 < ps[-1] < 1e-3
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(1, 6), min_size=1, max_size=8), st.booleans(), st.booleans())
+def test_joined_series_are_their_concatenation_and_a_view_only_when_consecutive(sizes, swap, hole):
+    """The kernel's input: always the concatenation of the series; without a copy exactly
+    when they are consecutive pieces of one array, in order."""
+    from perfkit.history.changepoint import _joined
+
+    base = np.arange(float(sum(sizes) + len(sizes)))
+    edges = np.cumsum([0, *[s + (1 if hole else 0) for s in sizes]])
+    parts = [base[a : a + s] for a, s in zip(edges[:-1], sizes, strict=False)]
+    if swap and len(parts) > 1:
+        parts[0], parts[1] = parts[1], parts[0]
+    joined = _joined(parts)
+    assert joined.tolist() == np.concatenate(parts).tolist()
+    consecutive = len(parts) > 1 and not hole and not swap
+    assert np.shares_memory(joined, base) == consecutive

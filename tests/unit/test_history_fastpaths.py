@@ -188,3 +188,74 @@ def test_first_kernel_call_skips_the_scipy_blas_probe_and_leaves_blas_usable():
     """
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+def test_cached_kernel_loads_without_numba_target_refresh_and_gives_the_same_results():
+    """In a fresh interpreter with a warm cache, the first kernel call loads the cached
+    code without numba's target refresh (none of its lowering modules imported), and
+    the change points equal those of a process where the refresh ran first."""
+    import json
+    import subprocess
+    import sys
+
+    warm = "from perfkit.history import changepoint; changepoint.load_kernels()"
+    subprocess.run([sys.executable, "-c", warm], check=True, capture_output=True)
+    code = """if True:
+        import json, sys
+        import numpy as np
+        from perfkit.history import changepoint, ranksegment
+        if sys.argv[1] == "refresh":
+            ranksegment.segment_many.targetctx.refresh()
+        rng = np.random.default_rng(3)
+        series = [rng.normal(10, 1, 300) + 5 * (np.arange(300) >= 150 + k) for k in range(20)]
+        found = changepoint.detect_many([changepoint.SeriesInput(s) for s in series])
+        print(json.dumps({
+            "refreshed": "numba.cpython.cmathimpl" in sys.modules,
+            "cps": [[(c.index, c.p_value, c.ratio, c.ci_low, c.ci_high) for c in f] for f in found],
+        }))
+    """
+    out = {}
+    for mode in ("plain", "refresh"):
+        proc = subprocess.run(
+            [sys.executable, "-c", code, mode], capture_output=True, text=True, check=True
+        )
+        out[mode] = json.loads(proc.stdout)
+    assert out["plain"]["refreshed"] is False
+    assert out["refresh"]["refreshed"] is True
+    assert out["plain"]["cps"] == out["refresh"]["cps"]
+    assert all(len(f) == 1 for f in out["plain"]["cps"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(allow_nan=False), max_size=30), st.integers(-40, 40))
+def test_series_values_behave_as_the_tuple_of_their_floats(xs, i):
+    """A series' ``Values`` (no float object per point) equal, hash, index, slice and
+    iterate as the tuple of the same floats did; the array is shared, never writable."""
+    array = np.asarray(xs, dtype=float)
+    values, want = history.Values(array), tuple(xs)
+    assert values == want and want == values and list(values) == list(want)
+    assert hash(values) == hash(want) and len(values) == len(want)
+    assert values == history.Values(list(xs)) and repr(values) == repr(want)
+    assert values[1:-1] == want[1:-1] and values[::2] == want[::2]
+    if -len(want) <= i < len(want):
+        assert values[i] == want[i] and type(values[i]) is float
+    assert values != want + (0.0,)
+    if want:
+        assert values != want[:-1] + (-want[-1] if want[-1] else 1.0,)
+    assert np.asarray(values) is not array and not np.asarray(values).flags.writeable
+    assert array.flags.writeable and (not want or np.shares_memory(np.asarray(values), array))
+
+
+def test_the_history_command_module_imports_no_numba_so_the_csv_parse_starts_first():
+    """`perfkit history --csv` starts its parse thread before importing the analysis:
+    the command's module (its options, defaults and formats) must not import numba."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; import perfkit.cli.history as h; "
+        "print(sorted(m for m in ('numba', 'perfkit.history.series', 'pyarrow') "
+        "if m in sys.modules)); print(h.command.params[0].name)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.splitlines()[0] == "[]", proc.stdout
