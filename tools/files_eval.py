@@ -147,23 +147,27 @@ def scaled_copy(src: Path, dest: Path, commit: str, factor: float) -> None:
 
 
 def pair_dir(
-    work: Path, trial: Path, labels: dict[str, str], base: str, head: str
+    work: Path, trial: Path, labels: dict[str, str], base: str, head: str, scale: float = 0.0
 ) -> tuple[Path, Path, Path]:
-    """A results directory holding the two sides' files (as a user copying them together)."""
-    out = work / f"{trial.name}-{base}-{head}"
+    """A results directory holding the two sides' files (as a user copying them together);
+    ``scale``: the head is ``head``'s file with every sample x scale, under X's commit
+    (X itself is A's file x1.3)."""
+    out = work / f"{trial.name}-{base}-{head}{f'x{scale:g}' if scale else ''}"
     if out.exists():
         shutil.rmtree(out)
+    if head == "X":
+        head, scale = base, 1.3
     fb = result_file(trial / base, labels[base])
     dest_b = out / fb.parent.name / fb.name
     dest_b.parent.mkdir(parents=True)
     shutil.copy(fb, dest_b)
     shutil.copy(fb.parent / "machine.json", dest_b.parent / "machine.json")
     shutil.copy(trial / base / "benchmarks.json", out / "benchmarks.json")
-    if head == "X":
-        dest_h = out / fb.parent.name / f"{labels['X'][:8]}-{fb.name.split('-', 1)[1]}"
-        scaled_copy(fb, dest_h, labels["X"], 1.3)
+    fh = result_file(trial / head, labels[head])
+    if scale:
+        dest_h = out / fb.parent.name / f"{labels['X'][:8]}-{fh.name.split('-', 1)[1]}"
+        scaled_copy(fh, dest_h, labels["X"], scale)
     else:
-        fh = result_file(trial / head, labels[head])
         dest_h = out / fh.parent.name / fh.name
         shutil.copy(fh, dest_h)
     return out, dest_b, dest_h
@@ -432,12 +436,7 @@ def scaled(data: Path, factors: tuple[float, ...], tools: tuple[str, ...]) -> st
             if not (trial / "done").exists():
                 continue
             for k in factors:
-                work, fb, _fh = pair_dir(Path(tmp), trial, labels, "A", "A2")
-                fs = result_file(trial / "A2", labels["A2"])
-                for f in work.glob(f"*/{labels['A2'][:8]}-*.json"):
-                    f.unlink()
-                dest = work / fb.parent.name / f"{labels['X'][:8]}-{fs.name.split('-', 1)[1]}"
-                scaled_copy(fs, dest, labels["X"], k)
+                work, fb, dest = pair_dir(Path(tmp), trial, labels, "A", "A2", scale=k)
                 got = {}
                 if "perfkit compare" in tools:
                     got["perfkit compare"] = perfkit_flags(fb, dest, work)[0]

@@ -21,7 +21,6 @@ Weights are clipped to [1/4, 4] of their median so no single commit dominates.
 
 from __future__ import annotations
 
-import gc
 import importlib.util
 import math
 import sys
@@ -31,6 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from perfkit import gcpause
 from perfkit.errors import HistoryError
 from perfkit.history import ranksegment as rs
 from perfkit.history.defaults import (
@@ -167,15 +167,10 @@ def _first_call(args: tuple) -> Iterator[None]:
     if "numba.np.arraymath" in sys.modules:  # not the first call
         yield
         return
-    was = gc.isenabled()
-    gc.disable()
-    try:
+    with gcpause.paused():
         _skip_blas_probe()
         _load_cached(args)
         yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def _load_cached(args: tuple) -> bool:

@@ -28,13 +28,14 @@ the detrended windows) with the Moses distribution-free confidence interval.
 
 from __future__ import annotations
 
-import gc
 import importlib
 import math
 import os
 import sys
 
 import numpy as np
+
+from perfkit import gcpause
 
 
 def _import_numba():
@@ -51,17 +52,14 @@ def _import_numba():
     hide = [name for name in hide if name not in sys.modules]
     for name in hide:
         sys.modules[name] = None  # type: ignore[assignment]  # import -> ImportError
-    was = gc.isenabled()
-    gc.disable()
     try:
-        return importlib.import_module("numba")
+        with gcpause.paused():
+            return importlib.import_module("numba")
     finally:
         for name in hide:
             if name in sys.modules and sys.modules[name] is None:
                 del sys.modules[name]
-        gc.freeze()
-        if was:
-            gc.enable()
+        gcpause.settle()
 
 
 nb = _import_numba()

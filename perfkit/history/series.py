@@ -17,10 +17,8 @@ from __future__ import annotations
 
 import fnmatch
 import functools
-import gc
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from itertools import chain
 from pathlib import Path
@@ -28,6 +26,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from perfkit import gcpause
 from perfkit.config import Config
 from perfkit.errors import HistoryError, ResultsFormatError
 from perfkit.history import changepoint, commitorder
@@ -491,18 +490,10 @@ def _analyse(table: Table, config: Config | None, options: HistoryOptions) -> Hi
     return replace(result, events=historyevents.group(result))
 
 
-@contextmanager
-def no_gc() -> Iterator[None]:
-    """The cyclic garbage collector paused while millions of acyclic objects (floats,
-    tuples, parsed JSON) are created: its passes over the growing heap cost more than
-    the work (3x on the per-series tuples of a 1,000 x 1,000 history)."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
+# the cyclic garbage collector paused while millions of acyclic objects (floats, tuples,
+# parsed JSON) are created: its passes over the growing heap cost more than the work (3x
+# on the per-series tuples of a 1,000 x 1,000 history)
+no_gc = gcpause.paused
 
 
 def _with_defaults(df: pd.DataFrame) -> pd.DataFrame:

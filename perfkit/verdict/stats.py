@@ -382,10 +382,11 @@ def _best_reading(
 ) -> _Summary | None:
     """Each process's best sample against the other side's (foreign sides of at least 3
     processes each, as for the rank reading: of two processes neither can be set aside,
-    so no mode-swap guard could stand). A neighbour's load slows most samples of a process
-    but rarely all of them, so under load the best samples still show the code where the process values
-    scatter 2-4x; a process in the machine's slow speed mode is slow in every sample, so
-    the same disturbed-process rule and mode-swap guard apply as to the process values."""
+    so no mode-swap guard could stand). A neighbour's load slows most samples of a
+    process but rarely all of them, so under load the best samples still show the code
+    where the process values scatter 2-4x; a process in the machine's slow speed mode is
+    slow in every sample, so the same disturbed-process rule and mode-swap guard apply as
+    to the process values."""
     if min(len(bx), len(by)) < 3:
         return None
     # the prior of a process's best sample is the process noise alone: the sampling
@@ -713,49 +714,52 @@ def _tests(s: list[_Summary], config: Config, extra: np.ndarray) -> tuple[np.nda
     return est, np.nan_to_num(p, nan=1.0), half, mde
 
 
+def _all_readings(readings: list[list[_Summary]], config: Config, extra: np.ndarray):
+    """An intersection-union test of several readings of the same benchmarks: the first
+    reading's estimate, the largest p-value, the union of the intervals, the largest
+    detectable change, and each reading's p-value."""
+    tests = [_tests(r, config, extra) for r in readings]
+    ps = [t[1] for t in tests]
+    return (
+        tests[0][0],
+        np.maximum.reduce(ps),
+        np.minimum.reduce([e - h for e, _p, h, _m in tests]),
+        np.maximum.reduce([e + h for e, _p, h, _m in tests]),
+        np.maximum.reduce([t[3] for t in tests]),
+        ps,
+    )
+
+
 def _decide(pending, b, h, config: Config):
     if not pending:
         return []
     s = [p[1] for p in pending]
     load = _load_shift(s)
-    est, p_main, half, mde = _tests(s, config, load)
     # the mode-swap reading and, on perfkit's own sides, the undisturbed processes alone
     # (where there are such readings) must show the change too: an intersection-union
     # test, whose p-value is the largest of the readings' and whose interval is their union
-    est_alt, p_alt, half_alt, mde_alt = _tests([x.alt or x for x in s], config, load)
-    est_cl, p_cl, half_cl, mde_cl = _tests([x.clean or x for x in s], config, load)
-    p = np.maximum.reduce([p_main, p_alt, p_cl])
-    low = np.minimum.reduce([est - half, est_alt - half_alt, est_cl - half_cl])
-    high = np.maximum.reduce([est + half, est_alt + half_alt, est_cl + half_cl])
-    mde = np.maximum.reduce([mde, mde_alt, mde_cl])
+    est, p, low, high, mde, (p_main, p_alt, _) = _all_readings(
+        [s, [x.alt or x for x in s], [x.clean or x for x in s]], config, load
+    )
     # on foreign sides two more readings may call the change, by a weighted Bonferroni
     # (each reading at its share of the level: min over readings of p / weight): the rank
     # reading (sides of as many processes) where the processes of a side disagree, and
-    # the best-sample reading where load scattered the process values; the estimate and
-    # interval are then those of the reading that decided
-    others = []  # (reading, its summaries, estimate, p, interval low, high, mde)
-    if any(x.qq is not None for x in s):
-        e, p_q, h_q, m_q = _tests([x.qq or x for x in s], config, load)
-        others.append(("rank", [x.qq for x in s], e, p_q, e - h_q, e + h_q, m_q))
-    if any(x.best is not None for x in s):
-        # with the best samples' own mode-swap guard, as for the process values
-        bests = [x.best for x in s]
-        e, p1, h1, m1 = _tests([b or x for b, x in zip(bests, s, strict=True)], config, load)
-        swap = [(b.alt or b) if b is not None else x for b, x in zip(bests, s, strict=True)]
-        e2, p2, h2, m2 = _tests(swap, config, load)
-        lo_b, hi_b = np.minimum(e - h1, e2 - h2), np.maximum(e + h1, e2 + h2)
-        others.append(("best", bests, e, np.maximum(p1, p2), lo_b, hi_b, np.maximum(m1, m2)))
+    # the best-sample reading (with its own mode-swap guard) where load scattered the
+    # process values; the estimate and interval are then those of the reading that decided
+    others = []  # (reading, present, estimate, p, interval low, high, mde)
+    for key, summaries in (("rank", [x.qq for x in s]), ("best", [x.best for x in s])):
+        has = np.array([r is not None for r in summaries])
+        if has.any():
+            readings = [[r or x for r, x in zip(summaries, s, strict=True)]]
+            if any(r is not None and r.alt is not None for r in summaries):
+                readings.append(
+                    [(r and r.alt) or r or x for r, x in zip(summaries, s, strict=True)]
+                )
+            others.append((key, has, *_all_readings(readings, config, load)[:5]))
     decided = np.full(len(s), "", dtype=object)
     if others:
-        score = p / (
-            1.0
-            - sum(
-                np.where([r is not None for r in present], READING_WEIGHT[key], 0.0)
-                for key, present, *_ in others
-            )
-        )
-        for key, present, est_r, p_r, low_r, high_r, mde_r in others:
-            has = np.array([r is not None for r in present])
+        score = p / (1.0 - sum(np.where(has, READING_WEIGHT[key], 0.0) for key, has, *_ in others))
+        for key, has, est_r, p_r, low_r, high_r, mde_r in others:
             score_r = np.where(has, p_r / READING_WEIGHT[key], np.inf)
             wins = score_r < score
             score = np.minimum(score, score_r)
