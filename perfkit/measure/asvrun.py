@@ -21,6 +21,7 @@ from pathlib import Path
 from perfkit.atomic import write_text_atomic
 from perfkit.errors import ConfigError, ToolFailedError, ToolMissingError
 from perfkit.ingest.names import parse_full_name
+from perfkit.measure import preload as preloading
 from perfkit.measure.asvconfig import find_config, read_raw
 from perfkit.measure.sides import launcher
 
@@ -140,15 +141,22 @@ def run_round(
     repeat: int | str = 5,
     launch: str = "spawn",
     warmup: float = -1.0,
+    preload: bool = True,
     log: Path | None = None,
 ) -> RoundResult:
     """Run the selected benchmarks once each, in fresh processes, in ``python`` (a side's
     environment; None: this interpreter with ``tree`` first on the path).
 
     ``repeat`` is samples per process, or asv's "(min, max, max_time)" form; ``warmup``
-    is asv's warmup_time in seconds (negative: the suite's own).
+    is asv's warmup_time in seconds (negative: the suite's own). ``preload``: with the
+    forkserver, numba's compiler is set up once in asv's server when the suite imported
+    numba, not again in every forked process (:mod:`perfkit.measure.preload`).
     """
     results_dir = results_dir.resolve()
+    python = python or launcher(tree.resolve(), results_dir, "same")
+    runs_with = (
+        preloading.wrap(python, results_dir) if preload and launch == "forkserver" else python
+    )
     log = log.resolve() if log else None
     args = [
         "--record-samples",
@@ -165,7 +173,7 @@ def run_round(
         args += ["--bench", regex]
     started = time.time() - 1.0  # asv stores started_at in ms; allow clock rounding
     proc = _asv_run(
-        tree, commit, results_dir, args, python=python, config=config, machine=machine, log=log
+        tree, commit, results_dir, args, python=runs_with, config=config, machine=machine, log=log
     )
     files = sorted(results_dir.glob(f"*/{commit[:8]}-*.json"), key=lambda p: p.stat().st_mtime)
     if not files:
@@ -173,6 +181,8 @@ def run_round(
         raise ToolFailedError(
             f"asv run wrote no results for {commit[:8]} (exit {proc.returncode}){hint}"
         )
+    if runs_with != python:
+        preloading.restore_env_name(files[-1], runs_with, python)
     record_attributes(results_dir, repeat)
     return RoundResult(files[-1], started, proc.returncode)
 

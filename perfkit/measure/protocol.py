@@ -87,6 +87,10 @@ class Protocol:
     # but the first of 5 samples came out 36-73 % slow for 5 of the 12
     # evaluation bodies and later ones alternated (README "Measuring protocol")
     warmup: float = -1.0
+    # with the forkserver, set numba's compiler up once per round in asv's server (when the
+    # suite imported numba) instead of in every forked process: about 0.6 s of CPU less per
+    # process (docs/measuring.md "CPU per process"; perfkit/measure/preload.py)
+    preload: bool = True
     bench: tuple[str, ...] = ()  # asv --bench regexes (empty: everything)
     machine: str | None = None  # asv --machine (None: as asv resolves it, by host name)
 
@@ -173,6 +177,7 @@ def run_rounds(
                 repeat=protocol.repeat,
                 launch=protocol.launch,
                 warmup=protocol.warmup,
+                preload=protocol.preload,
                 log=workdir / f"asv-{side.label}.log",
             )
             fresh = [
