@@ -1,0 +1,106 @@
+"""The forkserver preload with real asv rounds: a benchmark process forked from asv's server
+finds numba set up when the suite imported it (and not without the preload), the samples
+are recorded as before, the result keeps its environment name, and spawn is untouched."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from perfkit.ingest.asv import read_result_file
+from perfkit.measure import asvrun
+
+from .conftest import git
+
+pytestmark = pytest.mark.slow
+
+SUITE = '''
+import numba
+import numpy as np
+
+
+@numba.njit
+def _kernel(a):
+    s = 0.0
+    for x in a:
+        s += x
+    return s
+
+
+def track_numba_ready_at_fork():
+    """In the forked process, before any jitted call: numba's typing registries loaded?"""
+    from numba.core.registry import cpu_target
+
+    return float(len(cpu_target.typing_context._registries))
+
+
+class Kernel:
+    def setup(self):
+        self.a = np.arange(1000.0)
+        _kernel(self.a)
+
+    def time_kernel(self):
+        _kernel(self.a)
+
+    def time_python(self):
+        sum(range(1000))
+'''
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory) -> tuple[Path, str]:
+    path = tmp_path_factory.mktemp("preload") / "repo"
+    (path / "benchmarks").mkdir(parents=True)
+    (path / "benchmarks" / "__init__.py").write_text("")
+    (path / "benchmarks" / "bench.py").write_text(SUITE)
+    (path / "asv.conf.json").write_text(
+        json.dumps(
+            {
+                "version": 1,
+                "project": "preload",
+                "repo": ".",
+                "branches": ["HEAD"],
+                "environment_type": "existing",
+                "benchmark_dir": "benchmarks",
+                "results_dir": ".asv/results",
+                "env_dir": ".asv/env",
+            }
+        )
+    )
+    git(path, "init", "-q", "-b", "main")
+    git(path, "add", "-A")
+    git(path, "commit", "-qm", "suite")
+    return path, git(path, "rev-parse", "HEAD")
+
+
+def measured(path: Path, commit: str, out: Path, **kw) -> tuple[dict, str]:
+    got = asvrun.run_round(path, commit, out, repeat=3, **kw)
+    assert got.returncode == 0
+    env = json.loads(got.result_file.read_text())["env_name"]
+    by_name = {m.name.split(".")[-1]: m for m in read_result_file(got.result_file)}
+    return by_name, env
+
+
+def test_forked_processes_find_numba_set_up_only_with_the_preload(repo, tmp_path):
+    path, commit = repo
+    on, env_on = measured(path, commit, tmp_path / "on", launch="forkserver", preload=True)
+    off, env_off = measured(path, commit, tmp_path / "off", launch="forkserver", preload=False)
+    assert on["track_numba_ready_at_fork"].samples[0] > 0
+    assert off["track_numba_ready_at_fork"].samples[0] == 0
+    for got in (on, off):
+        for name in ("time_kernel", "time_python"):
+            assert got[name].error is None and len(got[name].samples) == 3
+    # the environment is named after the interpreter measured, not after the wrapper
+    assert "preload" not in env_on
+    assert env_on.endswith("_on_python-same") and env_off.endswith("_off_python-same")
+    assert env_on.replace("_on_", "_off_") == env_off
+
+
+def test_spawn_is_untouched(repo, tmp_path):
+    path, commit = repo
+    got, env = measured(path, commit, tmp_path / "spawn", launch="spawn", preload=True)
+    assert not (tmp_path / "spawn" / "python-preload").exists()
+    assert got["track_numba_ready_at_fork"].samples[0] == 0  # a fresh interpreter each
+    assert got["time_kernel"].error is None and len(got["time_kernel"].samples) == 3

@@ -1,0 +1,124 @@
+"""The forkserver preload: a wrapper that leaves every call but asv's forkserver as it was,
+a bootstrap that sets numba up only after a suite that imported it, and result files that
+keep the environment name of the interpreter the round really measured."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from perfkit.measure import preload
+
+SHOW = "import json, sys; print(json.dumps([sys.argv[1:], sys.path[0], sorted(sys.modules)]))"
+
+
+def run(*cmd: str | Path) -> list:
+    out = subprocess.run([str(c) for c in cmd], check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_every_call_but_the_forkserver_passes_through_unchanged(tmp_path):
+    wrapper = preload.wrap(sys.executable, tmp_path / "round")
+    plain_args, _, plain_mods = run(sys.executable, "-c", SHOW, "discover", "x y", "$2")
+    args, _, mods = run(wrapper, "-c", SHOW, "discover", "x y", "$2")
+    assert args == plain_args == ["discover", "x y", "$2"]
+    assert "asv_runner" not in mods and set(mods) == set(plain_mods)
+    # asv's benchmark script in another mode than the server: run as by python itself
+    script = tmp_path / "bench dir" / "benchmark.py"
+    script.parent.mkdir()
+    script.write_text(SHOW)
+    args, path0, mods = run(wrapper, script, "run", "a")
+    assert (args, path0) == (["run", "a"], str(script.parent))
+    assert "asv_runner.server" not in mods
+
+
+def test_the_server_runs_through_the_bootstrap_as_if_it_ran_itself(tmp_path):
+    wrapper = preload.wrap(sys.executable, tmp_path / "round")
+    script = tmp_path / "asv pkg" / "benchmark.py"
+    script.parent.mkdir()
+    script.write_text(
+        "import json, sys\n"
+        "print(json.dumps([sys.argv, sys.path[0], __name__, sorted(sys.modules)]))\n"
+    )
+    argv, path0, name, mods = run(wrapper, script, "run_server", "/some/dir", "/a socket")
+    # asv's script removes its own folder from sys.path when it is sys.path[0]
+    assert argv == [str(script), "run_server", "/some/dir", "/a socket"]
+    assert path0 == str(script.parent) and name == "__main__"
+    assert "asv_runner.server" in mods  # the hook is installed
+    assert "numba" not in mods  # nothing imported on the suite's behalf
+
+
+def fake_server(tmp_path: Path, suite_imports: str) -> dict:
+    """The bootstrap in front of a stand-in for asv's server: it imports a suite through
+    ``asv_runner.server.disc_benchmarks`` as the real server's preimport does."""
+    suite = tmp_path / "suite"
+    suite.mkdir()
+    (suite / "__init__.py").write_text("")
+    (suite / "bench.py").write_text(f"{suite_imports}\n\ndef time_x():\n    pass\n")
+    script = tmp_path / "server.py"
+    script.write_text(
+        "import json, sys\n"
+        "import asv_runner.server as server\n"
+        "before = 'numba' in sys.modules\n"
+        f"found = [b for b in server.disc_benchmarks({str(suite)!r})]\n"
+        "ready = None\n"
+        "if 'numba' in sys.modules:\n"
+        "    from numba.core.registry import cpu_target\n"
+        "    ready = len(cpu_target.typing_context._registries)\n"
+        "print(json.dumps({'before': before, 'found': len(found), 'numba': 'numba' in"
+        " sys.modules, 'registries': ready}))\n"
+    )
+    boot = Path(preload.wrap(sys.executable, tmp_path / "round")).parent / preload.BOOT_NAME
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    out = subprocess.run(
+        [sys.executable, str(boot), str(script), "run_server"],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_numba_is_set_up_after_the_import_of_a_suite_that_imported_it(tmp_path):
+    got = fake_server(tmp_path, "import numba")
+    assert got["found"] == 1 and not got["before"] and got["numba"]
+    assert got["registries"] > 0  # numba's typing registries loaded before any fork
+
+
+def test_a_suite_without_numba_gets_nothing_imported(tmp_path):
+    got = fake_server(tmp_path, "import json")
+    assert got == {"before": False, "found": 1, "numba": False, "registries": None}
+
+
+def result(tmp_path: Path, env_name) -> Path:
+    path = tmp_path / "vm" / "abc12345-x.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"env_name": env_name, "results": {"b": [1.0]}, "version": 2}))
+    return path
+
+
+def test_the_result_keeps_the_environment_name_of_the_unwrapped_interpreter(tmp_path):
+    real = tmp_path / "env" / "bin" / "python"
+    wrapper = tmp_path / "work" / "round-000" / "python-preload"
+    asv_name = "existing-py" + str(wrapper).replace(os.sep, "_") + "-VAR1"
+    path = result(tmp_path, asv_name)
+    preload.restore_env_name(path, str(wrapper), str(real))
+    data = json.loads(path.read_text())
+    assert data["env_name"] == "existing-py" + str(real).replace(os.sep, "_") + "-VAR1"
+    assert data["results"] == {"b": [1.0]}
+
+
+def test_an_unexpected_name_or_file_is_left_alone(tmp_path):
+    path = result(tmp_path, "conda-py3.11-numpy")
+    before = path.read_text()
+    preload.restore_env_name(path, "/w/python-preload", "/env/bin/python")
+    assert path.read_text() == before
+    for broken in ("{not json", "[1, 2]"):
+        path.write_text(broken)
+        preload.restore_env_name(path, "/w/python-preload", "/env/bin/python")
+        assert path.read_text() == broken
+    preload.restore_env_name(tmp_path / "missing.json", "/w/p", "/e/p")
