@@ -1,12 +1,18 @@
 """CPU per measuring round: asv's default launch (spawn, up to 5 samples, 0.1 s warm-up)
 vs perfkit's (forkserver, its default samples, asv's warm-up, numba set up once in the
-forkserver), perfkit's without that preload, without warm-up and with 5 samples per
-process, on the 12-body suite of tools/detection_eval.py.
+forkserver, asv's discovery reused from a side's first round), perfkit's as it was
+before 2026-12-07 (neither), with discovery in every round, without warm-up and with 5
+samples per process, on the 12-body suite of tools/detection_eval.py.
 
     python tools/launch_cost.py --repeats 3
-    python tools/launch_cost.py --repeats 5 --kinds 0,1,2   # asv, perfkit, no preload
+    python tools/launch_cost.py --repeats 5 --kinds 0,1,2   # asv, perfkit now and before
+    python tools/launch_cost.py --repeats 5 --kinds 1,2 --benchmarks 2   # small rounds
 
-Each round is one real `asv run` of all 12 benchmarks in the current Python; the figure
+With ``--benchmarks N`` a round runs only the first N bodies (the sequential stage's rounds
+hold only the benchmarks still open): two sizes give a round's fixed cost (asv's start,
+discovery, the forkserver's import) and a process's.
+
+Each round is one real `asv run` of the benchmarks in the current Python; the figure
 is the user+sys CPU time of everything it started. Rounds of the two kinds alternate so
 drift of this shared machine hits both alike.
 """
@@ -15,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -32,35 +39,25 @@ from perfkit.measure.protocol import Protocol  # noqa: E402
 P = Protocol()
 WARM = "asv's 0.1 s" if P.warmup < 0 else f"{P.warmup:g} s"
 PRE = "numba preloaded" if P.preload else "no preload"
-KINDS = {
-    "asv default (spawn, repeat (1,5,10.0), warm-up 0.1 s)": ("spawn", "(1,5,10.0)", -1.0, False),
-    f"perfkit ({P.launch}, repeat {P.repeat}, warm-up {WARM}, {PRE})": (
-        P.launch,
-        P.repeat,
-        P.warmup,
-        P.preload,
+DEF = dict(launch=P.launch, repeat=P.repeat, warmup=P.warmup, preload=P.preload, reuse=True)
+KINDS: dict[str, dict] = {
+    "asv default (spawn, repeat (1,5,10.0), warm-up 0.1 s)": dict(
+        launch="spawn", repeat="(1,5,10.0)", warmup=-1.0, preload=False, reuse=False
     ),
-    # numba's compiler set up in every forked process, as before 2026-12-07
-    f"perfkit without the preload ({P.launch}, repeat {P.repeat}, warm-up {WARM})": (
-        P.launch,
-        P.repeat,
-        P.warmup,
-        False,
-    ),
-    f"perfkit without warm-up ({P.launch}, repeat {P.repeat}, --warmup 0, {PRE})": (
-        P.launch,
-        P.repeat,
-        0.0,
-        P.preload,
-    ),
+    # a round after a side's first: asv's discovery reused (perfkit.measure.asvmain)
+    f"perfkit ({P.launch}, repeat {P.repeat}, warm-up {WARM}, {PRE}, discovery reused)": DEF,
+    # as before 2026-12-07: numba's compiler set up in every forked process, and asv
+    # discovering the suite again in every round
+    f"perfkit as before 2026-12-07 ({P.launch}, repeat {P.repeat}, warm-up {WARM})": {
+        **DEF,
+        "preload": False,
+        "reuse": False,
+    },
+    f"perfkit, discovery each round ({PRE})": {**DEF, "reuse": False},
+    f"perfkit without warm-up (--warmup 0, {PRE}, discovery reused)": {**DEF, "warmup": 0.0},
     # asv re-runs a benchmark's setup before every sample (one call per sample when
     # there is a setup), so samples are not free
-    f"perfkit with 5 samples ({P.launch}, repeat 5, warm-up {WARM}, {PRE})": (
-        P.launch,
-        5,
-        P.warmup,
-        P.preload,
-    ),
+    f"perfkit with 5 samples (repeat 5, {PRE}, discovery reused)": {**DEF, "repeat": 5},
 }
 
 
@@ -72,7 +69,11 @@ def main() -> int:
     ap.add_argument(
         "--kinds", default="", help="comma-separated indexes of the kinds to run (default: all)"
     )
+    ap.add_argument("--benchmarks", type=int, default=0, help="only the first N bodies (0: all)")
     args = ap.parse_args()
+    bodies = re.findall(r"def (time_\w+)", detection_eval.BODIES)
+    chosen = bodies[: args.benchmarks] if args.benchmarks > 0 else bodies
+    bench = asvrun.selection_regex([f"bodies.Bodies.{b}" for b in chosen])
     picked = {int(i) for i in args.kinds.split(",") if i.strip()} or set(range(len(KINDS)))
     kinds = {k: v for i, (k, v) in enumerate(KINDS.items()) if i in picked}
     cpu: dict[str, list[float]] = {k: [] for k in kinds}
@@ -80,24 +81,29 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="perfkit-launch-") as tmp:
         repo = Path(tmp) / "repo"
         (commit,) = detection_eval.make_repo(repo, [1.0])
-        asvrun.run_round(repo, commit, Path(tmp) / "warm-up", repeat=1)  # numba's cache
+        found = Path(tmp) / "asv-discovered.json"
+        # numba's cache, and the discovery the later rounds of a side reuse
+        asvrun.run_round(repo, commit, Path(tmp) / "warm-up", repeat=1, discovered=found)
         for k in range(args.repeats):
-            for i, (label, (launch, repeat, warmup, preload)) in enumerate(kinds.items()):
+            for i, (label, kind) in enumerate(kinds.items()):
                 load.append(os.getloadavg()[0])
                 c0 = detection_eval.children_cpu()
                 asvrun.run_round(
                     repo,
                     commit,
                     Path(tmp) / f"{k}-{i}",
-                    repeat=repeat,
-                    launch=launch,
-                    warmup=warmup,
-                    preload=preload,
+                    repeat=kind["repeat"],
+                    launch=kind["launch"],
+                    warmup=kind["warmup"],
+                    preload=kind["preload"],
+                    discovered=found if kind["reuse"] else None,
+                    bench=bench if args.benchmarks > 0 else (),
                 )
                 cpu[label].append(detection_eval.children_cpu() - c0)
     for label, xs in cpu.items():
         print(
-            f"{label}: median {statistics.median(xs):.1f} s CPU per round of 12 benchmarks "
+            f"{label}: median {statistics.median(xs):.1f} s CPU per round of {len(chosen)} "
+            "benchmarks "
             f"({' / '.join(f'{x:.1f}' for x in xs)})"
         )
     print(f"load average (1 min) before the rounds: {min(load):.2f}-{max(load):.2f}")

@@ -21,6 +21,7 @@ from pathlib import Path
 from perfkit.atomic import write_text_atomic
 from perfkit.errors import ConfigError, ToolFailedError, ToolMissingError
 from perfkit.ingest.names import parse_full_name
+from perfkit.measure import asvmain
 from perfkit.measure import preload as preloading
 from perfkit.measure.asvconfig import find_config, read_raw
 from perfkit.measure.sides import launcher
@@ -142,6 +143,7 @@ def run_round(
     launch: str = "spawn",
     warmup: float = -1.0,
     preload: bool = True,
+    discovered: Path | None = None,
     log: Path | None = None,
 ) -> RoundResult:
     """Run the selected benchmarks once each, in fresh processes, in ``python`` (a side's
@@ -151,6 +153,9 @@ def run_round(
     is asv's warmup_time in seconds (negative: the suite's own). ``preload``: with the
     forkserver, numba's compiler is set up once in asv's server when the suite imported
     numba, not again in every forked process (:mod:`perfkit.measure.preload`).
+    ``discovered``: where this side's benchmark list is kept between its rounds; asv's
+    discovery is reused from there when the file exists (:mod:`perfkit.measure.asvmain`),
+    and the round saves it there when not.
     """
     results_dir = results_dir.resolve()
     python = python or launcher(tree.resolve(), results_dir, "same")
@@ -172,8 +177,17 @@ def run_round(
     for regex in bench:
         args += ["--bench", regex]
     started = time.time() - 1.0  # asv stores started_at in ms; allow clock rounding
+    reuse = discovered if discovered is not None and discovered.is_file() else None
     proc = _asv_run(
-        tree, commit, results_dir, args, python=runs_with, config=config, machine=machine, log=log
+        tree,
+        commit,
+        results_dir,
+        args,
+        python=runs_with,
+        config=config,
+        machine=machine,
+        log=log,
+        discovered=reuse,
     )
     files = sorted(results_dir.glob(f"*/{commit[:8]}-*.json"), key=lambda p: p.stat().st_mtime)
     if not files:
@@ -183,6 +197,8 @@ def run_round(
         )
     if runs_with != python:
         preloading.restore_env_name(files[-1], runs_with, python)
+    if discovered is not None and reuse is None and proc.returncode == 0:
+        keep_discovery(results_dir / "benchmarks.json", discovered)
     record_attributes(results_dir, repeat)
     return RoundResult(files[-1], started, proc.returncode)
 
@@ -197,14 +213,20 @@ def _asv_run(
     config: Path | None,
     machine: str | None,
     log: Path | None,
+    discovered: Path | None = None,
 ) -> subprocess.CompletedProcess:
     """``asv run`` of ``commit`` in ``python`` (an "existing" environment; None: this
     interpreter with ``tree`` first) into ``out_dir``, its output appended to ``log``."""
     tree = tree.resolve()
     conf_path = write_round_config(tree, out_dir, config)
     python = python or launcher(tree, out_dir, "same")
+    command = asv_command()
+    env = {k: v for k, v in os.environ.items() if k != "ASV_PYTHONPATH"}
+    if discovered is not None and command == [sys.executable, "-m", "asv"]:
+        command = [sys.executable, "-m", "perfkit.measure.asvmain"]
+        env[asvmain.ENV] = str(discovered)
     cmd = [
-        *asv_command(),
+        *command,
         "run",
         "--config",
         str(conf_path),
@@ -216,11 +238,23 @@ def _asv_run(
         commit,
         *args,
     ]
-    env = {k: v for k, v in os.environ.items() if k != "ASV_PYTHONPATH"}
     with open(log or os.devnull, "a") as out:
         return subprocess.run(
             cmd, cwd=tree, env=env, stdout=out, stderr=subprocess.STDOUT, check=False
         )
+
+
+def keep_discovery(written: Path, keep: Path) -> None:
+    """Keep the benchmark list asv wrote in a side's first round (before perfkit amends
+    it) for that side's later rounds; one that asv would not take back is not kept."""
+    from asv.benchmarks import Benchmarks
+
+    try:
+        text = written.read_text()
+    except OSError:
+        return
+    if asvmain.listed(written, Benchmarks.api_version) is not None:
+        write_text_atomic(keep, text)
 
 
 def discover(

@@ -178,6 +178,7 @@ def run_rounds(
                 launch=protocol.launch,
                 warmup=protocol.warmup,
                 preload=protocol.preload,
+                discovered=workdir / side.label / "asv-discovered.json",
                 log=workdir / f"asv-{side.label}.log",
             )
             fresh = [

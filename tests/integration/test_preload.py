@@ -104,3 +104,39 @@ def test_spawn_is_untouched(repo, tmp_path):
     assert not (tmp_path / "spawn" / "python-preload").exists()
     assert got["track_numba_ready_at_fork"].samples[0] == 0  # a fresh interpreter each
     assert got["time_kernel"].error is None and len(got["time_kernel"].samples) == 3
+
+
+def test_later_rounds_of_a_side_reuse_its_first_discovery(repo, tmp_path):
+    path, commit = repo
+    found = tmp_path / "asv-discovered.json"
+    logs = [tmp_path / f"asv-{k}.log" for k in range(3)]
+    first = asvrun.run_round(
+        path, commit, tmp_path / "r0", repeat=2, launch="forkserver", discovered=found, log=logs[0]
+    )
+    assert found.is_file() and "Discovering benchmarks" in logs[0].read_text()
+    kept = json.loads(found.read_text())
+    assert kept["bench.Kernel.time_kernel"]["repeat"] == 0  # asv's own, before perfkit's -a
+    later = asvrun.run_round(
+        path,
+        commit,
+        tmp_path / "r1",
+        repeat=2,
+        launch="forkserver",
+        discovered=found,
+        bench=asvrun.selection_regex(["bench.Kernel.time_kernel"]),
+        log=logs[1],
+    )
+    assert "Discovering benchmarks" not in logs[1].read_text()
+    assert json.loads(found.read_text()) == kept  # kept as the first round wrote it
+    names = {m.name for m in read_result_file(later.result_file) if m.samples}
+    assert names == {"bench.Kernel.time_kernel"}
+    assert {m.name for m in read_result_file(first.result_file)} >= names
+    # the round's own benchmarks.json as after a discovery (perfkit's attributes written)
+    written = json.loads((tmp_path / "r1" / "benchmarks.json").read_text())
+    assert written.keys() == kept.keys() and written["bench.Kernel.time_kernel"]["repeat"] == 2
+    # a file asv would not take: asv discovers, as always
+    found.write_text("{}")
+    asvrun.run_round(
+        path, commit, tmp_path / "r2", repeat=2, launch="forkserver", discovered=found, log=logs[2]
+    )
+    assert "Discovering benchmarks" in logs[2].read_text()

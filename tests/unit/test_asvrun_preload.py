@@ -122,3 +122,59 @@ def test_an_unexpected_name_or_file_is_left_alone(tmp_path):
         preload.restore_env_name(path, "/w/python-preload", "/env/bin/python")
         assert path.read_text() == broken
     preload.restore_env_name(tmp_path / "missing.json", "/w/p", "/e/p")
+
+
+def test_only_a_list_asv_wrote_is_reused(tmp_path):
+    from perfkit.measure import asvmain
+
+    path = tmp_path / "benchmarks.json"
+    good = {"version": 2, "s.time_a": {"name": "s.time_a", "params": [], "repeat": 0}}
+    path.write_text(json.dumps(good))
+    assert asvmain.listed(path, 2) == [good["s.time_a"]]
+    assert asvmain.listed(path, 3) is None  # another asv's format
+    for bad in ("{", "[]", '{"version": 2}', '{"version": 2, "s.x": {"params": []}}'):
+        path.write_text(bad)
+        assert asvmain.listed(path, 2) is None, bad
+    assert asvmain.listed(tmp_path / "missing.json", 2) is None
+
+
+def test_a_replaced_asv_command_is_never_bypassed(tmp_path, monkeypatch):
+    """Tests and tools replace asv_command(); the discovery reuse only swaps asv's own."""
+    from perfkit.measure import asvrun
+
+    seen = []
+    monkeypatch.setattr(asvrun, "asv_command", lambda: ["fake-asv"])
+    monkeypatch.setattr(asvrun, "current_machine", lambda name=None: "m")
+    monkeypatch.setattr(asvrun, "write_round_config", lambda *a: tmp_path / "c.json")
+    monkeypatch.setattr(
+        asvrun.subprocess, "run", lambda cmd, **kw: seen.append((cmd, kw["env"])) or None
+    )
+    found = tmp_path / "found.json"
+    found.write_text("{}")
+    asvrun._asv_run(
+        tmp_path,
+        "c" * 40,
+        tmp_path,
+        [],
+        python="py",
+        config=None,
+        machine=None,
+        log=None,
+        discovered=found,
+    )
+    monkeypatch.setattr(asvrun, "asv_command", lambda: [sys.executable, "-m", "asv"])
+    asvrun._asv_run(
+        tmp_path,
+        "c" * 40,
+        tmp_path,
+        [],
+        python="py",
+        config=None,
+        machine=None,
+        log=None,
+        discovered=found,
+    )
+    (fake, fake_env), (real, real_env) = seen
+    assert fake[0] == "fake-asv" and "PERFKIT_ASV_DISCOVERED" not in fake_env
+    assert real[:3] == [sys.executable, "-m", "perfkit.measure.asvmain"]
+    assert real_env["PERFKIT_ASV_DISCOVERED"] == str(found)
