@@ -7,6 +7,8 @@ samples per process, on the 12-body suite of tools/detection_eval.py.
     python tools/launch_cost.py --repeats 3
     python tools/launch_cost.py --repeats 5 --kinds 0,1,2   # asv, perfkit now and before
     python tools/launch_cost.py --repeats 5 --kinds 1,2 --benchmarks 2   # small rounds
+    PYTHONPATH=/tmp/before python tools/launch_cost.py --defaults --repo /tmp/lc-repo
+                                                    # another checkout's perfkit, alternately
 
 With ``--benchmarks N`` a round runs only the first N bodies (the sequential stage's rounds
 hold only the benchmarks still open): two sizes give a round's fixed cost (asv's start,
@@ -20,6 +22,7 @@ drift of this shared machine hits both alike.
 from __future__ import annotations
 
 import argparse
+import inspect
 import os
 import re
 import statistics
@@ -28,18 +31,20 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tools"))
-
-import detection_eval  # noqa: E402
-
+if not os.environ.get("PYTHONPATH"):  # PYTHONPATH chooses the perfkit measured (--defaults)
+    sys.path.insert(0, str(ROOT))
 from perfkit.measure import asvrun  # noqa: E402
 from perfkit.measure.protocol import Protocol  # noqa: E402
 
+# after perfkit's import: detection_eval puts this checkout first on the path
+sys.path.insert(0, str(ROOT / "tools"))
+import detection_eval  # noqa: E402
+
 P = Protocol()
 WARM = "asv's 0.1 s" if P.warmup < 0 else f"{P.warmup:g} s"
-PRE = "numba preloaded" if P.preload else "no preload"
-DEF = dict(launch=P.launch, repeat=P.repeat, warmup=P.warmup, preload=P.preload, reuse=True)
+PRELOAD = getattr(P, "preload", False)  # a perfkit before 2026-12-07 has none (--defaults)
+PRE = "numba preloaded" if PRELOAD else "no preload"
+DEF = dict(launch=P.launch, repeat=P.repeat, warmup=P.warmup, preload=PRELOAD, reuse=True)
 KINDS: dict[str, dict] = {
     "asv default (spawn, repeat (1,5,10.0), warm-up 0.1 s)": dict(
         launch="spawn", repeat="(1,5,10.0)", warmup=-1.0, preload=False, reuse=False
@@ -70,22 +75,47 @@ def main() -> int:
         "--kinds", default="", help="comma-separated indexes of the kinds to run (default: all)"
     )
     ap.add_argument("--benchmarks", type=int, default=0, help="only the first N bodies (0: all)")
+    ap.add_argument(
+        "--defaults",
+        action="store_true",
+        help="only perfkit's round with its defaults, as the imported perfkit (PYTHONPATH) "
+        "runs it: before/after comparisons against another checkout",
+    )
+    ap.add_argument(
+        "--repo", type=Path, help="keep the evaluation repository here (reused when present)"
+    )
     args = ap.parse_args()
     bodies = re.findall(r"def (time_\w+)", detection_eval.BODIES)
     chosen = bodies[: args.benchmarks] if args.benchmarks > 0 else bodies
     bench = asvrun.selection_regex([f"bodies.Bodies.{b}" for b in chosen])
     picked = {int(i) for i in args.kinds.split(",") if i.strip()} or set(range(len(KINDS)))
     kinds = {k: v for i, (k, v) in enumerate(KINDS.items()) if i in picked}
+    accepts = inspect.signature(asvrun.run_round).parameters
+    if args.defaults:
+        import perfkit
+
+        where = Path(perfkit.__file__).parent.parent
+        kinds = {f"perfkit's defaults as {where} runs them": {**DEF, "defaults": True}}
     cpu: dict[str, list[float]] = {k: [] for k in kinds}
     load: list[float] = []
     with tempfile.TemporaryDirectory(prefix="perfkit-launch-") as tmp:
-        repo = Path(tmp) / "repo"
-        (commit,) = detection_eval.make_repo(repo, [1.0])
-        found = Path(tmp) / "asv-discovered.json"
+        repo = args.repo.resolve() if args.repo else Path(tmp) / "repo"
+        if not (repo / ".git").is_dir():
+            detection_eval.make_repo(repo, [1.0])
+        commit = detection_eval.sh("git", "rev-parse", "HEAD", cwd=repo).strip()
+        found = repo.parent / f"{repo.name}-asv-discovered.json"
         # numba's cache, and the discovery the later rounds of a side reuse
-        asvrun.run_round(repo, commit, Path(tmp) / "warm-up", repeat=1, discovered=found)
+        warm = {"discovered": found} if "discovered" in accepts else {}
+        asvrun.run_round(repo, commit, Path(tmp) / "warm-up", repeat=1, **warm)
         for k in range(args.repeats):
             for i, (label, kind) in enumerate(kinds.items()):
+                if kind.get("defaults"):  # only what this perfkit's run_round knows
+                    extra = {"discovered": found} if "discovered" in accepts else {}
+                else:
+                    extra = {
+                        "preload": kind["preload"],
+                        "discovered": found if kind["reuse"] else None,
+                    }
                 load.append(os.getloadavg()[0])
                 c0 = detection_eval.children_cpu()
                 asvrun.run_round(
@@ -95,9 +125,8 @@ def main() -> int:
                     repeat=kind["repeat"],
                     launch=kind["launch"],
                     warmup=kind["warmup"],
-                    preload=kind["preload"],
-                    discovered=found if kind["reuse"] else None,
                     bench=bench if args.benchmarks > 0 else (),
+                    **extra,
                 )
                 cpu[label].append(detection_eval.children_cpu() - c0)
     for label, xs in cpu.items():

@@ -70,9 +70,12 @@ class Protocol:
     rounds: int = 4  # first-stage processes per benchmark and side
     # at most this many more processes per side for a benchmark whose verdict is not
     # settled, ``step`` at a time (0: no sequential stage)
-    extra_rounds: int = 8
-    # the run's processes at most this many times those of the first rounds (1: none more)
-    budget: float = 2.0
+    extra_rounds: int = 10
+    # the run's processes at most this many times those of the first rounds (1: none more).
+    # 3 and 10 (2 and 8 before 2026-12-07, when a process cost a third more CPU): even
+    # when every process of the budget is spent, about 3x the CPU of asv's default
+    # measuring of the 12-body evaluation suite (docs/measuring.md "CPU per process")
+    budget: float = 3.0
     step: int = 2  # rounds per look of the sequential stage (2: each side first once)
     # samples per process: a neighbour slows a process down in bursts, and the better half
     # of 10 samples sheds more of them than that of 5 (on stored data 10 -> 5 samples cost
