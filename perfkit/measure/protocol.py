@@ -40,6 +40,7 @@ every process stay apart (asv itself concatenates its rounds).
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 import uuid
@@ -152,6 +153,14 @@ def _round_order(sides: Sequence[Side], k: int) -> Sequence[Side]:
     return sides if k % 2 == 0 else list(reversed(sides))
 
 
+def _discovery_name(side: Side) -> str:
+    """Where a side keeps asv's discovery between its rounds: one file per commit, tree,
+    config and interpreter, so nothing else (another commit measured under the same label
+    in the same folder) ever reuses it."""
+    key = "\0".join(str(x) for x in (side.commit, side.tree, side.config, side.python))
+    return f"asv-discovered-{hashlib.sha256(key.encode()).hexdigest()[:16]}.json"
+
+
 def run_rounds(
     sides: Sequence[Side],
     rounds: range,
@@ -181,7 +190,7 @@ def run_rounds(
                 launch=protocol.launch,
                 warmup=protocol.warmup,
                 preload=protocol.preload,
-                discovered=workdir / side.label / "asv-discovered.json",
+                discovered=workdir / side.label / _discovery_name(side),
                 log=workdir / f"asv-{side.label}.log",
             )
             fresh = [

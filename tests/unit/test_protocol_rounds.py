@@ -34,3 +34,16 @@ def test_each_side_reuses_only_its_own_discovery(tmp_path, monkeypatch):
             assert results_dir.parent == kw["discovered"].parent  # the side's own folder
         assert all(len(paths) == 1 for paths in kept.values())  # one per side, every round
         assert kept["a" * 40].isdisjoint(kept["b" * 40])
+
+
+def test_another_commit_under_the_same_label_never_reuses_a_discovery(tmp_path):
+    names = {
+        proto._discovery_name(Side("base", c, tmp_path / t, python=py))
+        for c in ("a" * 40, "b" * 40)
+        for t in ("x", "y")
+        for py in (None, "/env/bin/python")
+    }
+    assert len(names) == 8
+    assert proto._discovery_name(Side("base", "a" * 40, tmp_path)) == proto._discovery_name(
+        Side("head", "a" * 40, tmp_path)
+    )  # the same thing measured: the same list
