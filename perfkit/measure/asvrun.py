@@ -223,7 +223,8 @@ def _asv_run(
     command = asv_command()
     env = {k: v for k, v in os.environ.items() if k != "ASV_PYTHONPATH"}
     if discovered is not None and command == [sys.executable, "-m", "asv"]:
-        command = [sys.executable, "-m", "perfkit.measure.asvmain"]
+        # -P: asv runs in the side's tree, which may hold its own (older) perfkit package
+        command = [sys.executable, "-P", "-m", "perfkit.measure.asvmain"]
         env[asvmain.ENV] = str(discovered)
     cmd = [
         *command,

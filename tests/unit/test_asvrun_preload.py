@@ -176,5 +176,43 @@ def test_a_replaced_asv_command_is_never_bypassed(tmp_path, monkeypatch):
     )
     (fake, fake_env), (real, real_env) = seen
     assert fake[0] == "fake-asv" and "PERFKIT_ASV_DISCOVERED" not in fake_env
-    assert real[:3] == [sys.executable, "-m", "perfkit.measure.asvmain"]
+    assert real[:4] == [sys.executable, "-P", "-m", "perfkit.measure.asvmain"]
     assert real_env["PERFKIT_ASV_DISCOVERED"] == str(found)
+
+
+def test_the_discovery_reuse_runs_from_a_tree_with_its_own_perfkit(tmp_path, monkeypatch):
+    """asv runs in the measured commit's tree; perfkit's own history (a baseline's commit
+    measured again) holds an older perfkit package there, which must not shadow the
+    installed one that has the wrapper."""
+    import subprocess
+
+    from perfkit.measure import asvrun
+
+    shadow = tmp_path / "perfkit" / "measure"
+    shadow.mkdir(parents=True)
+    for package in (shadow.parent, shadow):  # an older perfkit: no measure.asvmain
+        (package / "__init__.py").write_text("")
+    seen = []
+    monkeypatch.setattr(asvrun, "current_machine", lambda name=None: "m")
+    monkeypatch.setattr(asvrun, "write_round_config", lambda *a: tmp_path / "c.json")
+    monkeypatch.setattr(asvrun.subprocess, "run", lambda cmd, **kw: seen.append(cmd))
+    found = tmp_path / "found.json"
+    found.write_text("{}")
+    asvrun._asv_run(
+        tmp_path,
+        "c" * 40,
+        tmp_path,
+        [],
+        python="py",
+        config=None,
+        machine=None,
+        log=None,
+        discovered=found,
+    )
+    ((*wrapper, run),) = [cmd[: cmd.index("run") + 1] for cmd in seen]
+    monkeypatch.undo()
+    done = subprocess.run(
+        [*wrapper, "--version"], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert "asv" in (done.stdout + done.stderr).lower()
