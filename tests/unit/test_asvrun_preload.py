@@ -138,12 +138,12 @@ def test_only_a_list_asv_wrote_is_reused(tmp_path):
     assert asvmain.listed(tmp_path / "missing.json", 2) is None
 
 
-def test_a_replaced_asv_command_is_never_bypassed(tmp_path, monkeypatch):
-    """Tests and tools replace asv_command(); the discovery reuse only swaps asv's own."""
+def _asv_runs(tmp_path, monkeypatch, commands) -> list[tuple[list[str], dict]]:
+    """(command line, environment) of ``_asv_run`` with a kept discovery, once per asv
+    command in ``commands``, nothing run."""
     from perfkit.measure import asvrun
 
     seen = []
-    monkeypatch.setattr(asvrun, "asv_command", lambda: ["fake-asv"])
     monkeypatch.setattr(asvrun, "current_machine", lambda name=None: "m")
     monkeypatch.setattr(asvrun, "write_round_config", lambda *a: tmp_path / "c.json")
     monkeypatch.setattr(
@@ -151,33 +151,31 @@ def test_a_replaced_asv_command_is_never_bypassed(tmp_path, monkeypatch):
     )
     found = tmp_path / "found.json"
     found.write_text("{}")
-    asvrun._asv_run(
-        tmp_path,
-        "c" * 40,
-        tmp_path,
-        [],
-        python="py",
-        config=None,
-        machine=None,
-        log=None,
-        discovered=found,
+    for command in commands:
+        monkeypatch.setattr(asvrun, "asv_command", lambda command=command: command)
+        asvrun._asv_run(
+            tmp_path,
+            "c" * 40,
+            tmp_path,
+            [],
+            python="py",
+            config=None,
+            machine=None,
+            log=None,
+            discovered=found,
+        )
+    monkeypatch.undo()
+    return seen
+
+
+def test_a_replaced_asv_command_is_never_bypassed(tmp_path, monkeypatch):
+    """Tests and tools replace asv_command(); the discovery reuse only swaps asv's own."""
+    (fake, fake_env), (real, real_env) = _asv_runs(
+        tmp_path, monkeypatch, [["fake-asv"], [sys.executable, "-m", "asv"]]
     )
-    monkeypatch.setattr(asvrun, "asv_command", lambda: [sys.executable, "-m", "asv"])
-    asvrun._asv_run(
-        tmp_path,
-        "c" * 40,
-        tmp_path,
-        [],
-        python="py",
-        config=None,
-        machine=None,
-        log=None,
-        discovered=found,
-    )
-    (fake, fake_env), (real, real_env) = seen
     assert fake[0] == "fake-asv" and "PERFKIT_ASV_DISCOVERED" not in fake_env
     assert real[:4] == [sys.executable, "-P", "-m", "perfkit.measure.asvmain"]
-    assert real_env["PERFKIT_ASV_DISCOVERED"] == str(found)
+    assert real_env["PERFKIT_ASV_DISCOVERED"] == str(tmp_path / "found.json")
 
 
 def test_the_discovery_reuse_runs_from_a_tree_with_its_own_perfkit(tmp_path, monkeypatch):
@@ -186,31 +184,12 @@ def test_the_discovery_reuse_runs_from_a_tree_with_its_own_perfkit(tmp_path, mon
     installed one that has the wrapper."""
     import subprocess
 
-    from perfkit.measure import asvrun
-
     shadow = tmp_path / "perfkit" / "measure"
     shadow.mkdir(parents=True)
     for package in (shadow.parent, shadow):  # an older perfkit: no measure.asvmain
         (package / "__init__.py").write_text("")
-    seen = []
-    monkeypatch.setattr(asvrun, "current_machine", lambda name=None: "m")
-    monkeypatch.setattr(asvrun, "write_round_config", lambda *a: tmp_path / "c.json")
-    monkeypatch.setattr(asvrun.subprocess, "run", lambda cmd, **kw: seen.append(cmd))
-    found = tmp_path / "found.json"
-    found.write_text("{}")
-    asvrun._asv_run(
-        tmp_path,
-        "c" * 40,
-        tmp_path,
-        [],
-        python="py",
-        config=None,
-        machine=None,
-        log=None,
-        discovered=found,
-    )
-    ((*wrapper, run),) = [cmd[: cmd.index("run") + 1] for cmd in seen]
-    monkeypatch.undo()
+    ((cmd, _env),) = _asv_runs(tmp_path, monkeypatch, [[sys.executable, "-m", "asv"]])
+    wrapper = cmd[: cmd.index("run")]
     done = subprocess.run(
         [*wrapper, "--version"], cwd=tmp_path, capture_output=True, text=True, check=False
     )
