@@ -35,6 +35,9 @@ from perfkit.measure.protocol import Protocol  # noqa: E402
 sys.path.insert(0, str(ROOT / "tools"))
 import detection_eval  # noqa: E402
 
+# a perfkit from before 2026-12-07 (PYTHONPATH) has no discovery reuse to pass a file to
+TAKES_DISCOVERED = "discovered" in inspect.signature(asvrun.run_round).parameters
+
 HOOK = r"""
 import os, sys, time, json
 LOG = os.environ.get("ROUND_CPU_LOG")
@@ -114,11 +117,7 @@ def one_round(repo: Path, commit: str, work: Path, found: Path, hook: Path) -> d
     )
     launcher.chmod(0o755)
     p = Protocol()
-    extra = (
-        {"discovered": found}
-        if "discovered" in inspect.signature(asvrun.run_round).parameters
-        else {}
-    )
+    extra = {"discovered": found} if TAKES_DISCOVERED else {}
     saved = {k: os.environ.get(k) for k in ("ROUND_CPU_LOG", "PYTHONPATH")}
     os.environ["ROUND_CPU_LOG"] = str(log)
     os.environ["PYTHONPATH"] = os.pathsep.join(x for x in (str(hook), saved["PYTHONPATH"]) if x)
@@ -190,11 +189,7 @@ def main() -> int:
         repo = Path(tmp) / "repo"
         (commit,) = detection_eval.make_repo(repo, [1.0])
         found = Path(tmp) / "asv-discovered.json"
-        warm = (
-            {"discovered": found}
-            if "discovered" in inspect.signature(asvrun.run_round).parameters
-            else {}
-        )
+        warm = {"discovered": found} if TAKES_DISCOVERED else {}
         asvrun.run_round(repo, commit, Path(tmp) / "warm-up", repeat=1, **warm)
         got = []
         for k in range(args.rounds):
