@@ -11,7 +11,7 @@ With ``--session``: sides of one perfkit session (paired rounds) on a machine wh
 mode is one factor for the benchmark (1.57x, as the CI runs showed), 4-12 rounds a side,
 30-70 % of processes slow: identical code flagged, +5 % and +10 % caught, wrong direction.
 
-    python tools/two_mode_sim.py --session [--draws 300] [--seed 1]
+    python tools/two_mode_sim.py --session [--draws 300] [--seed 1] [--process-sd 0.015]
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def side(
     )
 
 
-def session_table(draws: int, rng) -> None:
+def session_table(draws: int, rng, proc_sd: float) -> None:
     print("| rounds a side | p_slow | A/A flagged | +5 % caught | +10 % caught | wrong direction |")
     print("|---|---|---|---|---|---|")
     for runs in (4, 8, 12):
@@ -66,7 +66,7 @@ def session_table(draws: int, rng) -> None:
                 flagged = wrong = 0
                 for _ in range(draws):
                     a, b = (
-                        side(rng, s, runs, p_slow=p_slow, proc_sd=0.015, factor=1.57, session="s")
+                        side(rng, s, runs, p_slow=p_slow, proc_sd=proc_sd, factor=1.57, session="s")
                         for s in (1.0, scale)
                     )
                     (c,) = compare([a], [b])
@@ -87,10 +87,11 @@ def main() -> int:
     ap.add_argument("--draws", type=int, default=400)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--session", action="store_true", help="one session, one slow-mode factor")
+    ap.add_argument("--process-sd", type=float, default=0.015, help="with --session")
     args = ap.parse_args()
     rng = np.random.default_rng(args.seed)
     if args.session:
-        session_table(args.draws, rng)
+        session_table(args.draws, rng, args.process_sd)
         return 0
     print("| p_slow | process sd | A/A flagged | x1.3 Critical | +10 % caught | wrong direction |")
     print("|---|---|---|---|---|---|")

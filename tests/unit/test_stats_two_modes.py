@@ -369,3 +369,18 @@ def test_a_slower_head_is_never_an_improvement_when_the_base_ran_in_one_mode():
         c = one(a, b)
         assert c.verdict not in FLAGS, c.message
         assert "mode-swap" in c.evidence.method
+
+
+def test_a_widely_spread_side_in_one_mode_does_not_make_the_mode_mix_a_change():
+    """Seen in a CI run (test_shard_merge, one session, 8 rounds, CPU time): base 4
+    processes fast and 4 slow, head all 8 slow and spread widely. The head's spread
+    widened the disturbed width beyond the mode gap, so nothing was set aside and the
+    mix of modes read as 1.32x [1.08, 1.61]. The head may have run in either mode: the
+    base's slow mode against it shows nothing."""
+    spread = [-0.16, -0.1, -0.06, 0.0, 0.04, 0.08, 0.12, 0.18]
+    for gap in (1.25, 1.5):
+        base = _session(side([1.0, 1.01, 0.99, 1.0] + [gap, gap * 1.01, gap * 0.99, gap]))
+        head = _session(side([gap * math.exp(s) for s in spread], rng=np.random.default_rng(5)))
+        for a, b in ((base, head), (head, base)):
+            c = one(a, b)
+            assert c.verdict not in FLAGS, c.message
