@@ -523,14 +523,16 @@ def _modes(v: list[float]) -> tuple[list[float], list[float]] | None:
     they do not fall clearly into two: at least 3 processes, split at their widest gap,
     which is at least ``MODE_GAP`` and ``MODE_CLARITY`` times the spread inside the two
     clusters (a cluster of one process adds no spread)."""
-    if len(v) < 3:
+    if len(v) < 3 or max(v) - min(v) < MODE_GAP:
         return None
     s = sorted(v)
     gap, i = max((s[i] - s[i - 1], i) for i in range(1, len(s)))
+    if gap < MODE_GAP:
+        return None
     low, high = s[:i], s[i:]
     df = len(s) - 2
     spread = math.sqrt((_ss(low) + _ss(high)) / df) if df else 0.0
-    if gap < MODE_GAP or gap < MODE_CLARITY * spread:
+    if gap < MODE_CLARITY * spread:
         return None
     return low, high
 
@@ -619,8 +621,8 @@ def _mode_swap(
         not k and sign * (f - centre) >= MODE_GAP and lo <= f <= hi
         for f, k in zip(fast, fast_keep, strict=True)
     ]
-    split = _modes(fast)
-    if either_mode and not any(match) and split is not None and _modes(slow) is None:
+    split = _modes(fast) if either_mode and not any(match) else None
+    if split is not None and _modes(slow) is None:
         # the faster side ran in both modes, the slower side in one: which one is not
         # known, so the slower side against the faster side's slow mode must show the
         # change too, set aside or not (else +10 % on a head with 2 of 4 processes slow,
