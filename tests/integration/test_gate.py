@@ -150,7 +150,10 @@ def test_a_regression_against_stored_timings_is_confirmed_next_to_the_baseline_c
     baseline's commit again for that benchmark, interleaved, and the regression goes;
     with `--remeasure-base never` the stored timings decide and the gate fails."""
     monkeypatch.chdir(project)
-    protocol = ["--same-python", "--bench", BENCH, "--rounds", "4", "--extra-rounds", "0"]
+    # extra rounds for what stays unclear: at load 3.8 four rounds a side of the confirmation
+    # (samples of one process 12 and 24 ms) left identical code inconclusive at +56 %, whose
+    # estimate the score counts
+    protocol = ["--same-python", "--bench", BENCH, "--rounds", "4", "--extra-rounds", "4"]
     save = ["baseline", "save", "main", "--run", *protocol[:-2]]  # no --extra-rounds: no comparison
     assert main([*save, "--baselines", "baselines"]) == 0
     path = next((project / "baselines").glob("main--*.json"))
