@@ -231,11 +231,15 @@ def _object_library(codegen, state: tuple):
     name, kind, data = state
     if kind != "object":
         return type(codegen).unserialize_library(codegen, state)
-    library = codegen.create_library(name)
-    library.enable_object_caching()
-    library._set_compiled_object(data[0])
+    try:
+        library = codegen.create_library(name)
+        library.enable_object_caching()
+        library._set_compiled_object(data[0])
+        lookup = codegen._engine.get_function_address
+    except AttributeError:  # another numba's internals
+        return type(codegen).unserialize_library(codegen, state)
     library._finalize_final_module()
-    library.get_pointer_to_function = codegen._engine.get_function_address
+    library.get_pointer_to_function = lookup
     return library
 
 
