@@ -246,7 +246,7 @@ def test_a_file_parsed_elsewhere_reads_as_the_file(tmp_path):
     flags = tmp_path / "f.csv"
     flags.write_text("commit,a,b\nx,true,1\ny,false,2\n")  # a plain header, a bool column
     parsed = seriesfile.parse_plain_csv(flags)
-    assert parsed is not None
+    assert parsed is None  # metric columns are parsed as float64: a bool column fails
     got = seriesfile.read_csv_table(flags, parsed=parsed)
     assert isinstance(got, pd.DataFrame)
     pd.testing.assert_frame_equal(got, seriesfile.read_csv(flags))
