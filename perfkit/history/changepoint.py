@@ -224,7 +224,7 @@ def _object_library(codegen, state: tuple):
     """numba's ``CPUCodeLibrary._unserialize`` for a library cached as object code, less
     what only linking it into other compiled code needs (nothing does that with the
     kernel, which is called from Python only): the LLVM bitcode cached beside the object
-    code (0.6 MB) is neither parsed nor are its 900 symbols listed (0.05-0.06 s of a
+    code (0.6 MB) is neither parsed nor are its 877 symbols listed (0.05-0.07 s of a
     ``perfkit history`` run). As numba looks a function's address up only among the
     symbols it listed, this library asks the engine, which has the object code loaded.
     Any other kind of cached library is read by numba's own code."""
