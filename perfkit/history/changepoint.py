@@ -21,6 +21,7 @@ Weights are clipped to [1/4, 4] of their median so no single commit dominates.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import math
 import sys
@@ -182,7 +183,8 @@ def _load_cached(args: tuple) -> bool:
     typing templates in its registries (0.1-0.15 s of CPU), although code loaded from the
     cache needs none of it (only the runtime's symbols, and the modules of the code's
     environments, which loading imports). This does what ``Dispatcher.compile`` does on a
-    cache hit, less that refresh. Compiling anything later still refreshes first (numba's
+    cache hit, less that refresh and less parsing the LLVM bitcode cached beside the object
+    code (:func:`_object_library`). Compiling anything later still refreshes first (numba's
     compiler does it itself), so a function compiled afterwards in the process (e.g. with
     ``np.dot``) is unaffected. False, having changed nothing, when nothing is cached for
     these types (or this numba's internals differ): the call then compiles or loads as
@@ -201,9 +203,14 @@ def _load_cached(args: tuple) -> bool:
         return True
     if rs.cache_state() != "warm":
         return False
+    codegen = kernel.targetctx.codegen()
     with global_compiler_lock:
         nrt.rtsys.initialize(kernel.targetctx)  # the one step of the refresh it needs
-        cres = load(sig, kernel.targetctx)
+        codegen.unserialize_library = functools.partial(_object_library, codegen)
+        try:
+            cres = load(sig, kernel.targetctx)
+        finally:
+            del codegen.unserialize_library  # numba's own again
         if cres is None:
             return False
         kernel._cache_hits[sig] += 1
@@ -211,6 +218,29 @@ def _load_cached(args: tuple) -> bool:
             kernel.targetctx.insert_user_function(cres.entry_point, cres.fndesc, [cres.library])
         kernel.add_overload(cres)
     return True
+
+
+def _object_library(codegen, state: tuple):
+    """numba's ``CPUCodeLibrary._unserialize`` for a library cached as object code, less
+    what only linking it into other compiled code needs (nothing does that with the
+    kernel, which is called from Python only): the LLVM bitcode cached beside the object
+    code (0.6 MB) is neither parsed nor are its 877 symbols listed (0.05-0.07 s of a
+    ``perfkit history`` run). As numba looks a function's address up only among the
+    symbols it listed, this library asks the engine, which has the object code loaded.
+    Any other kind of cached library is read by numba's own code."""
+    name, kind, data = state
+    if kind != "object":
+        return type(codegen).unserialize_library(codegen, state)
+    try:
+        library = codegen.create_library(name)
+        library.enable_object_caching()
+        library._set_compiled_object(data[0])
+        lookup = codegen._engine.get_function_address
+    except AttributeError:  # another numba's internals
+        return type(codegen).unserialize_library(codegen, state)
+    library._finalize_final_module()
+    library.get_pointer_to_function = lookup
+    return library
 
 
 def _skip_blas_probe() -> None:

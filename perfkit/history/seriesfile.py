@@ -107,7 +107,12 @@ def parse_plain_csv(path: Path | str, *, use_threads: bool = True):
         or any(not n or n != n.strip() for n in names)
     ):
         return None
-    types = {"commit": pa.string()} if "commit" in names else {}
+    # every metric column read as float64 (what an int64 or empty column would become):
+    # inferring each column's type costs 0.07 s of the parse's 0.19 s on 1,000 x 1,000;
+    # a column that is not numbers fails the parse, as it failed conversion before
+    types = {name: pa.float64() for name in names}
+    if "commit" in names:
+        types["commit"] = pa.string()
     try:
         table = pacsv.read_csv(
             path,
@@ -154,17 +159,13 @@ def _plain_columns(table) -> tuple[list[str], list[str], np.ndarray] | None:
 
 
 def _floats(array, pa) -> np.ndarray | None:
-    """A pyarrow int64, double or null array as float64 (null: NaN), straight from its
-    buffers (``to_numpy`` imports pandas); None for any other type."""
+    """A pyarrow double array as float64 (null: NaN), straight from its buffers
+    (``to_numpy`` imports pandas); None for any other type."""
     n = len(array)
-    if pa.types.is_null(array.type):
-        return np.full(n, np.nan)
-    if not (pa.types.is_int64(array.type) or pa.types.is_float64(array.type)):
+    if not pa.types.is_float64(array.type):
         return None
     validity, data = array.buffers()
-    dtype = np.int64 if pa.types.is_int64(array.type) else np.float64
-    raw = np.frombuffer(data, dtype=dtype, count=n, offset=8 * array.offset)
-    out = raw.astype(float)
+    out = np.frombuffer(data, dtype=np.float64, count=n, offset=8 * array.offset).copy()
     if array.null_count:
         bits = np.unpackbits(np.frombuffer(validity, dtype=np.uint8), bitorder="little")
         out[bits[array.offset : array.offset + n] == 0] = np.nan

@@ -192,8 +192,9 @@ def test_first_kernel_call_skips_the_scipy_blas_probe_and_leaves_blas_usable():
 
 def test_cached_kernel_loads_without_numba_target_refresh_and_gives_the_same_results():
     """In a fresh interpreter with a warm cache, the first kernel call loads the cached
-    code without numba's target refresh (none of its lowering modules imported), and
-    the change points equal those of a process where the refresh ran first."""
+    code without numba's target refresh (none of its lowering modules imported) and
+    without parsing the LLVM bitcode cached for linking, and the change points equal
+    those of a process where the refresh ran first (numba's own load, bitcode parsed)."""
     import json
     import subprocess
     import sys
@@ -209,8 +210,10 @@ def test_cached_kernel_loads_without_numba_target_refresh_and_gives_the_same_res
         rng = np.random.default_rng(3)
         series = [rng.normal(10, 1, 300) + 5 * (np.arange(300) >= 150 + k) for k in range(20)]
         found = changepoint.detect_many([changepoint.SeriesInput(s) for s in series])
+        (loaded,) = ranksegment.segment_many.overloads.values()
         print(json.dumps({
             "refreshed": "numba.cpython.cmathimpl" in sys.modules,
+            "bitcode": loaded.library._shared_module is not None,
             "cps": [[(c.index, c.p_value, c.ratio, c.ci_low, c.ci_high) for c in f] for f in found],
         }))
     """
@@ -222,6 +225,9 @@ def test_cached_kernel_loads_without_numba_target_refresh_and_gives_the_same_res
         out[mode] = json.loads(proc.stdout)
     assert out["plain"]["refreshed"] is False
     assert out["refresh"]["refreshed"] is True
+    # the linking bitcode cached beside the object code: parsed by numba's own load only
+    assert out["plain"]["bitcode"] is False
+    assert out["refresh"]["bitcode"] is True
     assert out["plain"]["cps"] == out["refresh"]["cps"]
     assert all(len(f) == 1 for f in out["plain"]["cps"])
 
