@@ -35,8 +35,9 @@ def side(
     """``factor``: the slow mode's one factor (None: 1.3-1.8x drawn for each process)."""
     out = []
     for _ in range(runs):
-        slow = factor or rng.uniform(1.3, 1.8)
-        mode = slow if rng.random() < p_slow else 1.0
+        # the slow factor drawn only for a slow process: the default table's random stream
+        # stays what it was before --session
+        mode = (factor or rng.uniform(1.3, 1.8)) if rng.random() < p_slow else 1.0
         out.append(
             tuple(
                 scale

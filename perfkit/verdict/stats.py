@@ -999,8 +999,8 @@ def _verdict(
             )
         if ambiguous:
             message += (
-                "; set-aside processes of the faster side sit at the slower side's level "
-                "(the difference may be two speed modes of the machine, not the code)"
+                "; the slower side may have run in the slow mode the faster side's slowest "
+                "processes show (the difference may be two speed modes of the machine, not the code)"
             )
     return Comparison(
         name=m.name,
