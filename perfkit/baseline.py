@@ -75,6 +75,8 @@ def _measurement_to_dict(m: Measurement) -> dict[str, Any]:
             entry[key] = value
     if m.skipped:
         entry["skipped"] = True
+    if m.calibration:
+        entry["calibration"] = [list(c) for c in m.calibration]
     return entry
 
 
@@ -126,7 +128,24 @@ def _measurement_from_dict(
         error=entry.get("error"),
         skipped=bool(entry.get("skipped", False)),
         session=entry.get("session"),
+        calibration=_calibration(entry.get("calibration"), runs),
     )
+
+
+def _calibration(raw: Any, runs: tuple[tuple[float, ...], ...]) -> tuple[tuple[float, ...], ...]:
+    """The calibration readings stored with a benchmark's runs, or () when they are absent
+    or do not match the runs (an older or edited file: its samples are judged without)."""
+    try:
+        cal = tuple(tuple(float(x) for x in c) for c in raw)
+    except (TypeError, ValueError):
+        return ()
+    if len(cal) != len(runs) or any(
+        len(c) not in (0, len(r)) for c, r in zip(cal, runs, strict=True)
+    ):
+        return ()
+    if not all(0 < x < float("inf") for c in cal for x in c):
+        return ()
+    return cal
 
 
 def loads(text: str, source: str) -> Baseline:

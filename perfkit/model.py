@@ -82,6 +82,9 @@ class Measurement:
     error: str | None = None
     skipped: bool = False
     session: str | None = None  # id of a perfkit interleaved measuring session (pairs runs)
+    # per run, per sample: seconds of perfkit's calibration loop timed around the sample (the
+    # state of the CPU then, perfkit/measure/preload.py); () for a run without
+    calibration: tuple[tuple[float, ...], ...] = ()
 
     @property
     def samples(self) -> tuple[float, ...]:

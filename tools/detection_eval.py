@@ -224,7 +224,12 @@ def run_perfkit(
     runs = {
         label: {m.name: [list(r) for r in m.runs] for m in side} for label, side in measured.items()
     }
-    return verdicts, cpu, runs, got.spend.budget
+    # and the calibration readings around them (rejudged with them unless --no-calibration)
+    calibration = {
+        label: {m.name: [list(c) for c in m.calibration] for m in side if m.calibration}
+        for label, side in measured.items()
+    }
+    return verdicts, cpu, runs, got.spend.budget, calibration
 
 
 def run_asv_protocol(
@@ -348,8 +353,14 @@ def pyperf_flags(rounds, work: Path) -> dict[str, str]:
     return flags
 
 
-def timed(name: str, runs, session: str | None = "s", known: bool = True) -> Measurement:
-    """A stored time benchmark's processes as a Measurement (empty processes left out)."""
+def timed(
+    name: str, runs, session: str | None = "s", known: bool = True, calibration=()
+) -> Measurement:
+    """A stored time benchmark's processes as a Measurement (empty processes left out),
+    with the calibration readings stored beside them, if any."""
+    cal = (
+        tuple(tuple(c) for c, r in zip(calibration, runs, strict=True) if r) if calibration else ()
+    )
     return Measurement(
         name=name,
         benchmark=name,
@@ -358,17 +369,25 @@ def timed(name: str, runs, session: str | None = "s", known: bool = True) -> Mea
         session=session,
         runs=tuple(tuple(x) for x in runs if x),
         runs_known=known,
+        calibration=cal,
     )
 
 
-def rejudge(rows: list[dict], config: Config, alone: bool = False) -> list[dict]:
+def rejudge(
+    rows: list[dict], config: Config, alone: bool = False, calibrated: bool = True
+) -> list[dict]:
     """perfkit's verdicts recomputed with the current statistics from the stored samples
     (its own protocol's processes; asv's rounds as asv's result files hold them);
     ``alone``: each benchmark of perfkit's protocol judged by itself, as a run with one
     benchmark selected would be (no correction across the suite to spread a false alarm)."""
 
-    def side(samples_by_name: dict, session: str | None, known: bool) -> list[Measurement]:
-        return [timed(n, runs, session, known) for n, runs in samples_by_name.items()]
+    def side(
+        samples_by_name: dict, session: str | None, known: bool, cal: dict | None = None
+    ) -> list[Measurement]:
+        cal = (cal or {}) if calibrated else {}
+        return [
+            timed(n, runs, session, known, cal.get(n, ())) for n, runs in samples_by_name.items()
+        ]
 
     def files_side(rounds: list[dict]) -> list[Measurement]:
         """What `perfkit continuous` reads from asv's merged file (rounds appended, the
@@ -398,7 +417,9 @@ def rejudge(rows: list[dict], config: Config, alone: bool = False) -> list[dict]
             continue  # recomputed below from the asv row's rounds
         r = dict(r)
         if r["tool"] == "perfkit" and "runs" in r:
-            base, head = side(r["runs"]["base"], "s", True), side(r["runs"]["head"], "s", True)
+            cal = r.get("calibration", {})
+            base = side(r["runs"]["base"], "s", True, cal.get("base"))
+            head = side(r["runs"]["head"], "s", True, cal.get("head"))
             if alone:
                 got = [
                     c for b, h in zip(base, head, strict=True) for c in compare([b], [h], config)
@@ -451,14 +472,17 @@ def truncate(rows: list[dict], max_rounds: int, max_samples: int) -> list[dict]:
     out = []
     for r in rows:
         if r["tool"] == "perfkit" and "runs" in r:
-            cut = {
-                label: {
-                    name: [run[: max_samples or None] for run in runs[: max_rounds or None]]
-                    for name, runs in side.items()
+
+            def cut(sides: dict) -> dict:
+                return {
+                    label: {
+                        name: [run[: max_samples or None] for run in runs[: max_rounds or None]]
+                        for name, runs in side.items()
+                    }
+                    for label, side in sides.items()
                 }
-                for label, side in r["runs"].items()
-            }
-            r = {**r, "runs": cut}
+
+            r = {**r, "runs": cut(r["runs"]), "calibration": cut(r.get("calibration", {}))}
         out.append(r)
     return out
 
@@ -807,6 +831,11 @@ def main() -> int:
         "process spread, and the processes a side 80 %% power needs",
     )
     ap.add_argument(
+        "--no-calibration",
+        action="store_true",
+        help="with --rejudge: leave the stored calibration readings out (judge as before them)",
+    )
+    ap.add_argument(
         "--sample-positions",
         action="store_true",
         help="with --table-only: median excess of each sample position over the process's best",
@@ -820,7 +849,10 @@ def main() -> int:
         ]
         if args.rejudge or args.replay:
             rows = rejudge(
-                truncate(rows, args.max_rounds, args.max_samples), Config(), args.one_at_a_time
+                truncate(rows, args.max_rounds, args.max_samples),
+                Config(),
+                args.one_at_a_time,
+                not args.no_calibration,
             )
         protocol = Protocol(rounds=args.rounds, extra_rounds=args.extra_rounds, budget=args.budget)
         if args.replay:
@@ -848,7 +880,7 @@ def main() -> int:
                     with gitrepo.worktree(repo, heads[scale]) as head_tree:
                         head = Side("head", heads[scale], head_tree)
                         work = Path(tmp) / f"t{trial}-{scale}"
-                        verdicts, cpu, runs, budget = run_perfkit(
+                        verdicts, cpu, runs, budget, calibration = run_perfkit(
                             base, head, work / "perfkit", config
                         )
                         rows.append(
@@ -859,6 +891,7 @@ def main() -> int:
                                 "verdicts": verdicts,
                                 "cpu_s": cpu,
                                 "runs": runs,
+                                "calibration": calibration,
                                 "processes": sum(
                                     len(r) for side in runs.values() for r in side.values()
                                 ),

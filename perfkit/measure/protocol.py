@@ -52,7 +52,7 @@ from scipy.special import ndtri  # not scipy.stats: its import alone costs ~0.5 
 
 from perfkit.config import Config
 from perfkit.ingest.asv import read_result_file
-from perfkit.measure import asvrun
+from perfkit.measure import asvrun, preload
 from perfkit.measure.sides import Side
 from perfkit.model import Comparison, Direction, Evidence, Measurement, Spend, Verdict
 from perfkit.verdict.stats import compare, measured_together
@@ -129,8 +129,14 @@ class _Accumulator:
         self.session = session
         self.first: dict[str, Measurement] = {}
         self.runs: dict[str, list[tuple[float, ...]]] = {}
+        self.calibration: dict[str, list[tuple[float, ...]]] = {}
 
-    def add(self, measurements: Sequence[Measurement], wanted: set[str] | None) -> None:
+    def add(
+        self,
+        measurements: Sequence[Measurement],
+        wanted: set[str] | None,
+        calibration: dict[tuple[str, tuple[float, ...]], tuple[float, ...]] | None = None,
+    ) -> None:
         for m in measurements:
             if wanted is not None and m.name not in wanted:
                 continue  # asv wrote a placeholder for a parameter combination not selected
@@ -138,6 +144,8 @@ class _Accumulator:
                 self.first[m.name] = m
             if m.ok:
                 self.runs.setdefault(m.name, []).append(m.samples)
+                cal = (calibration or {}).get((m.benchmark, m.samples), ())
+                self.calibration.setdefault(m.name, []).append(cal)
 
     def measurements(self) -> list[Measurement]:
         out = []
@@ -145,7 +153,12 @@ class _Accumulator:
             runs = tuple(self.runs.get(name, ()))
             if m.error is None and not m.skipped and not runs:
                 m = replace(m, error="no samples in any round")
-            out.append(replace(m, runs=runs, runs_known=True, session=self.session))
+            cal = tuple(self.calibration.get(name, ()))
+            if not any(cal):
+                cal = ()
+            out.append(
+                replace(m, runs=runs, runs_known=True, session=self.session, calibration=cal)
+            )
         return out
 
 
@@ -198,7 +211,7 @@ def run_rounds(
                 for m in read_result_file(result.result_file)
                 if m.started_at is None or m.started_at >= result.started_at
             ]
-            acc[side.label].add(fresh, wanted)
+            acc[side.label].add(fresh, wanted, preload.calibration(out_dir))
             progress(f"round {k + 1}: {side.label} done in {time.monotonic() - t0:.0f} s")
 
 

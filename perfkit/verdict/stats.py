@@ -115,6 +115,18 @@ SPREAD_WIDTH = 6.0
 SPREAD_FROM = 5
 # the data overrule the prior when their variance lies beyond it at this level (``_tests``)
 PRIOR_CONFLICT = 0.05
+# perfkit's calibration loop, timed around every sample of its own rounds
+# (perfkit/measure/preload.py), reads the state of the CPU the sample ran on: a shared
+# host's vCPU runs fast, or about 1.6-2.1x slower for 0.1-2 s at a time. A sample counts
+# as measured in the fast state when the loop ran within FAST_BAND of its fast level (the
+# FAST_LEVEL-th percentile of both sides' readings); a process is judged by its
+# fast-state samples when it has FAST_SAMPLES of them, a side by such processes when it
+# has FAST_PROCESSES (``_fast_state``; docs/statistics.md "The CPU's state, read")
+FAST_BAND = 1.3
+FAST_LEVEL = 5.0
+FAST_SAMPLES = 2
+FAST_PROCESSES = 3
+FAST_PAIR = True
 
 
 @dataclass(frozen=True)
@@ -154,6 +166,9 @@ class _Summary:
     best: _Summary | None = None
     # both sides ran in both speed modes: read mode against mode (``_within_modes``)
     modes: bool = False
+    # judged by the samples perfkit's calibration read in the CPU's fast state
+    # (``_fast_state``): no pairing of rounds, whose processes it sets aside apart
+    fast: bool = False
 
 
 # log process values, within variance, log of each process's best sample
@@ -309,12 +324,76 @@ def measured_together(base: Measurement, head: Measurement, config: Config) -> b
     return bool(base.session) and base.session == head.session
 
 
+def _fast_state(
+    base: Measurement, head: Measurement
+) -> tuple[Measurement, Measurement, bool] | None:
+    """Both sides cut to the samples measured while the CPU ran in its fast state, by
+    perfkit's calibration readings (``FAST_BAND``), and whether their runs still pair
+    round by round; None where the calibration cannot say (a side without it, too few
+    fast-state processes) or sets nothing aside.
+
+    Which samples are kept depends on the calibration loop alone, the same code on both
+    sides, never on the samples themselves: setting the slow-state samples aside removes
+    the CPU's state from the comparison without choosing what to compare by its outcome.
+    A process without readings is set aside with them (its state is unknown). Within one
+    session the rounds where both sides have fast-state samples are kept as pairs: the
+    fast state itself drifts by several percent over a run, and run k of each side ran
+    next to each other (``FAST_PAIR``)."""
+    sides = (base, head)
+    if not all(m.calibration and len(m.calibration) == len(m.runs) for m in sides):
+        return None
+    readings = [x for m in sides for c in m.calibration for x in c]
+    limit = float(np.percentile(readings, FAST_LEVEL)) * FAST_BAND
+
+    def fast(run: tuple[float, ...], cal: tuple[float, ...]) -> tuple[float, ...]:
+        if len(cal) != len(run):
+            return ()
+        kept = tuple(x for x, c in zip(run, cal, strict=True) if c <= limit)
+        return kept if len(kept) >= FAST_SAMPLES else ()
+
+    cut = [[fast(r, c) for r, c in zip(m.runs, m.calibration, strict=True)] for m in sides]
+    if all(sum(map(len, k)) == len(m.samples) for k, m in zip(cut, sides, strict=True)):
+        return None
+    together = FAST_PAIR and bool(base.session) and base.session == head.session
+    together = together and len(base.runs) == len(head.runs)
+    pairs = [(b, h) for b, h in zip(*cut, strict=False) if b and h] if together else []
+    if len(pairs) >= FAST_PROCESSES:
+        kept, paired = ([p[0] for p in pairs], [p[1] for p in pairs]), True
+    else:
+        kept, paired = ([r for r in cut[0] if r], [r for r in cut[1] if r]), False
+        if min(len(kept[0]), len(kept[1])) < FAST_PROCESSES:
+            return None
+    return (
+        replace(base, runs=tuple(kept[0]), calibration=()),
+        replace(head, runs=tuple(kept[1]), calibration=()),
+        paired,
+    )
+
+
 def _pick(v: list[float], mask: list[bool]) -> list[float]:
     return [a for a, k in zip(v, mask, strict=True) if k]
 
 
 def _summarise(
-    base: Measurement, head: Measurement, config: Config, values: dict[int, _Values] | None = None
+    base: Measurement,
+    head: Measurement,
+    config: Config,
+    values: dict[int, _Values] | None = None,
+    fast: bool = False,
+    pair: bool = True,
+) -> _Summary:
+    """``fast``: the sides were cut to their fast-state samples (``_fast_state``);
+    ``pair``: their runs still pair round by round."""
+    summary = _summary(base, head, config, values, pair=pair)
+    return replace(summary, fast=True) if fast else summary
+
+
+def _summary(
+    base: Measurement,
+    head: Measurement,
+    config: Config,
+    values: dict[int, _Values] | None,
+    pair: bool,
 ) -> _Summary:
     direction = config.direction_for(head)
     sign = -1.0 if direction is Direction.HIGHER_IS_BETTER else 1.0
@@ -358,7 +437,7 @@ def _summarise(
     modes = _within_modes(x, y, prior, extra)
     if modes is not None and (base.session or head.session):
         return modes
-    if base.session and base.session == head.session and len(x) == len(y) and len(x) >= 2:
+    if pair and base.session and base.session == head.session and len(x) == len(y) >= 2:
         paired = _paired_summary(x, y, keep_x, keep_y, prior, clean_shift)
         if paired is not None:
             return replace(paired, **guards(paired.estimate, 0.0))
@@ -745,8 +824,13 @@ def compare_with_notes(
             out[name] = shell
         else:
             todo.append(name)
-    values = _all_values([(b[n], h[n]) for n in todo], config)
-    pending = [(n, _summarise(b[n], h[n], config, values)) for n in todo]
+    fast = {n: f for n in todo if (f := _fast_state(b[n], h[n])) is not None}
+    sides = {n: fast[n][:2] if n in fast else (b[n], h[n]) for n in todo}
+    values = _all_values(list(sides.values()), config)
+    pending = []
+    for n in todo:
+        pair = fast[n][2] if n in fast else True
+        pending.append((n, _summarise(*sides[n], config, values, fast=n in fast, pair=pair)))
     notes: list[str] = []
     gaps = [s.estimate - s.best_shift for _n, s in pending if s.best_shift is not None]
     if gaps:
@@ -884,6 +968,8 @@ def _decide(pending, b, h, config: Config):
             if summ.paired
             else "moderated t on log process values (better half)"
         )
+        if summ.fast:
+            method += ", samples measured while the CPU ran in its fast state (calibrated)"
         if summ.modes:
             method += ", each speed mode of the machine against the same mode"
         if summ.alt is not None:

@@ -1,6 +1,7 @@
 """The forkserver preload with real asv rounds: a benchmark process forked from asv's server
 finds numba set up when the suite imported it (and not without the preload), the samples
-are recorded as before, the result keeps its environment name, and spawn is untouched."""
+are recorded as before, each with perfkit's calibration readings, the result keeps its
+environment name, and spawn is untouched."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from pathlib import Path
 import pytest
 
 from perfkit.ingest.asv import read_result_file
-from perfkit.measure import asvrun
+from perfkit.measure import asvrun, preload
+from perfkit.measure.protocol import _Accumulator
+from perfkit.model import BenchmarkKind
 
 from .conftest import git
 
@@ -140,3 +143,29 @@ def test_later_rounds_of_a_side_reuse_its_first_discovery(repo, tmp_path):
         path, commit, tmp_path / "r2", repeat=2, launch="forkserver", discovered=found, log=logs[2]
     )
     assert "Discovering benchmarks" in logs[2].read_text()
+
+
+def test_every_timing_sample_of_a_round_gets_its_calibration_readings(repo, tmp_path):
+    """The bootstrap times perfkit's calibration loop around each sample; the protocol's
+    accumulator hands every process its readings, sample for sample."""
+    path, commit = repo
+    out = tmp_path / "cal"
+    got = asvrun.run_round(path, commit, out, repeat=3, launch="forkserver", preload=True)
+    assert got.returncode == 0
+    readings = preload.calibration(out)
+    timed = [m for m in read_result_file(got.result_file) if m.kind is BenchmarkKind.TIME]
+    assert {m.name.split(".")[-1] for m in timed} == {"time_kernel", "time_python"}
+    for m in timed:
+        cal = readings[(m.benchmark, m.samples)]
+        assert len(cal) == len(m.samples) == 3 and all(0 < x < 0.5 for x in cal)
+    acc = _Accumulator("s")
+    acc.add(read_result_file(got.result_file), None, readings)
+    acc.add(read_result_file(got.result_file), None, {})  # a round without readings
+    for m in acc.measurements():
+        if m.kind is BenchmarkKind.TIME:
+            assert len(m.runs) == 2 and m.calibration == (readings[(m.benchmark, m.runs[0])], ())
+        else:
+            assert m.calibration == ()  # a track benchmark has no samples to time around
+    # spawn runs asv's own process launcher: no readings, samples as before
+    asvrun.run_round(path, commit, tmp_path / "spawn", repeat=3, launch="spawn")
+    assert preload.calibration(tmp_path / "spawn") == {}
