@@ -79,7 +79,10 @@ def _hook_calibration():
             readings.append(_calibrate())  # before each timed call, outside its timing
             return real_timeit(number)
 
-        timer.timeit = timeit
+        try:
+            timer.timeit = timeit
+        except Exception:
+            return real_timing(self, timer, *args, **kwargs)  # samples as before, no readings
         samples, number = real_timing(self, timer, *args, **kwargs)
         readings.append(_calibrate())
         # the samples are the last timed calls: each gets the slower of its two readings

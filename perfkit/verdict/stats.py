@@ -35,6 +35,11 @@ The method, in short (README "Statistics" has the long form):
 * When both sides' processes fall clearly into the machine's two speed modes, as far apart
   on each side, each mode is compared with the same mode of the other side
   (``_within_modes``): how many processes fell in the slow mode is chance, not the code.
+* perfkit's own rounds time a fixed calibration loop around every sample: a shared host's
+  vCPU runs fast or about 2x slower for 0.1-2 s at a time, and the loop reads which.
+  Where both sides have such readings, only the samples measured in the fast state are
+  judged (``_fast_state``; chosen by the loop alone, never by the samples), in one
+  session as pairs of rounds where both sides have them: the fast state drifts too.
 * Unpaired sides get a second reading from all their processes (``_mode_swap``): when the
   faster side's set-aside processes sit at the slower side's level, the slower side may
   have run all its processes in the machine's slow mode; the change must then show in
