@@ -6,7 +6,8 @@ at once (one pinned process per CPU), as a timeline of 100 ms bins.
 Each bin prints '#' when most of its loops ran 1.4x or more slower than the CPU's fast
 level (its 5th percentile), '+' when some did, '.' when none did. On a shared host's vCPU
 the slow state comes and goes every 0.1-2 s, on each CPU on its own; the loops' ratio
-histogram shows how far apart the two states lie. perfkit's calibration loop
+histogram shows how far apart the two states lie, and a C loop (sha1) timed right after
+each one how much less the slow state costs C code. perfkit's calibration loop
 (perfkit/measure/preload.py) reads the same state around every sample
 (docs/statistics.md "The CPU's state, read").
 """
@@ -23,11 +24,15 @@ import time
 import numpy as np
 
 LOOP = """
-import json, sys, time
+import hashlib, json, sys, time
 def loop():
     s = 0
     for i in range(8_000):
         s += i * i
+BLOCK = b"x" * 4096
+def c_code():
+    for _ in range(40):
+        hashlib.sha1(BLOCK).digest()
 end = time.perf_counter() + float(sys.argv[1])
 out = []
 while True:
@@ -35,7 +40,9 @@ while True:
     if t > end:
         break
     loop()
-    out.append((t, time.perf_counter() - t))
+    u = time.perf_counter()
+    c_code()
+    out.append((t, u - t, time.perf_counter() - u))
 print(json.dumps(out))
 """
 
@@ -70,9 +77,15 @@ def main() -> int:
         shares = ", ".join(
             f"{a:g}-{b:g}x {c:.0f} %" for a, b, c in zip(edges, edges[1:], counts, strict=False)
         )
+        # the same state seen by C code (sha1 of 4 kB) timed right after each loop
+        c_ratio = trace[:, 2] / np.percentile(trace[:, 2], 5)
         print(f"cpu {cpu}: {line}")
         print(
             f"  fast level {np.percentile(trace[:, 1], 5) * 1e3:.3f} ms; loops by ratio: {shares}"
+        )
+        print(
+            f"  sha1 right after a loop: x{np.median(c_ratio[~slow]):.2f} after a fast loop, "
+            f"x{np.median(c_ratio[slow]):.2f} after a slow one (median over its fast level)"
         )
     return 0
 

@@ -27,18 +27,8 @@ from perfkit.verdict.stats import compare  # noqa: E402
 SLOW = 1.9
 
 
-def side(rng, n: int, effect: float, q: float) -> Measurement:
-    runs, cal = [], []
-    for _ in range(n):
-        slow = rng.random() < q
-        r, c = [], []
-        for _ in range(10):
-            state = SLOW if slow else 1.0
-            r.append(0.01 * effect * state * (1 + abs(rng.normal(0, 0.01))))
-            c.append(0.0004 * state * (1 + abs(rng.normal(0, 0.03))))
-            slow = slow != (rng.random() < 0.1)
-        runs.append(tuple(r))
-        cal.append(tuple(c))
+def timed(runs: list[tuple[float, ...]], calibration: list[tuple[float, ...]]) -> Measurement:
+    """One benchmark's processes of one session, with their calibration readings."""
     return Measurement(
         name="b.time_x",
         benchmark="b.time_x",
@@ -47,8 +37,25 @@ def side(rng, n: int, effect: float, q: float) -> Measurement:
         runs=tuple(runs),
         runs_known=True,
         session="s1",
-        calibration=tuple(cal),
+        calibration=tuple(calibration),
     )
+
+
+def side(rng, n: int, effect: float, q: float, switch: float = 0.1) -> Measurement:
+    """``n`` processes of the model: each starts slow with probability ``q`` and switches
+    state between samples with probability ``switch``."""
+    runs, cal = [], []
+    for _ in range(n):
+        slow = rng.random() < q
+        r, c = [], []
+        for _ in range(10):
+            state = SLOW if slow else 1.0
+            r.append(0.01 * effect * state * (1 + abs(rng.normal(0, 0.01))))
+            c.append(0.0004 * state * (1 + abs(rng.normal(0, 0.03))))
+            slow = slow != (rng.random() < switch)
+        runs.append(tuple(r))
+        cal.append(tuple(c))
+    return timed(runs, cal)
 
 
 def main() -> int:

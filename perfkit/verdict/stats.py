@@ -172,7 +172,7 @@ class _Summary:
     # both sides ran in both speed modes: read mode against mode (``_within_modes``)
     modes: bool = False
     # judged by the samples perfkit's calibration read in the CPU's fast state
-    # (``_fast_state``): no pairing of rounds, whose processes it sets aside apart
+    # (``_fast_state``)
     fast: bool = False
 
 
@@ -389,7 +389,10 @@ def _summarise(
 ) -> _Summary:
     """``fast``: the sides were cut to their fast-state samples (``_fast_state``);
     ``pair``: their runs still pair round by round."""
-    summary = _summary(base, head, config, values, pair=pair)
+    # fast-state processes of one session that do not pair ran at other times: the drift
+    # of the fast state between them is a session shift (``session_sigma``), not noise
+    drift = fast and not pair and measured_together(base, head, config)
+    summary = _summary(base, head, config, values, pair=pair, drift=drift)
     return replace(summary, fast=True) if fast else summary
 
 
@@ -399,6 +402,7 @@ def _summary(
     config: Config,
     values: dict[int, _Values] | None,
     pair: bool,
+    drift: bool = False,
 ) -> _Summary:
     direction = config.direction_for(head)
     sign = -1.0 if direction is Direction.HIGHER_IS_BETTER else 1.0
@@ -438,7 +442,8 @@ def _summary(
         # one process on a side cannot be told from a process in the other speed mode
         return {"alt": alt, "clean": clean, "single": min(len(x), len(y)) < 2}
 
-    extra = 0.0 if measured_together(base, head, config) else 2 * config.stats.session_sigma**2
+    together = measured_together(base, head, config) and not drift
+    extra = 0.0 if together else 2 * config.stats.session_sigma**2
     modes = _within_modes(x, y, prior, extra)
     if modes is not None and (base.session or head.session):
         return modes
