@@ -330,7 +330,7 @@ def measured_together(base: Measurement, head: Measurement, config: Config) -> b
 
 
 def _fast_state(
-    base: Measurement, head: Measurement
+    base: Measurement, head: Measurement, config: Config
 ) -> tuple[Measurement, Measurement, bool] | None:
     """Both sides cut to the samples measured while the CPU ran in its fast state, by
     perfkit's calibration readings (``FAST_BAND``), and whether their runs still pair
@@ -359,7 +359,7 @@ def _fast_state(
     cut = [[fast(r, c) for r, c in zip(m.runs, m.calibration, strict=True)] for m in sides]
     if all(sum(map(len, k)) == len(m.samples) for k, m in zip(cut, sides, strict=True)):
         return None
-    together = FAST_PAIR and bool(base.session) and base.session == head.session
+    together = FAST_PAIR and measured_together(base, head, config)
     together = together and len(base.runs) == len(head.runs)
     pairs = [(b, h) for b, h in zip(*cut, strict=False) if b and h] if together else []
     if len(pairs) >= FAST_PROCESSES:
@@ -834,7 +834,7 @@ def compare_with_notes(
             out[name] = shell
         else:
             todo.append(name)
-    fast = {n: f for n in todo if (f := _fast_state(b[n], h[n])) is not None}
+    fast = {n: f for n in todo if (f := _fast_state(b[n], h[n], config)) is not None}
     sides = {n: fast[n][:2] if n in fast else (b[n], h[n]) for n in todo}
     values = _all_values(list(sides.values()), config)
     pending = []

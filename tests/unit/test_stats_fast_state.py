@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from perfkit import baseline as baseline_io
+from perfkit.config import Config
 from perfkit.measure import preload
 from perfkit.model import Baseline, Measurement, Verdict
 from perfkit.verdict import stats
@@ -75,8 +76,8 @@ def test_the_samples_kept_are_chosen_by_the_calibration_alone():
     # the head's samples 1.5x slower, its readings as they were: nothing about which
     # samples are kept may change, and the slowdown must show in full
     slower = replace(head, runs=tuple(tuple(x * 1.5 for x in r) for r in head.runs))
-    cut = stats._fast_state(base, head)
-    cut_slower = stats._fast_state(base, slower)
+    cut = stats._fast_state(base, head, Config())
+    cut_slower = stats._fast_state(base, slower, Config())
     assert cut is not None and cut_slower is not None
     assert cut_slower[1].runs == tuple(tuple(x * 1.5 for x in r) for r in cut[1].runs)
     assert cut[2] is cut_slower[2] is True  # one session: still paired round by round
@@ -112,7 +113,7 @@ def test_without_enough_fast_state_processes_the_sides_are_judged_as_without_cal
     # two processes of the base in the fast state, every other process slow throughout
     base = merged(side(rng, 2, 1.0, 0.0, switch=0.0), side(rng, 6, 1.0, 1.0, switch=0.0))
     head = merged(side(rng, 5, 1.1, 0.0, switch=0.0), side(rng, 3, 1.1, 1.0, switch=0.0))
-    assert stats._fast_state(base, head) is None
+    assert stats._fast_state(base, head, Config()) is None
     plain = [replace(m, calibration=()) for m in (base, head)]
     assert compare([base], [head])[0] == compare([plain[0]], [plain[1]])[0]
 
@@ -121,7 +122,7 @@ def test_calibration_of_other_processes_than_the_samples_is_not_used():
     rng = np.random.default_rng(13)
     base, head = side(rng, 8, 1.0, 0.5), side(rng, 8, 1.1, 0.5)
     short = replace(head, calibration=head.calibration[:-1])
-    assert stats._fast_state(base, short) is None
+    assert stats._fast_state(base, short, Config()) is None
     assert compare([base], [short])[0] == compare([base], [replace(head, calibration=())])[0]
 
 
@@ -129,7 +130,7 @@ def test_a_process_whose_readings_do_not_match_its_samples_is_set_aside():
     rng = np.random.default_rng(13)
     base, head = side(rng, 8, 1.0, 0.2), side(rng, 8, 1.1, 0.2)
     bad = replace(head, calibration=(head.calibration[0][:-1],) + head.calibration[1:])
-    whole, cut = stats._fast_state(base, head), stats._fast_state(base, bad)
+    whole, cut = stats._fast_state(base, head, Config()), stats._fast_state(base, bad, Config())
     assert whole is not None and cut is not None
     assert cut[1].runs == tuple(r for r in whole[1].runs if r not in (cut_first(head, whole),))
 
@@ -144,7 +145,7 @@ def test_a_side_whose_calibration_reads_all_fast_keeps_every_sample():
     rng = np.random.default_rng(17)
     base, head = side(rng, 6, 1.0, 0.0), side(rng, 6, 1.0, 0.0)
     steady = [replace(m, calibration=tuple((0.0004,) * 10 for _ in m.runs)) for m in (base, head)]
-    assert stats._fast_state(*steady) is None  # nothing to set aside: judged as before
+    assert stats._fast_state(*steady, Config()) is None  # nothing to set aside: judged as before
     assert "fast state" not in compare([steady[0]], [steady[1]])[0].evidence.method
 
 
@@ -194,13 +195,13 @@ def test_the_fast_state_drifting_over_a_session_is_no_change(monkeypatch):
     # identical code; the base's fast rounds came early, the head's late, while the fast
     # state slowed by 20 %: only rounds that ran next to each other compare like with like
     base, head = drifting({0, 1, 2, 3, 4}, 0.2), drifting({2, 3, 4, 5, 6, 7}, 0.2)
-    cut = stats._fast_state(base, head)
+    cut = stats._fast_state(base, head, Config())
     assert cut is not None and cut[2] and len(cut[0].runs) == 3
     assert compare([base], [head])[0].verdict not in FLAGGED
     # the same fast processes, unpaired: as one session's processes they would read the
     # drift as a change; perfkit reads unpaired fast processes with a session's shift
     monkeypatch.setattr(stats, "FAST_PAIR", False)
-    unpaired = stats._fast_state(base, head)
+    unpaired = stats._fast_state(base, head, Config())
     assert unpaired is not None and not unpaired[2]
     assert compare([unpaired[0]], [unpaired[1]])[0].verdict is Verdict.REGRESSION
     assert compare([base], [head])[0].verdict not in FLAGGED
@@ -209,6 +210,6 @@ def test_the_fast_state_drifting_over_a_session_is_no_change(monkeypatch):
 def test_sides_of_different_sessions_are_cut_but_not_paired():
     rng = np.random.default_rng(23)
     base, head = side(rng, 8, 1.0, 0.3), replace(side(rng, 8, 1.0, 0.3), session="s2")
-    cut = stats._fast_state(base, head)
+    cut = stats._fast_state(base, head, Config())
     assert cut is not None and cut[2] is False
     assert not compare([base], [head])[0].evidence.paired
