@@ -132,6 +132,10 @@ FAST_LEVEL = 5.0
 FAST_SAMPLES = 2
 FAST_PROCESSES = 3
 FAST_PAIR = True
+# a fast-state process of one side pairs with one of the other side at most this many
+# rounds away when its own round has none (``_near_pairs``): a round apart they still ran
+# within seconds, while the fast state drifts over minutes
+FAST_REACH = 1
 
 
 @dataclass(frozen=True)
@@ -341,9 +345,10 @@ def _fast_state(
     sides, never on the samples themselves: setting the slow-state samples aside removes
     the CPU's state from the comparison without choosing what to compare by its outcome.
     A process without readings is set aside with them (its state is unknown). Within one
-    session the rounds where both sides have fast-state samples are kept as pairs: the
-    fast state itself drifts by several percent over a run, and run k of each side ran
-    next to each other (``FAST_PAIR``)."""
+    session the processes are kept as pairs of rounds where both sides have fast-state
+    samples, or failing that, rounds next to each other (``_near_pairs``): the fast state
+    itself drifts by several percent over a run, and run k of each side ran next to each
+    other (``FAST_PAIR``)."""
     sides = (base, head)
     if not all(m.calibration and len(m.calibration) == len(m.runs) for m in sides):
         return None
@@ -361,7 +366,7 @@ def _fast_state(
         return None
     together = FAST_PAIR and measured_together(base, head, config)
     together = together and len(base.runs) == len(head.runs)
-    pairs = [(b, h) for b, h in zip(*cut, strict=False) if b and h] if together else []
+    pairs = _near_pairs(cut[0], cut[1], FAST_REACH) if together else []
     if len(pairs) >= FAST_PROCESSES:
         kept, paired = ([p[0] for p in pairs], [p[1] for p in pairs]), True
     else:
@@ -373,6 +378,31 @@ def _fast_state(
         replace(head, runs=tuple(kept[1]), calibration=()),
         paired,
     )
+
+
+def _near_pairs(
+    base: list[tuple[float, ...]], head: list[tuple[float, ...]], reach: int
+) -> list[tuple[tuple[float, ...], tuple[float, ...]]]:
+    """Fast-state processes of the two sides (by round; empty: none that round) paired
+    within ``reach`` rounds: the same round first, then the nearest free one, in round
+    order. The candidate pairs are ordered by their distance and rounds alone, never by
+    which side holds which, so swapping the sides swaps the pairs."""
+    edges = sorted(
+        (abs(i - j), min(i, j), max(i, j), i, j)
+        for i, b in enumerate(base)
+        if b
+        for j in range(max(i - reach, 0), min(i + reach + 1, len(head)))
+        if head[j]
+    )
+    used_b: set[int] = set()
+    used_h: set[int] = set()
+    chosen = []
+    for *_key, i, j in edges:
+        if i not in used_b and j not in used_h:
+            used_b.add(i)
+            used_h.add(j)
+            chosen.append((i, j))
+    return [(base[i], head[j]) for i, j in sorted(chosen)]
 
 
 def _pick(v: list[float], mask: list[bool]) -> list[float]:

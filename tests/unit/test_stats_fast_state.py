@@ -90,11 +90,16 @@ def test_the_samples_kept_are_chosen_by_the_calibration_alone():
         ]
         for m in (base, head)
     ]
-    # one session: the rounds where both sides have enough fast-state samples, as pairs
-    both = [i for i in range(8) if min(len(fast[0][i]), len(fast[1][i])) >= stats.FAST_SAMPLES]
+    # one session: processes with enough fast-state samples, paired by round (the same
+    # round where both sides have one, else a round apart)
+    enough = [[r if len(r) >= stats.FAST_SAMPLES else () for r in side] for side in fast]
+    both = [i for i in range(8) if enough[0][i] and enough[1][i]]
     assert 3 <= len(both) < 8
-    assert cut[0].runs == tuple(fast[0][i] for i in both)
-    assert cut[1].runs == tuple(fast[1][i] for i in both)
+    pairs = stats._near_pairs(enough[0], enough[1], stats.FAST_REACH)
+    assert len(pairs) >= len(both)
+    assert all((enough[0][i], enough[1][i]) in pairs for i in both)
+    assert cut[0].runs == tuple(p[0] for p in pairs)
+    assert cut[1].runs == tuple(p[1] for p in pairs)
     got = compare([base], [slower])[0]
     assert got.verdict is Verdict.REGRESSION and "fast state" in got.evidence.method
     assert got.evidence.ratio == pytest.approx(1.5, rel=0.02)
@@ -213,3 +218,25 @@ def test_sides_of_different_sessions_are_cut_but_not_paired():
     cut = stats._fast_state(base, head, Config())
     assert cut is not None and cut[2] is False
     assert not compare([base], [head])[0].evidence.paired
+
+
+def test_fast_processes_a_round_apart_pair_and_the_pairs_swap_with_the_sides():
+    # the base ran fast in the even rounds, the head in the odd ones: no round has both,
+    # but each fast process has one of the other side a round away
+    base, head = drifting({0, 2, 4, 6}, 0.0), drifting({1, 3, 5, 7}, 0.0)
+    cut = stats._fast_state(base, head, Config())
+    assert cut is not None and cut[2] and len(cut[0].runs) == len(cut[1].runs) == 4
+    assert compare([base], [head])[0].evidence.paired
+    swapped = stats._fast_state(head, base, Config())
+    assert swapped is not None and swapped[2]
+    assert sorted(swapped[0].runs) == sorted(cut[1].runs)
+    assert sorted(swapped[1].runs) == sorted(cut[0].runs)
+
+
+def test_near_pairs_prefer_the_same_round_and_never_reach_further():
+    a, b = (1.0,), (2.0,)
+    # round 1 has both sides: paired there, not with the neighbours
+    assert stats._near_pairs([(), a, ()], [b, b, b], 1) == [(a, b)]
+    # fast processes three rounds apart do not pair at reach 1
+    assert stats._near_pairs([a, (), (), ()], [(), (), (), b], 1) == []
+    assert stats._near_pairs([a, (), (), ()], [(), (), (), b], 3) == [(a, b)]
