@@ -152,16 +152,15 @@ def run_round(
     ``repeat`` is samples per process, or asv's "(min, max, max_time)" form; ``warmup``
     is asv's warmup_time in seconds (negative: the suite's own). ``preload``: with the
     forkserver, numba's compiler is set up once in asv's server when the suite imported
-    numba, not again in every forked process (:mod:`perfkit.measure.preload`).
+    numba, not again in every forked process, and with either launch method a calibration
+    loop is timed around every sample (:mod:`perfkit.measure.preload`).
     ``discovered``: where this side's benchmark list is kept between its rounds; asv's
     discovery is reused from there when the file exists (:mod:`perfkit.measure.asvmain`),
     and the round saves it there when not.
     """
     results_dir = results_dir.resolve()
     python = python or launcher(tree.resolve(), results_dir, "same")
-    runs_with = (
-        preloading.wrap(python, results_dir) if preload and launch == "forkserver" else python
-    )
+    runs_with = preloading.wrap(python, results_dir) if preload else python
     log = log.resolve() if log else None
     args = [
         "--record-samples",

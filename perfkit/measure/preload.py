@@ -13,8 +13,9 @@ What is measured stays the same: every benchmark still runs in a fresh process f
 it alone, with asv's warm-up and samples; the base and the head never share a server
 (each round of each side is its own ``asv run``). Only a suite that imported numba
 itself gets the set-up (nothing is imported on its behalf); anything that fails leaves
-asv's server as it was. ``spawn`` and every other call of the interpreter pass through
-untouched.
+asv's server as it was. With ``spawn`` (since 2026-12-08) each benchmark's own process
+runs through the bootstrap too, for the calibration readings alone (no server, no
+set-up to share); every other call of the interpreter passes through untouched.
 
 The bootstrap runs in the side's interpreter (perfkit need not be installed there), so
 it is a standalone script written next to the round's results.
@@ -138,7 +139,8 @@ def _hook():
 script = sys.argv[1]
 sys.argv = sys.argv[1:]
 sys.path[0] = os.path.dirname(os.path.abspath(script))  # as if the script ran itself
-_hook()
+if sys.argv[1:2] == ["run_server"]:  # a spawned benchmark process has no server to set up
+    _hook()
 _hook_calibration()
 runpy.run_path(script, run_name="__main__")
 '''
@@ -146,8 +148,9 @@ runpy.run_path(script, run_name="__main__")
 
 def wrap(python: str, out_dir: Path) -> str:
     """An interpreter for asv's ``existing:`` environment that runs ``python`` (a real
-    interpreter or a launcher script) as before, except asv's forkserver, which it runs
-    through :data:`BOOTSTRAP`."""
+    interpreter or a launcher script) as before, except asv's forkserver and the
+    processes asv spawns to run one benchmark each, which it runs through
+    :data:`BOOTSTRAP` (the numba set-up happens in the forkserver only)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     boot = out_dir.resolve() / BOOT_NAME
     boot.write_text(
@@ -158,8 +161,9 @@ def wrap(python: str, out_dir: Path) -> str:
     path = out_dir.resolve() / WRAPPER_NAME
     py, b = shlex.quote(python), shlex.quote(str(boot))
     path.write_text(
-        "#!/bin/sh\n# perfkit: asv's forkserver through the preload bootstrap, all else as is\n"
-        f'if [ "$2" = run_server ]; then exec {py} {b} "$@"; fi\n'
+        "#!/bin/sh\n# perfkit: asv's forkserver and spawned benchmark processes through the\n"
+        "# preload bootstrap, all else (discovery, version checks) as is\n"
+        f'case "$2" in run_server|run) exec {py} {b} "$@";; esac\n'
         f'exec {py} "$@"\n'
     )
     path.chmod(0o755)

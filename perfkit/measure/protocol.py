@@ -93,7 +93,8 @@ class Protocol:
     warmup: float = -1.0
     # with the forkserver, set numba's compiler up once per round in asv's server (when the
     # suite imported numba) instead of in every forked process: about 0.6 s of CPU less per
-    # process (docs/measuring.md "CPU per process"; perfkit/measure/preload.py)
+    # process (docs/measuring.md "CPU per process"; perfkit/measure/preload.py); with
+    # either launch method, time perfkit's calibration loop around every sample
     preload: bool = True
     bench: tuple[str, ...] = ()  # asv --bench regexes (empty: everything)
     machine: str | None = None  # asv --machine (None: as asv resolves it, by host name)

@@ -1,7 +1,7 @@
 """The forkserver preload with real asv rounds: a benchmark process forked from asv's server
 finds numba set up when the suite imported it (and not without the preload), the samples
 are recorded as before, each with perfkit's calibration readings, the result keeps its
-environment name, and spawn is untouched."""
+environment name; spawned processes get the readings and no numba set-up."""
 
 from __future__ import annotations
 
@@ -101,11 +101,11 @@ def test_forked_processes_find_numba_set_up_only_with_the_preload(repo, tmp_path
     assert env_on.replace("_on_", "_off_") == env_off
 
 
-def test_spawn_is_untouched(repo, tmp_path):
+def test_spawn_gets_no_numba_set_up(repo, tmp_path):
     path, commit = repo
     got, env = measured(path, commit, tmp_path / "spawn", launch="spawn", preload=True)
-    assert not (tmp_path / "spawn" / "python-preload").exists()
     assert got["track_numba_ready_at_fork"].samples[0] == 0  # a fresh interpreter each
+    assert "preload" not in env
     assert got["time_kernel"].error is None and len(got["time_kernel"].samples) == 3
 
 
@@ -166,6 +166,12 @@ def test_every_timing_sample_of_a_round_gets_its_calibration_readings(repo, tmp_
             assert len(m.runs) == 2 and m.calibration == (readings[(m.benchmark, m.runs[0])], ())
         else:
             assert m.calibration == ()  # a track benchmark has no samples to time around
-    # spawn runs asv's own process launcher: no readings, samples as before
-    asvrun.run_round(path, commit, tmp_path / "spawn", repeat=3, launch="spawn")
-    assert preload.calibration(tmp_path / "spawn") == {}
+    # spawned processes (one per benchmark) get their readings too; without the
+    # bootstrap (preload off) there are none, samples as before
+    spawned = asvrun.run_round(path, commit, tmp_path / "spawn", repeat=3, launch="spawn")
+    readings = preload.calibration(tmp_path / "spawn")
+    for m in read_result_file(spawned.result_file):
+        if m.kind is BenchmarkKind.TIME:
+            assert len(readings[(m.benchmark, m.samples)]) == 3
+    asvrun.run_round(path, commit, tmp_path / "off", repeat=3, launch="spawn", preload=False)
+    assert preload.calibration(tmp_path / "off") == {}

@@ -1,4 +1,5 @@
-"""The forkserver preload: a wrapper that leaves every call but asv's forkserver as it was,
+"""The forkserver preload: a wrapper that leaves every call but asv's forkserver and its
+spawned benchmark processes as it was,
 a bootstrap that sets numba up only after a suite that imported it, and result files that
 keep the environment name of the interpreter the round really measured."""
 
@@ -20,19 +21,24 @@ def run(*cmd: str | Path) -> list:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def test_every_call_but_the_forkserver_passes_through_unchanged(tmp_path):
+def test_every_call_but_asvs_benchmark_script_passes_through_unchanged(tmp_path):
     wrapper = preload.wrap(sys.executable, tmp_path / "round")
     plain_args, _, plain_mods = run(sys.executable, "-c", SHOW, "discover", "x y", "$2")
     args, _, mods = run(wrapper, "-c", SHOW, "discover", "x y", "$2")
     assert args == plain_args == ["discover", "x y", "$2"]
     assert "asv_runner" not in mods and set(mods) == set(plain_mods)
-    # asv's benchmark script in another mode than the server: run as by python itself
+    # asv's benchmark script in another mode than these two: run as by python itself
     script = tmp_path / "bench dir" / "benchmark.py"
     script.parent.mkdir()
     script.write_text(SHOW)
+    args, path0, mods = run(wrapper, script, "discover", "a")
+    assert (args, path0) == (["discover", "a"], str(script.parent))
+    assert "asv_runner" not in mods
+    # a spawned benchmark process runs through the bootstrap for its readings, as if the
+    # script ran itself, without the server's hook
     args, path0, mods = run(wrapper, script, "run", "a")
     assert (args, path0) == (["run", "a"], str(script.parent))
-    assert "asv_runner.server" not in mods
+    assert "asv_runner.benchmarks.time" in mods and "asv_runner.server" not in mods
 
 
 def test_the_server_runs_through_the_bootstrap_as_if_it_ran_itself(tmp_path):
