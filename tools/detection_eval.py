@@ -487,14 +487,17 @@ def truncate(rows: list[dict], max_rounds: int, max_samples: int) -> list[dict]:
     return out
 
 
-def replay(rows: list[dict], protocol: Protocol, config: Config) -> list[dict]:
+def replay(
+    rows: list[dict], protocol: Protocol, config: Config, calibrated: bool = True
+) -> list[dict]:
     """perfkit's rows judged again as the sequential stage of ``protocol`` would have
     measured them: its own code (``perfkit.measure.protocol.sequential``) run on the stored
     processes, each benchmark cut to the rounds it would have had. A stored run measured a
     benchmark only as far as its own protocol went (4, 8 or 10 rounds a side): where the
     replay wants more, that benchmark stops there ("censored", counted as spent up to its
     cap, so the replay under-states detection and over-states the budget used). CPU is
-    the stored run's, scaled by the processes used."""
+    the stored run's, scaled by the processes used. ``calibrated``: with the stored
+    calibration readings (False: judged as before them)."""
     from perfkit.measure.protocol import sequential
 
     out = []
@@ -508,8 +511,14 @@ def replay(rows: list[dict], protocol: Protocol, config: Config) -> list[dict]:
         done = {n: protocol.rounds for n in names}
         censored: set[str] = set()
 
-        def side(label: str, stored=stored, done=done) -> list[Measurement]:
-            return [timed(n, stored[label][n][: done[n]]) for n in done]
+        readings = r.get("calibration", {}) if calibrated else {}
+
+        def side(label: str, stored=stored, done=done, readings=readings) -> list[Measurement]:
+            cal = readings.get(label, {})
+            return [
+                timed(n, stored[label][n][: done[n]], calibration=cal.get(n, ())[: done[n]])
+                for n in done
+            ]
 
         def more(picked: list[str], rounds: range, have=have, done=done, censored=censored):
             for n in picked:
@@ -833,7 +842,7 @@ def main() -> int:
     ap.add_argument(
         "--no-calibration",
         action="store_true",
-        help="with --rejudge: leave the stored calibration readings out (judge as before them)",
+        help="with --rejudge or --replay: leave the stored calibration readings out (judge as before them)",
     )
     ap.add_argument(
         "--sample-positions",
@@ -856,7 +865,7 @@ def main() -> int:
             )
         protocol = Protocol(rounds=args.rounds, extra_rounds=args.extra_rounds, budget=args.budget)
         if args.replay:
-            rows = replay(rows, protocol, Config())
+            rows = replay(rows, protocol, Config(), not args.no_calibration)
         if args.resample:
             rows = resample(rows, None if args.fixed_stages else protocol, Config(), args.resample)
         if args.effects:
