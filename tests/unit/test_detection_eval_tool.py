@@ -63,3 +63,26 @@ def test_asv_decisions_are_asv_compares_on_the_merged_rounds():
         "b": "unchanged",
     }
     assert detection_eval.asv_decisions({"base": head, "head": base})["a"] == "improvement"
+
+
+def test_replay_judges_with_the_stored_calibration_readings_unless_told_not_to():
+    from perfkit.config import Config
+    from perfkit.measure.protocol import Protocol
+
+    # identical code: every base sample ran in the CPU's fast state; each head process ran
+    # 3 of its 10 samples fast and 7 in the 1.9x slow state, as its readings say
+    fast = [1.0 + 0.001 * i for i in range(10)]
+    head = [x * (1.0 if i < 3 else 1.9) for i, x in enumerate(fast)]
+    read_fast, read_head = [0.0004] * 10, [0.0004 if i < 3 else 0.00076 for i in range(10)]
+    row = {
+        "tool": "perfkit",
+        "trial": 0,
+        "scale": 1.0,
+        "runs": {"base": {"b": [fast] * 14}, "head": {"b": [head] * 14}},
+        "calibration": {"base": {"b": [read_fast] * 14}, "head": {"b": [read_head] * 14}},
+        "cpu_s": 1.0,
+    }
+    (read,) = detection_eval.replay([row], Protocol(), Config())
+    (blind,) = detection_eval.replay([row], Protocol(), Config(), calibrated=False)
+    assert read["verdicts"]["b"] != "regression"
+    assert blind["verdicts"]["b"] == "regression"  # the better half holds slow samples
