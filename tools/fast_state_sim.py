@@ -21,7 +21,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from perfkit.model import BenchmarkKind, Measurement  # noqa: E402
+import detection_eval  # noqa: E402  (stored processes as Measurements)
+
+from perfkit.model import Measurement  # noqa: E402
 from perfkit.verdict.stats import compare  # noqa: E402
 
 SLOW = 1.9
@@ -29,16 +31,7 @@ SLOW = 1.9
 
 def timed(runs: list[tuple[float, ...]], calibration: list[tuple[float, ...]]) -> Measurement:
     """One benchmark's processes of one session, with their calibration readings."""
-    return Measurement(
-        name="b.time_x",
-        benchmark="b.time_x",
-        kind=BenchmarkKind.TIME,
-        unit="seconds",
-        runs=tuple(runs),
-        runs_known=True,
-        session="s1",
-        calibration=tuple(calibration),
-    )
+    return detection_eval.timed("b.time_x", runs, "s1", True, calibration)
 
 
 def side(rng, n: int, effect: float, q: float, switch: float = 0.1) -> Measurement:
